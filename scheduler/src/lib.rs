@@ -1,1 +1,38 @@
-//! placeholder
+//! Generic variable schedulers for scheduled model-parallel (SchMP) machine learning.
+//!
+//! A scheduler picks, each round, a block of variables to update in parallel
+//! [STRADS-16, Sec. 3]. Everything here is generic over "`n` variables with weights and a
+//! pairwise [`DependencyOracle`]": no app-specific code lives in this crate.
+//!
+//! * [`SumTree`]: `O(log n)` weight updates and proportional sampling.
+//! * [`filter_block`] and [`PearsonOracle`]: keep a block whose pairwise dependency is below ρ.
+//! * [`BlockScheduler`]: the dynamic (priority + dependency), random and cyclic schedules.
+
+mod block;
+mod dependency;
+mod sum_tree;
+
+pub use block::{BlockConfig, BlockScheduler, Policy};
+pub use dependency::{filter_block, DependencyOracle, Independent, PearsonOracle};
+pub use sum_tree::SumTree;
+
+/// Errors of the scheduler crate.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// A hyperparameter out of its range.
+    #[error("invalid --{name} {value}: must be {expect}")]
+    InvalidParameter {
+        /// The parameter's command-line name.
+        name: &'static str,
+        /// The value given.
+        value: String,
+        /// What it must be.
+        expect: &'static str,
+    },
+    /// An unknown schedule name.
+    #[error("unknown schedule '{0}': expected dynamic, random or cyclic")]
+    UnknownPolicy(String),
+}
+
+/// Result alias of the scheduler crate.
+pub type Result<T> = std::result::Result<T, Error>;
