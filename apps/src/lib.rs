@@ -1,1 +1,41 @@
-//! placeholder
+//! The apps of strads, each one folder implementing [`strads_engine::App`]:
+//!
+//! * [`lasso`]: Lasso regression by scheduled coordinate descent.
+
+pub mod lasso;
+
+/// Errors of the apps.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A hyperparameter out of range.
+    #[error("invalid --{name} {value}: must be {expect}")]
+    InvalidParameter {
+        /// The parameter's command-line name.
+        name: &'static str,
+        /// The value given.
+        value: String,
+        /// What it must be.
+        expect: &'static str,
+    },
+    /// Inconsistent input shapes.
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+    /// The run ended without evaluating the model.
+    #[error("the run ended before the model was evaluated")]
+    NoEvaluation,
+    /// A scheduler error.
+    #[error(transparent)]
+    Scheduler(#[from] strads_scheduler::Error),
+    /// An engine error.
+    #[error(transparent)]
+    Engine(#[from] strads_engine::Error),
+}
+
+impl Error {
+    pub(crate) fn invalid(name: &'static str, value: impl ToString, expect: &'static str) -> Self {
+        Self::InvalidParameter { name, value: value.to_string(), expect }
+    }
+}
+
+/// Result alias of the apps.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,1 +1,47 @@
-//! placeholder
+//! The round engine of strads: **schedule → push → pull → sync** over a transport.
+//!
+//! An app implements [`App`] (one trait, one state type per role); the engine runs the
+//! rounds, moves the messages between the roles and measures every phase. Apps never touch
+//! threads, channels or MPI.
+//!
+//! Roles, as in STRADS [STRADS-16, Sec. 4]: one **coordinator** commits variables and decides
+//! when to stop, one **scheduler** picks the variables of each round, and `P` **workers**
+//! each own one data shard. With [`run_threads`] the workers are threads and the coordinator
+//! and scheduler share the calling thread.
+//!
+//! # Examples
+//! A toy app: each worker holds numbers, the coordinator sums them in one round.
+//! ```
+//! use strads_engine::{run_threads, App, Control, RunConfig};
+//! struct Sum;
+//! impl App for Sum {
+//!     type Scheduler = ();
+//!     type Coordinator = f64;
+//!     type Worker = Vec<f64>;
+//!     type Task = ();
+//!     type Partial = f64;
+//!     type Update = ();
+//!     fn schedule(&self, _: &mut (), _: u64) {}
+//!     fn push(&self, w: &mut Vec<f64>, _: &()) -> f64 { w.iter().sum() }
+//!     fn pull(&self, c: &mut f64, _: &(), parts: Vec<f64>) -> ((), Control) {
+//!         *c = parts.iter().sum();
+//!         ((), Control::Converged)
+//!     }
+//!     fn sync(&self, _: &mut Vec<f64>, _: &()) {}
+//! }
+//! let shards = vec![vec![1.0, 2.0], vec![3.0], vec![4.0]];
+//! let out = run_threads(&Sum, &RunConfig::new(3), (), 0.0, shards, |_, _| {}).unwrap();
+//! assert_eq!(out.coordinator, 10.0);
+//! assert_eq!(out.rounds, 1);
+//! ```
+
+mod app;
+mod error;
+mod run;
+mod stats;
+pub mod transport;
+
+pub use app::{App, Control, Message};
+pub use error::{Error, Result};
+pub use run::{run_threads, RunConfig, RunOutput};
+pub use stats::{PhaseTimes, RoundInfo, StopReason};

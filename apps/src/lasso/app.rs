@@ -1,0 +1,570 @@
+//! The Lasso app: roles, messages and the schedule / push / pull / sync of one round.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use strads_datasets::CscMatrix;
+use strads_engine::{App, Control};
+use strads_scheduler::{BlockScheduler, DependencyOracle, Independent, PearsonOracle, Policy};
+
+use super::model::LassoModel;
+use super::params::{LassoParams, Penalty};
+
+/// Pairs of columns whose correlation the dynamic scheduler caches.
+const CORRELATION_CACHE: usize = 1 << 21;
+
+/// The Lasso app on the engine: `F(β) = ½‖y − β₀1 − Xβ‖² + λ‖β‖₁` by coordinate descent
+/// with scheduled blocks [SAP-14, Sec. 4.1; STRADS-16, Sec. 3.1].
+///
+/// The intercept β₀ is unpenalized and handled by implicit centering (glmnet's approach for
+/// sparse X): the solver works with centered columns `x̃_j = x_j − μ_j 1` and the centered
+/// residual `r̃ = r − mean(r) 1`, where workers keep the plain residual `r = y − Xβ` so that
+/// updates stay sparse; then `x̃_jᵀr̃ = x_jᵀr − s_j Σr / n` (`s_j` the column sum) and
+/// `β₀ = mean(r)` is optimal for every β.
+///
+/// One round of each task:
+/// * `Update(block)` — **push**: each worker returns, over its rows, `x_jᵀr` for `j` in the
+///   block, `Σr`, and the block's Gram entries `x_jᵀx_k`. **pull**: the coordinator sums them
+///   in worker order and runs coordinate descent through the block in schedule order,
+///   `z_j = x̃_jᵀr̃ + ‖x̃_j‖² β_j`, `β_j ← S(z_j, λ) / ‖x̃_j‖²` with soft-thresholding
+///   `S(z, λ) = sign(z) max(|z| − λ, 0)`, correcting the later `x̃_kᵀr̃` of the block with the
+///   Gram entries after each change — the exact result of serial coordinate descent over the
+///   block, so every schedule converges (a Jacobi update of a correlated block can diverge,
+///   [Shotgun-11]). **sync**: workers apply `r ← r − Σ_j x_j Δβ_j` on their rows.
+/// * `Evaluate` — push: `Xᵀr` over all features, `Σr`, `‖r‖²`, `yᵀr`; pull: the primal
+///   objective, the duality gap, and fresh priorities for the scheduler.
+/// * `Setup` — push: column sums, squared norms and `Xᵀy`; pull: `‖x̃_j‖²`, `λ_max`, λ.
+///
+/// Stopping rule: duality gap ≤ `tol × F(β)`. The dual point is the rescaled centered
+/// residual `θ = s r̃`, `s = min(1, λ / ‖X̃ᵀr̃‖∞)`, feasible for the dual
+/// `D(θ) = ỹᵀθ − ½‖θ‖²` subject to `‖X̃ᵀθ‖∞ ≤ λ` (and `1ᵀθ = 0` with an intercept).
+#[derive(Debug, Clone)]
+pub struct Lasso {
+    params: LassoParams,
+    /// Rows `n` over all workers.
+    n: usize,
+    /// Features `p`.
+    p: usize,
+    eval_every: u64,
+}
+
+/// The task of one round.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum LassoTask {
+    /// First round: per-column statistics.
+    Setup,
+    /// Coordinate descent over these features (0-based), in this order.
+    Update(Vec<u32>),
+    /// Objective, duality gap and priorities.
+    Evaluate,
+}
+
+/// One worker's partial result.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum LassoPartial {
+    /// For [`LassoTask::Setup`].
+    Setup {
+        /// Column sums over the worker's rows, length `p`.
+        col_sum: Vec<f64>,
+        /// Column squared norms over the worker's rows, length `p`.
+        col_sq: Vec<f64>,
+        /// `x_jᵀy` over the worker's rows, length `p`.
+        xty: Vec<f64>,
+        /// `Σ y_i`.
+        y_sum: f64,
+    },
+    /// For [`LassoTask::Update`].
+    Update {
+        /// `x_jᵀr` for the block, in block order.
+        xtr: Vec<f64>,
+        /// `x_aᵀx_b` for block positions `a < b`, row-major upper triangle.
+        gram: Vec<f64>,
+        /// `Σ r_i`.
+        r_sum: f64,
+    },
+    /// For [`LassoTask::Evaluate`].
+    Evaluate {
+        /// `x_jᵀr` for every feature, length `p`.
+        xtr: Vec<f64>,
+        /// `Σ r_i`.
+        r_sum: f64,
+        /// `Σ r_i²`.
+        r_sq: f64,
+        /// `Σ y_i r_i`.
+        y_r: f64,
+    },
+}
+
+/// The coordinator's update for the workers and the scheduler.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum LassoUpdate {
+    /// Changes `Δβ_j` of the block's features (workers update their residuals).
+    Deltas {
+        /// Features, 0-based.
+        block: Vec<u32>,
+        /// Their changes.
+        delta: Vec<f64>,
+    },
+    /// New scheduling priorities: the predicted change of every feature if it were updated
+    /// now (for the scheduler; workers ignore it).
+    Priorities(Vec<f64>),
+}
+
+/// One evaluation of the objective.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// Engine round of the evaluation.
+    pub round: u64,
+    /// Primal objective `F(β) = ½‖r̃‖² + λ‖β‖₁`.
+    pub objective: f64,
+    /// Duality gap `F(β) − D(θ)` (≥ 0), absolute.
+    pub duality_gap: f64,
+    /// Duality gap relative to the objective.
+    pub relative_gap: f64,
+    /// Non-zero coefficients.
+    pub nnz: usize,
+    /// Largest KKT violation `max(|x̃_jᵀr̃| − λ, 0)` over zero coefficients, relative to λ.
+    pub max_kkt_violation: f64,
+}
+
+/// The coordinator's state: the committed coefficients and per-feature statistics.
+#[derive(Debug, Clone)]
+pub struct LassoCoordinator {
+    beta: Vec<f64>,
+    /// Column sums `s_j` (zeros without an intercept, which disables the centering).
+    col_sum: Vec<f64>,
+    /// `‖x̃_j‖²`, the curvature of coordinate j.
+    curvature: Vec<f64>,
+    y_sum: f64,
+    lambda: f64,
+    lambda_max: f64,
+    round: u64,
+    last: Option<Evaluation>,
+    converged: bool,
+    // Scratch for the pull of an update round.
+    grad: Vec<f64>,
+    gram: Vec<f64>,
+}
+
+/// The scheduler's state.
+pub struct LassoScheduler {
+    block: BlockScheduler,
+    oracle: Option<PearsonOracle>,
+    since_eval: u64,
+    scratch: Vec<usize>,
+    needs_setup: bool,
+}
+
+/// One worker: its shard of rows (as CSC), their targets and residuals.
+#[derive(Debug, Clone)]
+pub struct LassoWorker {
+    x: CscMatrix,
+    y: Vec<f64>,
+    r: Vec<f64>,
+    dense: Vec<f64>,
+}
+
+impl LassoWorker {
+    /// A worker owning rows `x` (shape `n_s × p`, CSC) with targets `y` (length `n_s`).
+    ///
+    /// # Panics
+    /// If `y.len() != x.nrows`.
+    pub fn new(x: CscMatrix, y: Vec<f64>) -> Self {
+        assert_eq!(y.len(), x.nrows, "one target per row");
+        let r = y.clone();
+        let dense = vec![0.0; x.nrows];
+        Self { x, y, r, dense }
+    }
+
+    /// The residual `y − Xβ` on this worker's rows (without the intercept).
+    pub fn residual(&self) -> &[f64] {
+        &self.r
+    }
+}
+
+impl LassoScheduler {
+    /// A scheduler for `p` features. `columns` (the whole `n × p` matrix, CSC) is needed by
+    /// the dynamic schedule's correlation check; the other schedules ignore it.
+    ///
+    /// # Errors
+    /// As [`strads_scheduler::BlockConfig::check`].
+    pub fn new(
+        params: &LassoParams,
+        p: usize,
+        columns: Option<Arc<CscMatrix>>,
+    ) -> strads_scheduler::Result<Self> {
+        let block = BlockScheduler::new(p, params.schedule.clone())?;
+        let oracle = match params.schedule.policy {
+            Policy::Dynamic => columns.map(|x| PearsonOracle::new(x, CORRELATION_CACHE)),
+            _ => None,
+        };
+        Ok(Self { block, oracle, since_eval: 0, scratch: Vec::new(), needs_setup: true })
+    }
+}
+
+impl LassoCoordinator {
+    /// The resolved penalty λ (valid after the setup round).
+    pub fn lambda(&self) -> f64 {
+        self.lambda
+    }
+
+    /// `λ_max`, the smallest λ with solution β = 0 (valid after the setup round).
+    pub fn lambda_max(&self) -> f64 {
+        self.lambda_max
+    }
+
+    /// The latest evaluation, if any.
+    pub fn last_evaluation(&self) -> Option<&Evaluation> {
+        self.last.as_ref()
+    }
+
+    /// True once the duality gap met the tolerance.
+    pub fn converged(&self) -> bool {
+        self.converged
+    }
+
+}
+
+/// Soft-thresholding `S(z, λ) = sign(z) max(|z| − λ, 0)`.
+#[inline]
+pub fn soft_threshold(z: f64, lambda: f64) -> f64 {
+    if z > lambda {
+        z - lambda
+    } else if z < -lambda {
+        z + lambda
+    } else {
+        0.0
+    }
+}
+
+impl Lasso {
+    /// The app for `n` rows and `p` features.
+    ///
+    /// # Errors
+    /// As [`LassoParams::check`].
+    pub fn new(params: LassoParams, n: usize, p: usize) -> crate::Result<Self> {
+        params.check()?;
+        let block = params.schedule.block_size as u64;
+        let eval_every =
+            params.eval_every.unwrap_or_else(|| (p as u64).div_ceil(2 * block).clamp(1, 1000));
+        Ok(Self { params, n, p, eval_every })
+    }
+
+    /// The hyperparameters.
+    pub fn params(&self) -> &LassoParams {
+        &self.params
+    }
+
+    /// The current model of coordinator `c`. The intercept is
+    /// `β₀ = (Σy − Σ_j s_j β_j) / n`, the mean residual, which is optimal for every β.
+    pub fn model(&self, c: &LassoCoordinator) -> LassoModel {
+        let intercept = if self.params.intercept && self.n > 0 {
+            let fitted: f64 = c.col_sum.iter().zip(&c.beta).map(|(s, b)| s * b).sum();
+            (c.y_sum - fitted) / self.n as f64
+        } else {
+            0.0
+        };
+        LassoModel { intercept, coef: c.beta.clone() }
+    }
+
+    /// Update rounds between evaluations.
+    pub fn eval_every(&self) -> u64 {
+        self.eval_every
+    }
+
+    /// A fresh coordinator (β = 0).
+    pub fn coordinator(&self) -> LassoCoordinator {
+        LassoCoordinator {
+            beta: vec![0.0; self.p],
+            col_sum: vec![0.0; self.p],
+            curvature: vec![0.0; self.p],
+            y_sum: 0.0,
+            lambda: 0.0,
+            lambda_max: 0.0,
+            round: 0,
+            last: None,
+            converged: false,
+            grad: Vec::new(),
+            gram: Vec::new(),
+        }
+    }
+
+    /// `(S(z_j, λ) / ‖x̃_j‖²) − β_j` for the centered gradient `c = x̃_jᵀr̃`: how far feature
+    /// `j` would move if updated now.
+    fn predicted_change(&self, c: &LassoCoordinator, j: usize, grad: f64) -> f64 {
+        let d = c.curvature[j];
+        if d <= 0.0 {
+            return 0.0;
+        }
+        soft_threshold(grad + d * c.beta[j], c.lambda) / d - c.beta[j]
+    }
+
+    fn pull_setup(&self, c: &mut LassoCoordinator, partials: Vec<LassoPartial>) -> LassoUpdate {
+        let mut col_sq = vec![0.0; self.p];
+        let mut xty = vec![0.0; self.p];
+        for part in partials {
+            if let LassoPartial::Setup { col_sum, col_sq: sq, xty: xy, y_sum } = part {
+                for j in 0..self.p {
+                    c.col_sum[j] += col_sum[j];
+                    col_sq[j] += sq[j];
+                    xty[j] += xy[j];
+                }
+                c.y_sum += y_sum;
+            }
+        }
+        let n = self.n as f64;
+        if !self.params.intercept {
+            c.col_sum.iter_mut().for_each(|s| *s = 0.0);
+        }
+        let y_mean = if self.params.intercept { c.y_sum / n } else { 0.0 };
+        let mut grad = vec![0.0; self.p];
+        for j in 0..self.p {
+            let s = c.col_sum[j];
+            c.curvature[j] = (col_sq[j] - s * s / n).max(0.0);
+            grad[j] = xty[j] - s * y_mean;
+        }
+        c.lambda_max = grad.iter().fold(0.0, |m: f64, g| m.max(g.abs()));
+        c.lambda = match self.params.penalty {
+            Penalty::Lambda(l) => l,
+            Penalty::Ratio(r) => r * c.lambda_max,
+        };
+        let prio = (0..self.p).map(|j| self.predicted_change(c, j, grad[j])).collect();
+        LassoUpdate::Priorities(prio)
+    }
+
+    fn pull_update(
+        &self,
+        c: &mut LassoCoordinator,
+        block: &[u32],
+        partials: Vec<LassoPartial>,
+    ) -> LassoUpdate {
+        let b = block.len();
+        let pairs = b * b.saturating_sub(1) / 2;
+        c.grad.clear();
+        c.grad.resize(b, 0.0);
+        c.gram.clear();
+        c.gram.resize(pairs, 0.0);
+        let mut r_sum = 0.0;
+        for part in &partials {
+            if let LassoPartial::Update { xtr, gram, r_sum: rs } = part {
+                c.grad.iter_mut().zip(xtr).for_each(|(g, x)| *g += x);
+                c.gram.iter_mut().zip(gram).for_each(|(g, x)| *g += x);
+                r_sum += rs;
+            }
+        }
+        let n = self.n as f64;
+        let r_mean = r_sum / n;
+        for (a, &j) in block.iter().enumerate() {
+            c.grad[a] -= c.col_sum[j as usize] * r_mean;
+        }
+        // Center the Gram entries: x̃_aᵀx̃_b = x_aᵀx_b − s_a s_b / n.
+        let mut idx = 0;
+        for a in 0..b {
+            let sa = c.col_sum[block[a] as usize];
+            for &jb in &block[a + 1..] {
+                c.gram[idx] -= sa * c.col_sum[jb as usize] / n;
+                idx += 1;
+            }
+        }
+        let mut delta = vec![0.0; b];
+        for a in 0..b {
+            let j = block[a] as usize;
+            let d = c.curvature[j];
+            if d <= 0.0 {
+                continue;
+            }
+            let old = c.beta[j];
+            let new = soft_threshold(c.grad[a] + d * old, c.lambda) / d;
+            let dj = new - old;
+            if dj == 0.0 {
+                continue;
+            }
+            c.beta[j] = new;
+            delta[a] = dj;
+            // Later coordinates of the block see the change through the Gram entries.
+            // Upper-triangle index of (a, k) for k > a: a*b - a(a+1)/2 + (k - a - 1).
+            let base = a * b - a * (a + 1) / 2;
+            for k in a + 1..b {
+                c.grad[k] -= c.gram[base + (k - a - 1)] * dj;
+            }
+        }
+        LassoUpdate::Deltas { block: block.to_vec(), delta }
+    }
+
+    fn pull_evaluate(
+        &self,
+        c: &mut LassoCoordinator,
+        partials: Vec<LassoPartial>,
+    ) -> (LassoUpdate, Control) {
+        let mut grad = vec![0.0; self.p];
+        let (mut r_sum, mut r_sq, mut y_r) = (0.0, 0.0, 0.0);
+        for part in &partials {
+            if let LassoPartial::Evaluate { xtr, r_sum: a, r_sq: b, y_r: d } = part {
+                grad.iter_mut().zip(xtr).for_each(|(g, x)| *g += x);
+                r_sum += a;
+                r_sq += b;
+                y_r += d;
+            }
+        }
+        let n = self.n as f64;
+        let (rr, yr) = if self.params.intercept {
+            (r_sq - r_sum * r_sum / n, y_r - c.y_sum / n * r_sum)
+        } else {
+            (r_sq, y_r)
+        };
+        let r_mean = r_sum / n;
+        let lambda = c.lambda;
+        let mut dual_norm: f64 = 0.0;
+        let mut l1 = 0.0;
+        let mut kkt: f64 = 0.0;
+        let mut nnz = 0;
+        for j in 0..self.p {
+            grad[j] -= c.col_sum[j] * r_mean;
+            dual_norm = dual_norm.max(grad[j].abs());
+            l1 += c.beta[j].abs();
+            if c.beta[j] == 0.0 {
+                kkt = kkt.max(grad[j].abs() - lambda);
+            } else {
+                nnz += 1;
+            }
+        }
+        let primal = 0.5 * rr + lambda * l1;
+        let s = if dual_norm > lambda { lambda / dual_norm } else { 1.0 };
+        let dual = s * yr - 0.5 * s * s * rr;
+        let gap = (primal - dual).max(0.0);
+        let relative_gap = if primal > 0.0 { gap / primal } else { 0.0 };
+        let eval = Evaluation {
+            round: c.round,
+            objective: primal,
+            duality_gap: gap,
+            relative_gap,
+            nnz,
+            max_kkt_violation: if lambda > 0.0 { kkt.max(0.0) / lambda } else { kkt.max(0.0) },
+        };
+        c.last = Some(eval);
+        c.converged = relative_gap <= self.params.tol;
+        let prio = (0..self.p).map(|j| self.predicted_change(c, j, grad[j])).collect();
+        let control = if c.converged { Control::Converged } else { Control::Continue };
+        (LassoUpdate::Priorities(prio), control)
+    }
+}
+
+impl App for Lasso {
+    type Scheduler = LassoScheduler;
+    type Coordinator = LassoCoordinator;
+    type Worker = LassoWorker;
+    type Task = LassoTask;
+    type Partial = LassoPartial;
+    type Update = LassoUpdate;
+
+    fn schedule(&self, s: &mut LassoScheduler, _round: u64) -> LassoTask {
+        if s.needs_setup {
+            s.needs_setup = false;
+            return LassoTask::Setup;
+        }
+        if s.since_eval >= self.eval_every {
+            s.since_eval = 0;
+            return LassoTask::Evaluate;
+        }
+        s.since_eval += 1;
+        let oracle: &mut dyn DependencyOracle = match &mut s.oracle {
+            Some(o) => o,
+            None => &mut Independent,
+        };
+        s.block.next_block(oracle, &mut s.scratch);
+        LassoTask::Update(s.scratch.iter().map(|&j| j as u32).collect())
+    }
+
+    fn push(&self, w: &mut LassoWorker, task: &LassoTask) -> LassoPartial {
+        match task {
+            LassoTask::Setup => {
+                let p = w.x.ncols;
+                let mut col_sum = vec![0.0; p];
+                let mut col_sq = vec![0.0; p];
+                let mut xty = vec![0.0; p];
+                for j in 0..p {
+                    let (_, v) = w.x.col(j);
+                    col_sum[j] = v.iter().sum();
+                    col_sq[j] = v.iter().map(|a| a * a).sum();
+                    xty[j] = w.x.col_dot(j, &w.y);
+                }
+                LassoPartial::Setup { col_sum, col_sq, xty, y_sum: w.y.iter().sum() }
+            }
+            LassoTask::Update(block) => {
+                let xtr = block.iter().map(|&j| w.x.col_dot(j as usize, &w.r)).collect();
+                let b = block.len();
+                let mut gram = Vec::with_capacity(b * b.saturating_sub(1) / 2);
+                for a in 0..b.saturating_sub(1) {
+                    // Scatter column a into the dense buffer, dot the later columns with it.
+                    let ja = block[a] as usize;
+                    w.x.col_axpy(ja, 1.0, &mut w.dense);
+                    for &jb in &block[a + 1..] {
+                        gram.push(w.x.col_dot(jb as usize, &w.dense));
+                    }
+                    let (idx, _) = w.x.col(ja);
+                    for &i in idx {
+                        w.dense[i as usize] = 0.0;
+                    }
+                }
+                LassoPartial::Update { xtr, gram, r_sum: w.r.iter().sum() }
+            }
+            LassoTask::Evaluate => {
+                let xtr = (0..w.x.ncols).map(|j| w.x.col_dot(j, &w.r)).collect();
+                let r_sq = w.r.iter().map(|r| r * r).sum();
+                let y_r = w.y.iter().zip(&w.r).map(|(y, r)| y * r).sum();
+                LassoPartial::Evaluate { xtr, r_sum: w.r.iter().sum(), r_sq, y_r }
+            }
+        }
+    }
+
+    fn pull(
+        &self,
+        c: &mut LassoCoordinator,
+        task: &LassoTask,
+        partials: Vec<LassoPartial>,
+    ) -> (LassoUpdate, Control) {
+        let out = match task {
+            LassoTask::Setup => (self.pull_setup(c, partials), Control::Continue),
+            LassoTask::Update(block) => (self.pull_update(c, block, partials), Control::Continue),
+            LassoTask::Evaluate => self.pull_evaluate(c, partials),
+        };
+        c.round += 1;
+        out
+    }
+
+    fn sync(&self, w: &mut LassoWorker, update: &LassoUpdate) {
+        if let LassoUpdate::Deltas { block, delta } = update {
+            for (&j, &d) in block.iter().zip(delta) {
+                if d != 0.0 {
+                    w.x.col_axpy(j as usize, -d, &mut w.r);
+                }
+            }
+        }
+    }
+
+    fn observe(&self, s: &mut LassoScheduler, _task: &LassoTask, update: &LassoUpdate) {
+        match update {
+            LassoUpdate::Deltas { block, delta } => {
+                for (&j, &d) in block.iter().zip(delta) {
+                    s.block.set_progress(j as usize, d);
+                }
+            }
+            LassoUpdate::Priorities(prio) => {
+                for (j, &d) in prio.iter().enumerate() {
+                    s.block.set_progress(j, d);
+                }
+            }
+        }
+    }
+
+    fn final_task(&self, _s: &mut LassoScheduler) -> Option<LassoTask> {
+        Some(LassoTask::Evaluate)
+    }
+
+    fn updates(&self, task: &LassoTask) -> u64 {
+        match task {
+            LassoTask::Update(b) => b.len() as u64,
+            _ => 0,
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! Hyperparameters of the Lasso app, checked before anything runs.
+
+use strads_scheduler::BlockConfig;
+
+use crate::{Error, Result};
+
+/// How the L1 penalty λ is given.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Penalty {
+    /// λ itself (≥ 0), in the units of `½‖y − Xβ‖²`, i.e. `n` times scikit-learn's `alpha`.
+    Lambda(f64),
+    /// `R · λ_max` with `λ_max = ‖X̃ᵀỹ‖∞` (centered when fitting an intercept), the
+    /// smallest λ whose solution is β = 0. `R ≥ 0`.
+    Ratio(f64),
+}
+
+/// Hyperparameters of [`crate::lasso::Lasso`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct LassoParams {
+    /// The L1 penalty.
+    pub penalty: Penalty,
+    /// Fit an unpenalized intercept (as glmnet and scikit-learn do by default).
+    pub intercept: bool,
+    /// Stop when the duality gap relative to the primal objective is at most this (> 0).
+    pub tol: f64,
+    /// The block schedule.
+    pub schedule: BlockConfig,
+    /// Evaluate the objective and duality gap every this many update rounds; `None` picks
+    /// about half a pass over the features: `⌈p / (2L)⌉`, clamped to `1..=1000`.
+    pub eval_every: Option<u64>,
+}
+
+impl LassoParams {
+    /// Validates every value.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming the parameter and the bad value.
+    pub fn check(&self) -> Result<()> {
+        match self.penalty {
+            Penalty::Lambda(l) if !(l >= 0.0 && l.is_finite()) => {
+                return Err(Error::invalid("lambda", l, "a finite number ≥ 0"))
+            }
+            Penalty::Ratio(r) if !(r >= 0.0 && r.is_finite()) => {
+                return Err(Error::invalid("lambda-ratio", r, "a finite number ≥ 0"))
+            }
+            _ => {}
+        }
+        if !(self.tol > 0.0 && self.tol.is_finite()) {
+            return Err(Error::invalid("tol", self.tol, "a finite number > 0"));
+        }
+        if self.eval_every == Some(0) {
+            return Err(Error::invalid("eval-every", 0, "at least 1"));
+        }
+        self.schedule.check()?;
+        Ok(())
+    }
+}

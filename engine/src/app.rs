@@ -1,0 +1,94 @@
+//! The app trait: what an app supplies to the engine.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// A value that can cross the transport: owned, thread-safe and serializable (the MPI
+/// backend sends it as bytes; the in-process backend shares it and counts its encoded size).
+pub trait Message: Serialize + DeserializeOwned + Send + Sync + 'static {}
+impl<T: Serialize + DeserializeOwned + Send + Sync + 'static> Message for T {}
+
+/// What the coordinator decides after a pull.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Run another round.
+    Continue,
+    /// The app's own stopping rule holds (for example the duality gap is below tolerance).
+    Converged,
+}
+
+/// A scheduled model-parallel (SchMP) program: one round is
+/// **schedule → push → pull → sync** [STRADS-16, Sec. 2; SAP-14, Sec. 2].
+///
+/// The engine runs the roles of the papers: a *scheduler* picks the variables of the next
+/// round, `P` *workers* each own one data shard and compute partial results on it, and a
+/// *coordinator* aggregates the partials, commits the new variable values and decides when
+/// to stop. Each role has its own state type; the methods get only their role's state, so an
+/// app cannot reach data that another role would hold on another machine.
+///
+/// Data flow of round `t` (the engine may piggyback the sync of round `t` on the message that
+/// carries the task of round `t + 1`):
+///
+/// ```text
+/// scheduler:   task_t   = schedule(sched, t)                   ──broadcast──▶ workers
+/// worker p:    part_t,p = push(worker_p, &task_t)               ──gather────▶ coordinator
+/// coordinator: (update_t, control) = pull(coord, &task_t, [part_t,0 .. part_t,P-1])
+/// scheduler:   observe(sched, &task_t, &update_t)
+/// worker p:    sync(worker_p, &update_t)                        ◀──broadcast──
+/// ```
+///
+/// Partials arrive ordered by worker index, so a reduction over them in order is
+/// deterministic for a given worker count, on every backend.
+pub trait App: Sync {
+    /// State of the scheduler role (priorities, schedule cursor, dependency data).
+    type Scheduler: Send;
+    /// State of the coordinator role (the committed model variables).
+    type Coordinator: Send;
+    /// State of one worker: its data shard and auxiliary state (e.g. residuals).
+    type Worker: Send;
+    /// What the scheduler sends to every worker for one round.
+    type Task: Message;
+    /// What one worker returns for one round.
+    type Partial: Message;
+    /// What the coordinator sends to every worker (and the scheduler) after the pull.
+    type Update: Message;
+
+    /// Picks the work of round `round` (0-based).
+    fn schedule(&self, sched: &mut Self::Scheduler, round: u64) -> Self::Task;
+
+    /// Computes this worker's partial result for `task` from its own shard.
+    fn push(&self, worker: &mut Self::Worker, task: &Self::Task) -> Self::Partial;
+
+    /// Aggregates the partials (ordered by worker index), commits variables and returns the
+    /// update for the workers, and whether the app's stopping rule holds.
+    fn pull(
+        &self,
+        coord: &mut Self::Coordinator,
+        task: &Self::Task,
+        partials: Vec<Self::Partial>,
+    ) -> (Self::Update, Control);
+
+    /// Brings a worker's auxiliary state up to date with `update`.
+    fn sync(&self, worker: &mut Self::Worker, update: &Self::Update);
+
+    /// Lets the scheduler learn from the round's outcome (e.g. new priorities).
+    /// The default does nothing.
+    fn observe(&self, sched: &mut Self::Scheduler, task: &Self::Task, update: &Self::Update) {
+        let _ = (sched, task, update);
+    }
+
+    /// A last task to run when the run stops on a round or time limit (not on
+    /// convergence), so that the coordinator's reported state is current; for example a
+    /// final evaluation of the objective. The default runs none.
+    fn final_task(&self, sched: &mut Self::Scheduler) -> Option<Self::Task> {
+        let _ = sched;
+        None
+    }
+
+    /// Number of variable updates that `task` performs, for the statistics.
+    /// The default counts none.
+    fn updates(&self, task: &Self::Task) -> u64 {
+        let _ = task;
+        0
+    }
+}
