@@ -7,6 +7,7 @@
 //! [SAP-14, Sec. 3; STRADS-16, Sec. 3.1]; the released code used `|corr(x_j, x_k)| < ρ = 0.1`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use strads_datasets::CscMatrix;
 
@@ -63,8 +64,8 @@ pub fn filter_block(
 /// `corr(j, k) = (x_jᵀx_k − n μ_j μ_k) / (n σ_j σ_k)` with column means `μ` and population
 /// standard deviations `σ`. A constant column (σ = 0) is uncorrelated with everything.
 #[derive(Debug)]
-pub struct PearsonOracle<'a> {
-    x: &'a CscMatrix,
+pub struct PearsonOracle {
+    x: Arc<CscMatrix>,
     mean: Vec<f64>,
     /// `1 / (sqrt(n) σ_j)`, or 0 for a constant column.
     inv_scale: Vec<f64>,
@@ -72,9 +73,9 @@ pub struct PearsonOracle<'a> {
     capacity: usize,
 }
 
-impl<'a> PearsonOracle<'a> {
+impl PearsonOracle {
     /// An oracle over the columns of `x` (shape `n × p`), caching up to `capacity` pairs.
-    pub fn new(x: &'a CscMatrix, capacity: usize) -> Self {
+    pub fn new(x: Arc<CscMatrix>, capacity: usize) -> Self {
         let n = x.nrows as f64;
         let mut mean = Vec::with_capacity(x.ncols);
         let mut inv_scale = Vec::with_capacity(x.ncols);
@@ -114,7 +115,7 @@ impl<'a> PearsonOracle<'a> {
     }
 }
 
-impl DependencyOracle for PearsonOracle<'_> {
+impl DependencyOracle for PearsonOracle {
     fn dependency(&mut self, j: usize, k: usize) -> f64 {
         let (lo, hi) = if j < k { (j, k) } else { (k, j) };
         let key = ((lo as u64) << 32) | hi as u64;
@@ -190,8 +191,8 @@ mod tests {
         for r in rows {
             m.push_row(r.iter().enumerate().filter(|(_, &v)| v != 0.0).map(|(j, &v)| (j as u32, v)));
         }
-        let csc = m.to_csc();
-        let mut o = PearsonOracle::new(&csc, 16);
+        let csc = Arc::new(m.to_csc());
+        let mut o = PearsonOracle::new(csc, 16);
         assert!((o.dependency(0, 1) - 1.0).abs() < 1e-12);
         assert_eq!(o.dependency(0, 3), 0.0);
         let dense = |j: usize| rows.iter().map(|r| r[j]).collect::<Vec<f64>>();
