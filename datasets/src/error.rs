@@ -1,0 +1,81 @@
+//! Errors of the readers: each displays as one line naming the file and, where there is
+//! one, the 1-based line of the first bad record.
+
+use std::path::PathBuf;
+
+/// Errors of the readers.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file cannot be opened or read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A malformed record.
+    #[error("{}:{line}: {msg}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What was wrong.
+        msg: String,
+    },
+    /// The file holds no data records.
+    #[error("{}: no data records (empty file?)", path.display())]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Inputs that do not fit together (e.g. X and y of different lengths).
+    #[error("{}: {msg}", path.display())]
+    Mismatch {
+        /// The file.
+        path: PathBuf,
+        /// What does not fit.
+        msg: String,
+    },
+    /// The format cannot be told from the file name.
+    #[error("{}: cannot tell the format from the file name; pass --format (libsvm, mtx or csv)", path.display())]
+    UnknownFormat {
+        /// The file.
+        path: PathBuf,
+    },
+    /// An unknown format name.
+    #[error("unknown format '{0}': expected libsvm, mtx or csv")]
+    FormatName(String),
+    /// A MatrixMarket X file without its y file.
+    #[error("{}: MatrixMarket data needs its target vector: pass --labels FILE (tried {})", path.display(), tried.display())]
+    MissingLabels {
+        /// The X file.
+        path: PathBuf,
+        /// The sibling y file looked for.
+        tried: PathBuf,
+    },
+    /// The shared data directory or a file in it is missing.
+    #[error("test data {} not found: place the strads shared data directory beside the repository (../shared/data) or set STRADS_DATA to it; see README 'Data'", path.display())]
+    MissingData {
+        /// The path tried.
+        path: PathBuf,
+    },
+}
+
+/// Result alias of the readers.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// A [`Error::Parse`] for `path` at `line`.
+pub(crate) fn parse_err(path: &std::path::Path, line: usize, msg: impl Into<String>) -> Error {
+    Error::Parse { path: path.to_path_buf(), line, msg: msg.into() }
+}
+
+/// Parses a finite `f64`, or explains what the token was.
+pub(crate) fn parse_finite(tok: &str, what: &str) -> std::result::Result<f64, String> {
+    match tok.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(v) => Err(format!("{what} is {v} (only finite numbers are allowed)")),
+        Err(_) => Err(format!("{what} '{tok}' is not a number")),
+    }
+}
