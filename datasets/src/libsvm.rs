@@ -51,7 +51,10 @@ pub fn read_libsvm<R: BufRead>(mut reader: R, source: &Path) -> Result<LabeledDa
                 return Err(err(format!("feature index {idx} after {last} (indices must increase)")));
             }
             last = idx;
-            let v = parse_finite(v, &format!("value of feature {idx}")).map_err(err)?;
+            let v = match v.parse::<f64>() {
+                Ok(v) if v.is_finite() => v,
+                _ => return Err(err(parse_finite(v, &format!("value of feature {idx}")).err().unwrap_or_default())),
+            };
             if v != 0.0 {
                 row.push(((idx - 1) as u32, v));
             }

@@ -113,6 +113,8 @@ pub struct BlockScheduler {
     cursor: usize,
     candidates: Vec<usize>,
     saved: Vec<f64>,
+    /// Progress values are divided by this before squaring (see `refresh_progress`).
+    scale: f64,
 }
 
 impl BlockScheduler {
@@ -127,7 +129,7 @@ impl BlockScheduler {
             _ => SumTree::new(0),
         };
         let rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-        Ok(Self { cfg, n, tree, rng, cursor: 0, candidates: Vec::new(), saved: Vec::new() })
+        Ok(Self { cfg, n, tree, rng, cursor: 0, candidates: Vec::new(), saved: Vec::new(), scale: 1.0 })
     }
 
     /// The configuration.
@@ -145,12 +147,46 @@ impl BlockScheduler {
         self.n == 0
     }
 
-    /// Records that variable `j` last moved by `delta`: its weight becomes `delta² + η`.
-    /// A no-op for the cyclic and random schedules.
+    /// Records that variable `j` last moved by `delta`: its weight becomes
+    /// `(delta / scale)² + η`, where `scale` is set by the last
+    /// [`refresh_progress`](Self::refresh_progress) (1 before any). A no-op for the cyclic
+    /// and random schedules.
     pub fn set_progress(&mut self, j: usize, delta: f64) {
         if self.cfg.policy == Policy::Dynamic {
-            let w = delta * delta + self.cfg.eta;
-            self.tree.set(j, if w.is_finite() { w } else { f64::MAX / (self.n as f64 + 1.0) });
+            let w = self.weight_of(delta);
+            self.tree.set(j, w);
+        }
+    }
+
+    /// Sets the progress of every variable at once (`deltas.len() == n`), in `O(n)`, and
+    /// makes the largest `|delta|` the unit of progress from now on: weights become
+    /// `(delta / max|delta|)² + η`. This keeps η meaningful as the solver converges and all
+    /// changes shrink: with an absolute floor, once every `(Δβ)²` falls below η the
+    /// schedule degrades to uniform sampling; relative to the current largest change, η is
+    /// the share of attention a converged variable gets next to the least converged one.
+    ///
+    /// # Panics
+    /// If `deltas.len() != n`.
+    pub fn refresh_progress(&mut self, deltas: &[f64]) {
+        assert_eq!(deltas.len(), self.n, "one progress value per variable");
+        if self.cfg.policy != Policy::Dynamic {
+            return;
+        }
+        let max = deltas.iter().fold(0.0f64, |m, d| if d.is_finite() { m.max(d.abs()) } else { m });
+        if max > 0.0 {
+            self.scale = max;
+        }
+        let w: Vec<f64> = deltas.iter().map(|&d| self.weight_of(d)).collect();
+        self.tree = SumTree::from_weights(&w);
+    }
+
+    fn weight_of(&self, delta: f64) -> f64 {
+        let r = delta / self.scale;
+        let w = r * r + self.cfg.eta;
+        if w.is_finite() {
+            w.min(1e100)
+        } else {
+            1e100
         }
     }
 

@@ -106,8 +106,16 @@ pub enum LassoUpdate {
         delta: Vec<f64>,
     },
     /// New scheduling priorities: the predicted change of every feature if it were updated
-    /// now (for the scheduler; workers ignore it).
+    /// now, in fitted-value units `|Δβ_j| ‖x̃_j‖` (for the scheduler; workers ignore it).
     Priorities(Vec<f64>),
+    /// After setup: the centered column norms `‖x̃_j‖` (to put later changes in fitted-value
+    /// units) and the first priorities.
+    Setup {
+        /// `‖x̃_j‖`, length `p`.
+        norms: Vec<f64>,
+        /// As in [`LassoUpdate::Priorities`].
+        priorities: Vec<f64>,
+    },
 }
 
 /// One evaluation of the objective.
@@ -153,6 +161,8 @@ pub struct LassoScheduler {
     since_eval: u64,
     scratch: Vec<usize>,
     needs_setup: bool,
+    /// `‖x̃_j‖`: a change Δβ_j moves the fitted values by `|Δβ_j| ‖x̃_j‖`.
+    norms: Vec<f64>,
 }
 
 /// One worker: its shard of rows (as CSC), their targets and residuals.
@@ -198,7 +208,7 @@ impl LassoScheduler {
             Policy::Dynamic => columns.map(|x| PearsonOracle::new(x, CORRELATION_CACHE)),
             _ => None,
         };
-        Ok(Self { block, oracle, since_eval: 0, scratch: Vec::new(), needs_setup: true })
+        Ok(Self { block, oracle, since_eval: 0, scratch: Vec::new(), needs_setup: true, norms: vec![1.0; p] })
     }
 }
 
@@ -289,14 +299,14 @@ impl Lasso {
         }
     }
 
-    /// `(S(z_j, λ) / ‖x̃_j‖²) − β_j` for the centered gradient `c = x̃_jᵀr̃`: how far feature
-    /// `j` would move if updated now.
+    /// `(S(z_j, λ) / ‖x̃_j‖² − β_j) ‖x̃_j‖` for the centered gradient `c = x̃_jᵀr̃`: how far
+    /// the fitted values would move if feature `j` were updated now.
     fn predicted_change(&self, c: &LassoCoordinator, j: usize, grad: f64) -> f64 {
         let d = c.curvature[j];
         if d <= 0.0 {
             return 0.0;
         }
-        soft_threshold(grad + d * c.beta[j], c.lambda) / d - c.beta[j]
+        (soft_threshold(grad + d * c.beta[j], c.lambda) / d - c.beta[j]) * d.sqrt()
     }
 
     fn pull_setup(&self, c: &mut LassoCoordinator, partials: Vec<LassoPartial>) -> LassoUpdate {
@@ -328,8 +338,9 @@ impl Lasso {
             Penalty::Lambda(l) => l,
             Penalty::Ratio(r) => r * c.lambda_max,
         };
-        let prio = (0..self.p).map(|j| self.predicted_change(c, j, grad[j])).collect();
-        LassoUpdate::Priorities(prio)
+        let priorities = (0..self.p).map(|j| self.predicted_change(c, j, grad[j])).collect();
+        let norms = c.curvature.iter().map(|d| d.sqrt()).collect();
+        LassoUpdate::Setup { norms, priorities }
     }
 
     fn pull_update(
@@ -546,13 +557,13 @@ impl App for Lasso {
         match update {
             LassoUpdate::Deltas { block, delta } => {
                 for (&j, &d) in block.iter().zip(delta) {
-                    s.block.set_progress(j as usize, d);
+                    s.block.set_progress(j as usize, d * s.norms[j as usize]);
                 }
             }
-            LassoUpdate::Priorities(prio) => {
-                for (j, &d) in prio.iter().enumerate() {
-                    s.block.set_progress(j, d);
-                }
+            LassoUpdate::Priorities(prio) => s.block.refresh_progress(prio),
+            LassoUpdate::Setup { norms, priorities } => {
+                s.norms.clone_from(norms);
+                s.block.refresh_progress(priorities);
             }
         }
     }

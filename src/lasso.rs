@@ -1,0 +1,274 @@
+//! `strads lasso`: fit a Lasso model.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::{ArgGroup, Args};
+use log::info;
+use serde::Serialize;
+use strads_apps::lasso::{fit_threads, LassoParams, Penalty};
+use strads_datasets::{load_labeled, Format, LoadOptions};
+use strads_engine::RunConfig;
+use strads_scheduler::{BlockConfig, Policy};
+
+use crate::error::{CliError, Result};
+use crate::output::{write_atomic, write_csv, write_json};
+
+/// Arguments of `strads lasso`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("penalty").args(["lambda", "lambda_ratio"])))]
+pub struct LassoArgs {
+    /// Input data file (LIBSVM, MatrixMarket X, or CSV with a header; `.gz` is read transparently).
+    #[arg(long, value_name = "FILE")]
+    data: PathBuf,
+    /// Input format; by default from the file extension (.libsvm/.svm, .mtx/.mmt, .csv).
+    #[arg(long, value_parser = ["libsvm", "mtx", "csv"])]
+    format: Option<String>,
+    /// MatrixMarket: the target vector y (default: the data file name with `.X.` → `.Y.`).
+    #[arg(long, value_name = "FILE")]
+    labels: Option<PathBuf>,
+    /// CSV: the target column (default: the last column).
+    #[arg(long, value_name = "COLUMN")]
+    target: Option<String>,
+    /// L1 penalty λ for ½‖y − Xβ‖² + λ‖β‖₁ (scikit-learn's alpha is λ/n).
+    #[arg(long, value_name = "L", allow_negative_numbers = true)]
+    lambda: Option<f64>,
+    /// λ as a fraction of λ_max = ‖Xᵀy‖∞ (centered with an intercept) [default: 0.1].
+    #[arg(long, value_name = "R", allow_negative_numbers = true)]
+    lambda_ratio: Option<f64>,
+    /// Fit without an intercept.
+    #[arg(long)]
+    no_intercept: bool,
+    /// Worker threads, each owning a shard of the rows.
+    #[arg(long, default_value_t = 1, value_name = "P")]
+    workers: usize,
+    /// Block schedule.
+    #[arg(long, default_value = "dynamic", value_parser = ["dynamic", "random", "cyclic"])]
+    schedule: String,
+    /// Features updated per round (the block size L).
+    #[arg(long, default_value_t = 16, value_name = "B")]
+    block_size: usize,
+    /// Candidates sampled per round by the dynamic schedule (L'; default 4 × block size).
+    #[arg(long, value_name = "N")]
+    candidates: Option<usize>,
+    /// Dynamic schedule: largest |correlation| allowed between features of one block.
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
+    rho: f64,
+    /// Dynamic schedule: priority floor η in (Δβ)² + η.
+    #[arg(long, default_value_t = 1e-4, allow_negative_numbers = true)]
+    eta: f64,
+    /// Stop when the duality gap relative to the objective is at most this.
+    #[arg(long, default_value_t = 1e-6, allow_negative_numbers = true)]
+    tol: f64,
+    /// Update rounds between duality-gap evaluations (default ⌈p / 2B⌉, at most 1000).
+    #[arg(long, value_name = "N")]
+    eval_every: Option<u64>,
+    /// Stop after this many rounds.
+    #[arg(long, value_name = "N")]
+    max_rounds: Option<u64>,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    time_limit: Option<f64>,
+    /// Seed of the scheduler's random stream.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Write a CSV trace, one row per evaluation.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+    /// Write a JSON summary of the run.
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
+    /// Write the model: `intercept <v>`, then `<feature> <value>` per non-zero (1-based).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// One row of `--trace`.
+#[derive(Debug, Serialize)]
+struct TraceRow {
+    round: u64,
+    time_s: f64,
+    objective: f64,
+    duality_gap: f64,
+    relative_gap: f64,
+    nnz: usize,
+    updates: u64,
+    schedule_s: f64,
+    push_s: f64,
+    pull_s: f64,
+    sync_s: f64,
+    comm_s: f64,
+    bytes: u64,
+}
+
+/// The `--summary` document.
+#[derive(Debug, Serialize)]
+struct Summary<'a> {
+    app: &'static str,
+    data: String,
+    n: usize,
+    p: usize,
+    objective: f64,
+    lambda: f64,
+    lambda_max: f64,
+    intercept: f64,
+    fit_intercept: bool,
+    nnz: usize,
+    rounds: u64,
+    updates: u64,
+    wall_s: f64,
+    load_s: f64,
+    duality_gap: f64,
+    relative_gap: f64,
+    tol: f64,
+    converged: bool,
+    stop_reason: strads_engine::StopReason,
+    workers: usize,
+    schedule: &'a str,
+    block_size: usize,
+    seed: u64,
+    phases: strads_engine::PhaseTimes,
+    bytes: u64,
+    bytes_per_round: f64,
+}
+
+fn checked_time_limit(t: Option<f64>) -> Result<Option<Duration>> {
+    match t {
+        None => Ok(None),
+        Some(s) if s > 0.0 && s.is_finite() => Ok(Some(Duration::from_secs_f64(s))),
+        Some(s) => Err(CliError::InvalidArgument {
+            name: "time-limit",
+            value: s.to_string(),
+            expect: "a positive number of seconds",
+        }),
+    }
+}
+
+/// Runs `strads lasso`.
+pub fn run(a: &LassoArgs) -> Result<()> {
+    // Check every setting before reading data.
+    let policy: Policy = a.schedule.parse()?;
+    let penalty = match (a.lambda, a.lambda_ratio) {
+        (Some(l), _) => Penalty::Lambda(l),
+        (None, Some(r)) => Penalty::Ratio(r),
+        (None, None) => Penalty::Ratio(0.1),
+    };
+    let mut schedule = BlockConfig::new(policy, a.block_size, a.seed);
+    schedule.candidates = a.candidates.unwrap_or(4 * a.block_size);
+    schedule.rho = a.rho;
+    schedule.eta = a.eta;
+    let params = LassoParams {
+        penalty,
+        intercept: !a.no_intercept,
+        tol: a.tol,
+        schedule,
+        eval_every: a.eval_every,
+    };
+    params.check()?;
+    let config = RunConfig {
+        workers: a.workers,
+        max_rounds: a.max_rounds,
+        time_limit: checked_time_limit(a.time_limit)?,
+    };
+    config.check()?;
+    let format = a.format.as_deref().map(str::parse::<Format>).transpose()?;
+
+    let t0 = Instant::now();
+    let data = load_labeled(
+        &a.data,
+        &LoadOptions { format, target: a.target.clone(), labels: a.labels.clone() },
+    )?;
+    let load_s = t0.elapsed().as_secs_f64();
+    let (n, p) = (data.x.nrows, data.x.ncols);
+    info!("loaded {}: n = {n}, p = {p}, nnz = {} in {load_s:.3} s", a.data.display(), data.x.nnz());
+    if a.workers > n {
+        return Err(CliError::InvalidArgument {
+            name: "workers",
+            value: a.workers.to_string(),
+            expect: "at most the number of rows",
+        });
+    }
+
+    let pb = crate::progress::bar(a.quiet, a.max_rounds);
+    let mut trace = Vec::new();
+    let mut last_logged = None;
+    let fit = fit_threads(&data.x, &data.y, params, &config, |info, coord| {
+        pb.set_position(info.round + 1);
+        if let Some(e) = coord.last_evaluation() {
+            if last_logged != Some(e.round) {
+                last_logged = Some(e.round);
+                pb.set_message(format!("objective {:.6e} gap {:.2e} nnz {}", e.objective, e.relative_gap, e.nnz));
+                trace.push(TraceRow {
+                    round: info.round,
+                    time_s: info.elapsed_s,
+                    objective: e.objective,
+                    duality_gap: e.duality_gap,
+                    relative_gap: e.relative_gap,
+                    nnz: e.nnz,
+                    updates: info.updates,
+                    schedule_s: info.total.schedule_s,
+                    push_s: info.total.push_s,
+                    pull_s: info.total.pull_s,
+                    sync_s: info.total.sync_s,
+                    comm_s: info.total.comm_s,
+                    bytes: info.total.bytes,
+                });
+            }
+        }
+    })?;
+    pb.finish_and_clear();
+    let e = fit.evaluation;
+    info!(
+        "{:?} after {} rounds, {} updates, {:.3} s: objective {:.10e}, relative gap {:.3e}, nnz {}",
+        fit.stop, fit.rounds, fit.updates, fit.wall_s, e.objective, e.relative_gap, e.nnz
+    );
+
+    if let Some(path) = &a.trace {
+        write_csv(path, &trace)?;
+    }
+    if let Some(path) = &a.out {
+        write_atomic(path, |w| fit.model.write_text(w))?;
+    }
+    let summary = Summary {
+        app: "lasso",
+        data: a.data.display().to_string(),
+        n,
+        p,
+        objective: e.objective,
+        lambda: fit.lambda,
+        lambda_max: fit.lambda_max,
+        intercept: fit.model.intercept,
+        fit_intercept: !a.no_intercept,
+        nnz: e.nnz,
+        rounds: fit.rounds,
+        updates: fit.updates,
+        wall_s: fit.wall_s,
+        load_s,
+        duality_gap: e.duality_gap,
+        relative_gap: e.relative_gap,
+        tol: a.tol,
+        converged: e.relative_gap <= a.tol,
+        stop_reason: fit.stop,
+        workers: a.workers,
+        schedule: &a.schedule,
+        block_size: a.block_size,
+        seed: a.seed,
+        phases: fit.phases,
+        bytes: fit.phases.bytes,
+        bytes_per_round: fit.phases.bytes as f64 / fit.rounds.max(1) as f64,
+    };
+    if let Some(path) = &a.summary {
+        write_json(path, &summary)?;
+    }
+    if !a.quiet {
+        eprintln!(
+            "lasso: {} after {} rounds ({} updates) in {:.3} s: objective {:.10e}, relative duality gap {:.2e}, {} non-zeros, lambda {:.6e}",
+            if summary.converged { "converged" } else { "stopped" },
+            fit.rounds, fit.updates, fit.wall_s, e.objective, e.relative_gap, e.nnz, fit.lambda
+        );
+    }
+    Ok(())
+}

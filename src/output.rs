@@ -1,0 +1,61 @@
+//! Writing output files atomically: a temporary file in the target's directory, renamed over
+//! the target once complete, so a failed run never leaves a partial or corrupt file.
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use crate::error::{CliError, Result};
+
+/// Writes `path` atomically with the bytes produced by `fill`.
+///
+/// # Errors
+/// [`CliError::Write`] naming the path if the directory is not writable, `fill` fails, or
+/// the rename fails.
+pub fn write_atomic(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    let err = |source: std::io::Error| CliError::Write { path: path.to_path_buf(), source };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".strads-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(err)?;
+    {
+        let mut w = BufWriter::new(tmp.as_file());
+        fill(&mut w).map_err(err)?;
+        w.flush().map_err(err)?;
+    }
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+/// Writes `rows` as CSV with a header row (from the serde field names).
+///
+/// # Errors
+/// As [`write_atomic`].
+pub fn write_csv<T: serde::Serialize>(path: &Path, rows: &[T]) -> Result<()> {
+    write_atomic(path, |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        for r in rows {
+            csv.serialize(r).map_err(std::io::Error::other)?;
+        }
+        csv.flush()
+    })
+}
+
+/// Writes `value` as pretty JSON followed by a newline.
+///
+/// # Errors
+/// As [`write_atomic`].
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    write_atomic(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, value).map_err(std::io::Error::other)?;
+        writeln!(w)
+    })
+}
