@@ -23,6 +23,7 @@ fn params(policy: Policy, block: usize) -> LassoParams {
         tol: 1e-6,
         schedule: BlockConfig::new(policy, block, 0),
         eval_every: Some(u64::MAX), // update rounds only
+        inner_passes: 10,
     }
 }
 

@@ -46,9 +46,9 @@ pub struct LassoArgs {
     #[arg(long, default_value = "dynamic", value_parser = ["dynamic", "random", "cyclic"])]
     schedule: String,
     /// Features updated per round (the block size L).
-    #[arg(long, default_value_t = 16, value_name = "B")]
+    #[arg(long, default_value_t = 64, value_name = "B")]
     block_size: usize,
-    /// Candidates sampled per round by the dynamic schedule (L'; default 4 × block size).
+    /// Candidates sampled per round by the dynamic schedule (L'; default 2 × block size).
     #[arg(long, value_name = "N")]
     candidates: Option<usize>,
     /// Dynamic schedule: largest |correlation| allowed between features of one block.
@@ -63,6 +63,9 @@ pub struct LassoArgs {
     /// Update rounds between duality-gap evaluations (default ⌈p / 2B⌉, at most 1000).
     #[arg(long, value_name = "N")]
     eval_every: Option<u64>,
+    /// Passes of coordinate descent over each block at the coordinator (1 = plain CD).
+    #[arg(long, default_value_t = 10, value_name = "K")]
+    inner_passes: usize,
     /// Stop after this many rounds.
     #[arg(long, value_name = "N")]
     max_rounds: Option<u64>,
@@ -157,7 +160,7 @@ pub fn run(a: &LassoArgs) -> Result<()> {
         (None, None) => Penalty::Ratio(0.1),
     };
     let mut schedule = BlockConfig::new(policy, a.block_size, a.seed);
-    schedule.candidates = a.candidates.unwrap_or(4 * a.block_size);
+    schedule.candidates = a.candidates.unwrap_or(2 * a.block_size);
     schedule.rho = a.rho;
     schedule.eta = a.eta;
     let params = LassoParams {
@@ -166,6 +169,7 @@ pub fn run(a: &LassoArgs) -> Result<()> {
         tol: a.tol,
         schedule,
         eval_every: a.eval_every,
+        inner_passes: a.inner_passes,
     };
     params.check()?;
     let config = RunConfig {

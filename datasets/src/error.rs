@@ -44,16 +44,19 @@ pub enum Error {
         /// The file.
         path: PathBuf,
     },
+    /// Options that do not apply to the input (e.g. a CSV target column for LIBSVM data).
+    #[error("{0}")]
+    Options(String),
     /// An unknown format name.
     #[error("unknown format '{0}': expected libsvm, mtx or csv")]
     FormatName(String),
     /// A MatrixMarket X file without its y file.
-    #[error("{}: MatrixMarket data needs its target vector: pass --labels FILE (tried {})", path.display(), tried.display())]
+    #[error("{}: MatrixMarket data needs its target vector: pass --labels FILE ({})", path.display(), labels_hint(tried.as_deref()))]
     MissingLabels {
         /// The X file.
         path: PathBuf,
-        /// The sibling y file looked for.
-        tried: PathBuf,
+        /// The sibling y file looked for (`None` if the name has no `.X.` to replace).
+        tried: Option<PathBuf>,
     },
     /// The shared data directory or a file in it is missing.
     #[error("test data {} not found: place the strads shared data directory beside the repository (../shared/data) or set STRADS_DATA to it; see README 'Data'", path.display())]
@@ -61,6 +64,14 @@ pub enum Error {
         /// The path tried.
         path: PathBuf,
     },
+}
+
+/// The parenthesis of [`Error::MissingLabels`].
+fn labels_hint(tried: Option<&std::path::Path>) -> String {
+    match tried {
+        Some(p) => format!("{} does not exist", p.display()),
+        None => "the file name has no '.X.' to derive the '.Y.' file name from".to_string(),
+    }
 }
 
 /// Result alias of the readers.
@@ -76,6 +87,7 @@ pub(crate) fn parse_finite(tok: &str, what: &str) -> std::result::Result<f64, St
     match tok.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
         Ok(v) => Err(format!("{what} is {v} (only finite numbers are allowed)")),
-        Err(_) => Err(format!("{what} '{tok}' is not a number")),
+        // Escaped so that the message stays on one line (CSV cells may hold newlines).
+        Err(_) => Err(format!("{what} '{}' is not a number", tok.escape_debug())),
     }
 }

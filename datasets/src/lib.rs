@@ -28,18 +28,21 @@ pub use matrix::{even_ranges, CscMatrix, CsrMatrix};
 pub use mtx::{read_mtx_matrix, read_mtx_vector};
 pub use shared::{shared_data_dir, shared_data_path};
 
-/// A design matrix with one target per row.
+/// A design matrix with one target per row: `x` is `n × p` (samples × features), `y` has
+/// length `n`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabeledData {
     /// Samples × features, CSR.
     pub x: CsrMatrix,
     /// Targets, length `x.nrows`.
     pub y: Vec<f64>,
-    /// Feature names, when the format has them (CSV headers).
+    /// Feature names (length `p`), when the format has them (CSV headers).
     pub feature_names: Option<Vec<String>>,
 }
 
-/// An input format for labeled data.
+/// An input format for labeled data. Parses from (and displays as) its command-line name
+/// `libsvm`, `mtx` or `csv` (`svmlight`, `mm` and `matrixmarket` are accepted too, in any
+/// case), so it can be used directly as a clap `value_parser`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// LIBSVM / svmlight.
@@ -53,29 +56,37 @@ pub enum Format {
 impl std::str::FromStr for Format {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        match s {
+        match s.to_ascii_lowercase().as_str() {
             "libsvm" | "svmlight" => Ok(Self::Libsvm),
             "mtx" | "mm" | "matrixmarket" => Ok(Self::Mtx),
             "csv" => Ok(Self::Csv),
-            other => Err(Error::FormatName(other.to_string())),
+            _ => Err(Error::FormatName(s.to_string())),
         }
     }
 }
 
 impl std::fmt::Display for Format {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Libsvm => "libsvm",
-            Self::Mtx => "mtx",
-            Self::Csv => "csv",
-        })
+        f.write_str(self.name())
     }
 }
 
 impl Format {
+    /// Every format, in the order of [`Format::name`]'s list.
+    pub const ALL: [Format; 3] = [Format::Libsvm, Format::Mtx, Format::Csv];
+
+    /// The command-line name: `"libsvm"`, `"mtx"` or `"csv"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Libsvm => "libsvm",
+            Self::Mtx => "mtx",
+            Self::Csv => "csv",
+        }
+    }
+
     /// The format named by the file extension (a trailing `.gz` is ignored):
     /// `.libsvm`/`.svm`/`.svmlight` → LIBSVM, `.mtx`/`.mmt`/`.mm` → MatrixMarket,
-    /// `.csv` → CSV; otherwise `None`.
+    /// `.csv` → CSV; otherwise `None` (`.txt` and the like are ambiguous: no guess).
     pub fn from_path(path: &Path) -> Option<Format> {
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
         let name = name.strip_suffix(".gz").unwrap_or(&name);
@@ -89,7 +100,7 @@ impl Format {
     }
 }
 
-/// How to read a labeled data file.
+/// How to read a labeled data file (all fields default to `None`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LoadOptions {
     /// The format; `None` tells it from the file name.
@@ -100,32 +111,37 @@ pub struct LoadOptions {
     pub labels: Option<PathBuf>,
 }
 
-/// Reads labeled data from `path` in the format of `opts`.
+/// Reads labeled data from `path` (gzip or not) in the format of `opts`, else the one named
+/// by the file extension. MatrixMarket X is paired with its y vector from `opts.labels`, or
+/// else from the sibling file named by [`labels_sibling`].
 ///
 /// # Errors
-/// [`Error::UnknownFormat`] if the format is neither given nor clear from the name,
-/// [`Error::MissingLabels`] for MatrixMarket without a y file, [`Error::Mismatch`] if y and
-/// X have different lengths, and every error of the readers.
+/// [`Error::UnknownFormat`] if the format is neither given nor clear from the name;
+/// [`Error::Options`] if `target` is given for a format other than CSV or `labels` for one
+/// other than MatrixMarket; [`Error::MissingLabels`] for MatrixMarket without a y file;
+/// [`Error::Mismatch`] if y and X have different lengths; and every error of [`open`] and
+/// the readers.
 pub fn load_labeled(path: &Path, opts: &LoadOptions) -> Result<LabeledData> {
     let format = opts
         .format
         .or_else(|| Format::from_path(path))
         .ok_or_else(|| Error::UnknownFormat { path: path.to_path_buf() })?;
+    if opts.target.is_some() && format != Format::Csv {
+        return Err(Error::Options(format!("--target applies to csv input, not {format} ({})", path.display())));
+    }
+    if opts.labels.is_some() && format != Format::Mtx {
+        return Err(Error::Options(format!("--labels applies to mtx input, not {format} ({})", path.display())));
+    }
     match format {
         Format::Libsvm => read_libsvm(open(path)?, path),
         Format::Csv => read_csv(open(path)?, path, opts.target.as_deref()),
         Format::Mtx => {
             let ypath = match &opts.labels {
                 Some(p) => p.clone(),
-                None => {
-                    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-                    let sibling = path.with_file_name(name.replace(".X.", ".Y."));
-                    if name.contains(".X.") && sibling.exists() {
-                        sibling
-                    } else {
-                        return Err(Error::MissingLabels { path: path.to_path_buf(), tried: sibling });
-                    }
-                }
+                None => match labels_sibling(path) {
+                    Some(sibling) if sibling.is_file() => sibling,
+                    tried => return Err(Error::MissingLabels { path: path.to_path_buf(), tried }),
+                },
             };
             let x = read_mtx_matrix(open(path)?, path)?;
             let y = read_mtx_vector(open(&ypath)?, &ypath)?;
@@ -140,6 +156,13 @@ pub fn load_labeled(path: &Path, opts: &LoadOptions) -> Result<LabeledData> {
     }
 }
 
+/// The STRADS name of the y file of a MatrixMarket X file: `.X.` replaced by `.Y.` in the
+/// file name (`data.X.mmt` → `data.Y.mmt`); `None` if the name has no `.X.`.
+pub fn labels_sibling(x_path: &Path) -> Option<PathBuf> {
+    let name = x_path.file_name()?.to_str()?;
+    name.contains(".X.").then(|| x_path.with_file_name(name.replacen(".X.", ".Y.", 1)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,32 +173,61 @@ mod tests {
         load_labeled(&p, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    #[test]
-    fn real_lasso_files_have_their_documented_shapes() {
-        let cases = [
-            ("lasso/diabetes_raw.libsvm", 442, 10, Some(4420)),
-            ("lasso/cox2_ic50.libsvm", 462, 255, Some(97_403)),
-            ("lasso/bloodbrain.libsvm", 208, 134, Some(22_653)),
-            ("lasso/tecator_fat.libsvm", 215, 100, Some(21_500)),
-            ("lasso/california_housing.csv", 20_640, 8, None),
-        ];
-        for (rel, n, p, nnz) in cases {
-            let d = load(rel);
-            assert_eq!((d.x.nrows, d.x.ncols, d.y.len()), (n, p, n), "{rel}");
-            if let Some(nnz) = nnz {
-                assert_eq!(d.x.nnz(), nnz, "{rel}");
-            }
+    /// Loads a real file and checks its shape `n × p` (and `nnz` when given).
+    fn check_shape(rel: &str, n: usize, p: usize, nnz: Option<usize>) -> LabeledData {
+        let d = load(rel);
+        assert_eq!((d.x.nrows, d.x.ncols, d.y.len()), (n, p, n), "{rel}");
+        if let Some(nnz) = nnz {
+            assert_eq!(d.x.nnz(), nnz, "{rel}");
         }
-        let c = load("lasso/california_housing.csv");
-        assert_eq!(c.feature_names.as_ref().map(Vec::len), Some(8));
-        assert!(c.y.iter().all(|&v| v > 0.0 && v <= 5.00001), "MedHouseVal in $100k");
+        assert!(d.y.iter().chain(&d.x.values).all(|v| v.is_finite()), "{rel}");
+        d
     }
 
     #[test]
-    fn leukemia_gzip_is_read_transparently() {
-        let d = load("lasso/all_leukemia_age.libsvm.gz");
-        assert_eq!((d.x.nrows, d.x.ncols, d.x.nnz()), (123, 12_625, 1_552_875));
-        assert!(d.y.iter().all(|&a| (5.0..=58.0).contains(&a)));
+    fn real_diabetes_raw() {
+        let d = check_shape("lasso/diabetes_raw.libsvm", 442, 10, Some(4420));
+        assert!(d.feature_names.is_none());
+    }
+
+    #[test]
+    fn real_cox2_ic50() {
+        check_shape("lasso/cox2_ic50.libsvm", 462, 255, Some(97_403));
+    }
+
+    #[test]
+    fn real_bloodbrain() {
+        check_shape("lasso/bloodbrain.libsvm", 208, 134, Some(22_653));
+    }
+
+    #[test]
+    fn real_tecator_fat() {
+        check_shape("lasso/tecator_fat.libsvm", 215, 100, Some(21_500));
+    }
+
+    #[test]
+    fn real_california_housing_csv() {
+        let d = check_shape("lasso/california_housing.csv", 20_640, 8, None);
+        let names = ["MedInc", "HouseAge", "AveRooms", "AveBedrms", "Population", "AveOccup", "Latitude", "Longitude"];
+        assert_eq!(d.feature_names.as_deref(), Some(&names.map(String::from)[..]));
+        assert!(d.y.iter().all(|&v| v > 0.0 && v <= 5.00001), "MedHouseVal in $100k");
+        // Naming the target explicitly gives the same data.
+        let p = shared_data_path("lasso/california_housing.csv").unwrap_or_else(|e| panic!("{e}"));
+        let opts = LoadOptions { target: Some("MedHouseVal".into()), ..LoadOptions::default() };
+        assert_eq!(load_labeled(&p, &opts).unwrap_or_else(|e| panic!("{e}")), d);
+        // Another target column moves MedHouseVal into the features.
+        let opts = LoadOptions { target: Some("MedInc".into()), ..LoadOptions::default() };
+        let m = load_labeled(&p, &opts).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(m.feature_names.as_ref().and_then(|f| f.last()).map(String::as_str), Some("MedHouseVal"));
+        assert_eq!(m.y[0], d.x.row(0).1[0]);
+    }
+
+    #[test]
+    fn real_leukemia_gzip_is_read_transparently() {
+        let d = check_shape("lasso/all_leukemia_age.libsvm.gz", 123, 12_625, Some(1_552_875));
+        assert!(d.y.iter().all(|&a| (5.0..=58.0).contains(&a)), "age in years");
+        // Dense rows written in full: every row holds every feature.
+        assert!(d.x.indptr.windows(2).all(|w| w[1] - w[0] == 12_625));
     }
 
     #[test]
@@ -190,6 +242,18 @@ mod tests {
         assert_eq!(d.y, vec![1.0, 3.0]);
         assert_eq!(Format::from_path(Path::new("a.X.mmt")), Some(Format::Mtx));
         assert_eq!(Format::from_path(Path::new("a.txt")), None);
+        assert_eq!(Format::from_path(Path::new("dir.csv/noext")), None);
+        assert_eq!(Format::from_path(Path::new("A.SVM.GZ")), Some(Format::Libsvm));
+        assert_eq!(Format::from_path(Path::new("t.csv.gz")), Some(Format::Csv));
+        for f in Format::ALL {
+            assert_eq!(f.to_string().parse::<Format>().expect("round trip"), f);
+        }
+        assert_eq!("MatrixMarket".parse::<Format>().expect("alias"), Format::Mtx);
+        let e = "arff".parse::<Format>().expect_err("unknown").to_string();
+        assert_eq!(e, "unknown format 'arff': expected libsvm, mtx or csv");
+        let opts = LoadOptions { target: Some("y".into()), ..LoadOptions::default() };
+        let e = load_labeled(&p, &opts).expect_err("target for libsvm").to_string();
+        assert!(e.starts_with("--target applies to csv input, not libsvm"), "{e}");
         let e = load_labeled(&dir.path().join("a.txt"), &LoadOptions::default()).expect_err("unknown");
         assert!(e.to_string().contains("pass --format"), "{e}");
         let e = load_labeled(&dir.path().join("missing.libsvm"), &LoadOptions::default()).expect_err("missing");
@@ -201,8 +265,16 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let x = dir.path().join("t.X.mmt");
         std::fs::write(&x, "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n2 2 3\n").expect("x");
-        let e = load_labeled(&x, &LoadOptions::default()).expect_err("no y");
-        assert!(e.to_string().contains("--labels"), "{e}");
+        let e = load_labeled(&x, &LoadOptions::default()).expect_err("no y").to_string();
+        assert!(e.contains("pass --labels FILE") && e.contains("t.Y.mmt does not exist"), "{e}");
+        let plain = dir.path().join("plain.mtx");
+        std::fs::copy(&x, &plain).expect("copy");
+        let e = load_labeled(&plain, &LoadOptions::default()).expect_err("no y").to_string();
+        assert!(e.contains("pass --labels FILE") && e.contains("no '.X.'"), "{e}");
+        std::fs::write(dir.path().join("other.mtx"), "%%MatrixMarket matrix coordinate real general\n1 2 1\n1 2 9\n").expect("y");
+        let opts = LoadOptions { labels: Some(dir.path().join("other.mtx")), ..LoadOptions::default() };
+        assert_eq!(load_labeled(&plain, &opts).expect("explicit labels").y, vec![0.0, 9.0]);
+        assert_eq!(labels_sibling(Path::new("d/a.X.mmt.gz")), Some(PathBuf::from("d/a.Y.mmt.gz")));
         std::fs::write(dir.path().join("t.Y.mmt"), "%%MatrixMarket matrix array real general\n2 1\n5\n6\n").expect("y");
         let d = load_labeled(&x, &LoadOptions::default()).expect("x and y");
         assert_eq!(d.y, vec![5.0, 6.0]);

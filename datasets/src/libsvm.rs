@@ -31,13 +31,22 @@ pub fn read_libsvm<R: BufRead>(mut reader: R, source: &Path) -> Result<LabeledDa
         let mut toks = content.split_ascii_whitespace();
         let Some(label) = toks.next() else { continue };
         let err = |msg: String| parse_err(source, line, msg);
-        y.push(parse_finite(label, "label").map_err(err)?);
+        let label = parse_finite(label, "label").map_err(|mut m| {
+            if label.contains(':') {
+                m.push_str(" (each line starts with the target value)");
+            }
+            err(m)
+        })?;
+        y.push(label);
         row.clear();
         let mut last = 0u64;
         for tok in toks {
             let (i, v) = tok
                 .split_once(':')
                 .ok_or_else(|| err(format!("token '{tok}' is not of the form index:value")))?;
+            if i == "qid" {
+                return Err(err(format!("token '{tok}': qid (ranking query ids) is not supported")));
+            }
             let idx: u64 = i
                 .parse()
                 .map_err(|_| err(format!("feature index '{i}' is not a positive integer")))?;
@@ -51,9 +60,10 @@ pub fn read_libsvm<R: BufRead>(mut reader: R, source: &Path) -> Result<LabeledDa
                 return Err(err(format!("feature index {idx} after {last} (indices must increase)")));
             }
             last = idx;
+            // Fast path without formatting; the message is only built for a bad value.
             let v = match v.parse::<f64>() {
                 Ok(v) if v.is_finite() => v,
-                _ => return Err(err(parse_finite(v, &format!("value of feature {idx}")).err().unwrap_or_default())),
+                _ => parse_finite(v, &format!("value of feature {idx}")).map_err(err)?,
             };
             if v != 0.0 {
                 row.push(((idx - 1) as u32, v));
@@ -97,20 +107,51 @@ mod tests {
             ("1 1:2\n\n1 3:1 2:1\n", "t.libsvm:3: feature index 2 after 3"),
             ("1 1:2\n1 5\n", "t.libsvm:2: token '5' is not of the form index:value"),
             ("abc 1:2\n", "t.libsvm:1: label 'abc' is not a number"),
+            ("1:2 3:4\n", "t.libsvm:1: label '1:2' is not a number (each line starts with the target value)"),
             ("1 -3:2\n", "t.libsvm:1: feature index '-3' is not a positive integer"),
+            ("1 1:inf\n", "t.libsvm:1: value of feature 1 is inf"),
+            ("1 1:1\n-inf 1:1\n", "t.libsvm:2: label is -inf"),
+            ("1 1:1e999\n", "t.libsvm:1: value of feature 1 is inf"),
+            ("1 1:1 1:2\n", "t.libsvm:1: feature index 1 after 1"),
+            ("1 1:\n", "t.libsvm:1: value of feature 1 '' is not a number"),
+            ("1 :5\n", "t.libsvm:1: feature index '' is not a positive integer"),
+            ("1 qid:3 1:5\n", "t.libsvm:1: token 'qid:3': qid"),
+            ("1 4294967296:1\n", "t.libsvm:1: feature index 4294967296 is too large"),
         ];
         for (input, expect) in cases {
             let e = read(input).expect_err(input).to_string();
             assert!(e.starts_with(expect), "{e:?} should start with {expect:?}");
         }
         assert_eq!(read("\n# only a comment\n").expect_err("empty").to_string(), "t.libsvm: no data records (empty file?)");
+        assert!(matches!(read(""), Err(Error::Empty { .. })));
+        let e = read_libsvm(&b"1 1:\xff\n"[..], Path::new("t.libsvm")).expect_err("not UTF-8").to_string();
+        assert!(e.starts_with("t.libsvm:1: cannot read"), "{e}");
+    }
+
+    #[test]
+    fn columns_are_the_largest_index_even_for_explicit_zeros() {
+        let d = read("1 2:0 7:0\r\n2 1:1e-3\r\n").expect("valid");
+        assert_eq!((d.x.nrows, d.x.ncols, d.x.nnz()), (2, 7, 1));
+        assert_eq!(d.x.row(1), (&[0u32][..], &[1e-3][..]));
+        let d = read("+1\n-1\n").expect("labels only");
+        assert_eq!((d.x.nrows, d.x.ncols, d.y.clone()), (2, 0, vec![1.0, -1.0]));
+    }
+
+    /// Finite values: mostly moderate, sometimes zero, sometimes any finite `f64`
+    /// (subnormals, extremes), all printed with `{:?}` which round-trips exactly.
+    fn finite() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            4 => -1e3f64..1e3,
+            1 => Just(0.0),
+            2 => any::<f64>().prop_filter("finite", |v| v.is_finite()),
+        ]
     }
 
     proptest! {
         #[test]
         fn round_trips_random_sparse_matrices(
             rows in proptest::collection::vec(
-                (-1e6f64..1e6, proptest::collection::btree_map(0u32..50, -1e3f64..1e3, 0..8)),
+                (finite(), proptest::collection::btree_map(0u32..50, finite(), 0..8)),
                 1..20)
         ) {
             let mut text = String::new();
@@ -123,6 +164,8 @@ mod tests {
             }
             let d = read(&text).expect("valid");
             prop_assert_eq!(d.x.nrows, rows.len());
+            let p = rows.iter().filter_map(|(_, r)| r.keys().next_back()).map(|&j| j as usize + 1).max();
+            prop_assert_eq!(d.x.ncols, p.unwrap_or(0));
             for (i, (y, row)) in rows.iter().enumerate() {
                 prop_assert_eq!(d.y[i], *y);
                 let want: Vec<(u32, f64)> = row.iter().filter(|(_, v)| **v != 0.0).map(|(j, v)| (*j, *v)).collect();
@@ -135,6 +178,16 @@ mod tests {
         #[test]
         fn garbage_never_panics(lines in proptest::collection::vec("[ -~]{0,40}", 0..10)) {
             let _ = read(&lines.join("\n"));
+        }
+
+        #[test]
+        fn near_valid_garbage_never_panics(
+            lines in proptest::collection::vec("[-+0-9.eE:# \t]{0,30}|(-?[0-9]{1,3}( -?[0-9]{1,12}:-?[0-9.eEinfa]{0,6}){0,5})", 0..10)
+        ) {
+            if let Ok(d) = read(&lines.join("\n")) {
+                prop_assert_eq!(d.y.len(), d.x.nrows);
+                prop_assert!(d.x.values.iter().all(|v| v.is_finite() && *v != 0.0));
+            }
         }
     }
 }

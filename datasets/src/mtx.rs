@@ -41,7 +41,7 @@ fn read_header(
     loop {
         line += 1;
         if !next_line(reader, buf, source, line)? {
-            return Err(Error::Empty { path: source.to_path_buf() });
+            return Err(parse_err(source, line, "missing the size line after the header"));
         }
         let t = buf.trim();
         if !t.is_empty() && !t.starts_with('%') {
@@ -53,7 +53,15 @@ fn read_header(
     let parsed: Option<Vec<usize>> = nums.iter().map(|s| s.parse().ok()).collect();
     match parsed {
         Some(v) if v.len() == want => {
-            let entries = if layout == Layout::Array { v[0] * v[1] } else { v[2] };
+            // Row and column numbers are stored as u32 (CSR columns, CSC rows).
+            if let Some(&big) = v[..2].iter().find(|&&d| u32::try_from(d).is_err()) {
+                return Err(parse_err(source, line, format!("dimension {big} is too large (at most {})", u32::MAX)));
+            }
+            let entries = if layout == Layout::Array {
+                v[0].checked_mul(v[1]).ok_or_else(|| parse_err(source, line, "rows × cols overflows"))?
+            } else {
+                v[2]
+            };
             Ok((layout, v[0], v[1], entries, line))
         }
         _ => Err(parse_err(
@@ -83,10 +91,16 @@ fn read_entries(
         if seen == entries {
             return Err(err(format!("more entries than the {entries} the size line declares")));
         }
-        let toks: Vec<&str> = t.split_whitespace().collect();
+        // Up to 4 tokens, without allocating: one more than any layout needs.
+        let mut toks = [""; 4];
+        let mut ntok = 0;
+        for (slot, tok) in toks.iter_mut().zip(t.split_whitespace()) {
+            *slot = tok;
+            ntok += 1;
+        }
         match layout {
             Layout::Array => {
-                if toks.len() != 1 {
+                if ntok != 1 {
                     return Err(err(format!("expected one value per line, found '{t}'")));
                 }
                 let v = parse_finite(toks[0], "value").map_err(err)?;
@@ -94,7 +108,7 @@ fn read_entries(
             }
             Layout::Coordinate { pattern } => {
                 let need = if pattern { 2 } else { 3 };
-                if toks.len() != need {
+                if ntok != need {
                     return Err(err(format!("expected '{}', found '{t}'", if pattern { "row col" } else { "row col value" })));
                 }
                 let idx = |s: &str, what: &str, max: usize| -> Result<usize> {
@@ -126,13 +140,13 @@ fn read_entries(
 pub fn read_mtx_matrix<R: BufRead>(mut reader: R, source: &Path) -> Result<CsrMatrix> {
     let mut buf = String::new();
     let header = read_header(&mut reader, &mut buf, source)?;
-    let (rows, cols) = (header.1, header.2);
-    if u32::try_from(cols).is_err() {
-        return Err(parse_err(source, header.4, format!("{cols} columns is too many")));
-    }
-    let mut triplets: Vec<(usize, u32, f64, usize)> = Vec::new();
+    let (rows, cols, size_line) = (header.1, header.2, header.4);
+    // (row, col, value, line); only entries actually present are stored, whatever the
+    // size line declares.
+    let mut triplets: Vec<(u32, u32, f64, usize)> = Vec::new();
     read_entries(&mut reader, &mut buf, source, header, |line, i, j, v| {
-        triplets.push((i, j as u32, v, line));
+        // Both fit u32: read_header checked the dimensions and read_entries the indices.
+        triplets.push((i as u32, j as u32, v, line));
         Ok(())
     })?;
     triplets.sort_unstable_by_key(|t| (t.0, t.1));
@@ -142,43 +156,71 @@ pub fn read_mtx_matrix<R: BufRead>(mut reader: R, source: &Path) -> Result<CsrMa
             return Err(parse_err(source, line, format!("duplicate entry ({}, {})", w[0].0 + 1, w[0].1 + 1)));
         }
     }
-    let mut m = CsrMatrix::with_cols(cols);
+    triplets.retain(|t| t.2 != 0.0);
+    let mut indptr = alloc(rows + 1, source, size_line)?;
+    indptr.push(0);
     let mut k = 0;
     for i in 0..rows {
-        let start = k;
-        while k < triplets.len() && triplets[k].0 == i {
+        while k < triplets.len() && triplets[k].0 as usize == i {
             k += 1;
         }
-        m.push_row(triplets[start..k].iter().filter(|t| t.2 != 0.0).map(|t| (t.1, t.2)));
+        indptr.push(k);
     }
-    Ok(m)
+    Ok(CsrMatrix {
+        nrows: rows,
+        ncols: cols,
+        indptr,
+        indices: triplets.iter().map(|t| t.1).collect(),
+        values: triplets.iter().map(|t| t.2).collect(),
+    })
+}
+
+/// An empty vector with room for `n` elements, or an error (naming the size line) if the
+/// declared size cannot be allocated.
+fn alloc<T>(n: usize, source: &Path, line: usize) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| parse_err(source, line, format!("cannot allocate the declared size ({n} elements)")))?;
+    Ok(v)
 }
 
 /// Reads a MatrixMarket vector: an `n × 1` (or `1 × n`) array or coordinate matrix, missing
 /// coordinate entries being zero.
 ///
 /// # Errors
-/// As [`read_mtx_matrix`], and [`Error::Mismatch`] if neither dimension is 1.
+/// As [`read_mtx_matrix`]; also [`Error::Parse`] naming the size line if neither dimension
+/// is 1, and [`Error::Empty`] for a vector of length 0.
 pub fn read_mtx_vector<R: BufRead>(mut reader: R, source: &Path) -> Result<Vec<f64>> {
     let mut buf = String::new();
     let header = read_header(&mut reader, &mut buf, source)?;
-    let (rows, cols) = (header.1, header.2);
+    let (rows, cols, size_line) = (header.1, header.2, header.4);
     if rows != 1 && cols != 1 {
-        return Err(Error::Mismatch {
-            path: source.to_path_buf(),
-            msg: format!("expected a vector (n × 1), found a {rows} × {cols} matrix"),
-        });
+        return Err(parse_err(
+            source,
+            size_line,
+            format!("expected a vector (n × 1 or 1 × n), found a {rows} × {cols} matrix"),
+        ));
     }
-    let mut y = vec![0.0; rows.max(cols)];
-    let mut set = vec![false; y.len()];
+    // Store what is present first: the declared length is only allocated once the entries
+    // have matched the size line.
+    let mut entries: Vec<(usize, f64, usize)> = Vec::new();
     read_entries(&mut reader, &mut buf, source, header, |line, i, j, v| {
-        let k = i.max(j);
-        if std::mem::replace(&mut set[k], true) {
-            return Err(parse_err(source, line, format!("duplicate entry for element {}", k + 1)));
-        }
-        y[k] = v;
+        entries.push((i.max(j), v, line));
         Ok(())
     })?;
+    entries.sort_by_key(|e| e.0);
+    for w in entries.windows(2) {
+        if w[0].0 == w[1].0 {
+            let line = w[0].2.max(w[1].2);
+            return Err(parse_err(source, line, format!("duplicate entry for element {}", w[0].0 + 1)));
+        }
+    }
+    let n = if cols == 1 { rows } else { cols };
+    let mut y = alloc(n, source, size_line)?;
+    y.resize(n, 0.0);
+    for (k, v, _) in entries {
+        y[k] = v;
+    }
     if y.is_empty() {
         return Err(Error::Empty { path: source.to_path_buf() });
     }
@@ -225,6 +267,19 @@ mod tests {
             (format!("{h}2 x 1\n"), "x.mtx:2: size line"),
             ("hello\n".to_string(), "x.mtx:1: expected a header"),
             ("%%MatrixMarket matrix coordinate real symmetric\n".to_string(), "x.mtx:1: unsupported MatrixMarket symmetry"),
+            ("%%MatrixMarket matrix coordinate complex general\n".to_string(), "x.mtx:1: unsupported MatrixMarket layout 'coordinate complex'"),
+            ("%%MatrixMarket matrix array pattern general\n".to_string(), "x.mtx:1: unsupported MatrixMarket layout"),
+            ("%%MatrixMarket vector coordinate real general\n".to_string(), "x.mtx:1: expected a header"),
+            (format!("{h}% only comments\n"), "x.mtx:3: missing the size line"),
+            (format!("{h}2 2\n"), "x.mtx:2: size line '2 2' should be 3 non-negative integers"),
+            (format!("{h}2 2 1\n1 1\n"), "x.mtx:3: expected 'row col value', found '1 1'"),
+            (format!("{h}2 2 1\n1 3 1\n"), "x.mtx:3: column index '3' is outside 1..=2"),
+            (format!("{h}2 2 1\n1 1 inf\n"), "x.mtx:3: value is inf"),
+            (format!("{h}2 2 1\n1 1 abc\n"), "x.mtx:3: value 'abc' is not a number"),
+            (format!("{h}5000000000 2 0\n"), "x.mtx:2: dimension 5000000000 is too large"),
+            ("%%MatrixMarket matrix array real general\n4294967295 4294967295\n".to_string(), "x.mtx:2: found 0 entries, the size line declares 18446744065119617025"),
+            ("%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n".to_string(), "x.mtx:5: found 3 entries, the size line declares 4"),
+            ("%%MatrixMarket matrix array real general\n2 1\n1 2\n".to_string(), "x.mtx:3: expected one value per line"),
         ];
         for (input, expect) in &cases {
             let e = m(input).expect_err(input).to_string();
@@ -233,12 +288,81 @@ mod tests {
         assert!(m("").expect_err("empty").to_string().contains("no data records"));
     }
 
+    #[test]
+    fn reads_array_pattern_integer_and_drops_zeros() {
+        // Column-major array: 2 × 3.
+        let x = m("%%MatrixMarket matrix array real general\n2 3\n1\n0\n3\n4\n0\n6\n").expect("array");
+        assert_eq!((x.nrows, x.ncols, x.nnz()), (2, 3, 4));
+        assert_eq!(x.row(0), (&[0u32, 1][..], &[1.0, 3.0][..]));
+        assert_eq!(x.row(1), (&[1u32, 2][..], &[4.0, 6.0][..]));
+        let x = m("%%matrixmarket MATRIX Coordinate Pattern General\n3 2 2\n3 2\n1 1\n").expect("pattern");
+        assert_eq!((x.nrows, x.ncols, x.nnz()), (3, 2, 2));
+        assert_eq!(x.row(1).0.len(), 0);
+        assert_eq!(x.row(2), (&[1u32][..], &[1.0][..]));
+        let x = m("%%MatrixMarket matrix coordinate integer general\r\n\r\n2 2 2\r\n1 2 7\r\n2 1 0\r\n").expect("integer");
+        assert_eq!((x.nrows, x.ncols, x.nnz()), (2, 2, 1));
+        assert_eq!(x.row(0), (&[1u32][..], &[7.0][..]));
+        let x = m("%%MatrixMarket matrix coordinate real general\n0 0 0\n").expect("empty matrix");
+        assert_eq!((x.nrows, x.ncols, x.indptr.len()), (0, 0, 1));
+    }
+
+    #[test]
+    fn vector_errors_name_the_line() {
+        let v = |s: &str| read_mtx_vector(s.as_bytes(), Path::new("y.mtx")).expect_err(s).to_string();
+        let a = "%%MatrixMarket matrix array real general\n";
+        let c = "%%MatrixMarket matrix coordinate real general\n";
+        let cases = [
+            (format!("{a}2 2\n1\n2\n3\n4\n"), "y.mtx:2: expected a vector (n × 1 or 1 × n), found a 2 × 2 matrix"),
+            (format!("{a}3 1\n1\nNaN\n3\n"), "y.mtx:4: value is NaN"),
+            (format!("{a}3 1\n1\n2\n"), "y.mtx:4: found 2 entries, the size line declares 3"),
+            (format!("{c}1 3 2\n1 2 1\n1 2 5\n"), "y.mtx:4: duplicate entry for element 2"),
+            (format!("{c}3 1 1\n1 2 1\n"), "y.mtx:3: column index '2' is outside 1..=1"),
+            (format!("{a}0 1\n"), "y.mtx: no data records"),
+        ];
+        for (input, expect) in &cases {
+            let e = v(input);
+            assert!(e.starts_with(expect), "{e:?} should start with {expect:?}");
+        }
+        let y = read_mtx_vector(format!("{c}1 3 1\n1 3 -2\n").as_bytes(), Path::new("y")).expect("row vector");
+        assert_eq!(y, vec![0.0, 0.0, -2.0]);
+    }
+
+    /// A header (valid or not) followed by size lines and entries that are often nearly valid.
+    fn mtx_garbage() -> impl Strategy<Value = String> {
+        let header = prop_oneof![
+            Just("%%MatrixMarket matrix coordinate real general"),
+            Just("%%MatrixMarket matrix coordinate pattern general"),
+            Just("%%MatrixMarket matrix array real general"),
+            Just("%%MatrixMarket matrix coordinate real symmetric"),
+            Just(""),
+        ];
+        let line = prop_oneof![
+            "[ -~]{0,30}",
+            "[0-9]{1,20}( [0-9]{1,20}){0,3}",
+            "[0-4]{1,2} [0-4]{1,2}( -?[0-9.eE]{1,5})?",
+            "%[ -~]{0,10}",
+        ];
+        (header, proptest::collection::vec(line, 0..10)).prop_map(|(h, l)| format!("{h}\n{}", l.join("\n")))
+    }
+
     proptest! {
         #[test]
         fn garbage_never_panics(lines in proptest::collection::vec("[ -~]{0,30}", 0..8)) {
             let text = format!("%%MatrixMarket matrix coordinate real general\n{}", lines.join("\n"));
             let _ = m(&text);
             let _ = read_mtx_vector(text.as_bytes(), Path::new("y"));
+        }
+
+        #[test]
+        fn near_valid_garbage_never_panics(text in mtx_garbage()) {
+            if let Ok(x) = m(&text) {
+                prop_assert_eq!(x.indptr.len(), x.nrows + 1);
+                prop_assert_eq!(x.indptr[x.nrows], x.nnz());
+                prop_assert!(x.indices.iter().all(|&j| (j as usize) < x.ncols));
+            }
+            if let Ok(y) = read_mtx_vector(text.as_bytes(), Path::new("y")) {
+                prop_assert!(!y.is_empty() && y.iter().all(|v| v.is_finite()));
+            }
         }
     }
 }

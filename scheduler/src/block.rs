@@ -70,9 +70,9 @@ pub struct BlockConfig {
 }
 
 impl BlockConfig {
-    /// A configuration with STRADS's defaults: `L' = 4L`, ρ = 0.1, η = 1e-4.
+    /// A configuration with STRADS's defaults: `L' = 2L`, ρ = 0.1, η = 1e-4.
     pub fn new(policy: Policy, block_size: usize, seed: u64) -> Self {
-        Self { policy, block_size, candidates: 4 * block_size, rho: 0.1, eta: 1e-4, seed }
+        Self { policy, block_size, candidates: 2 * block_size, rho: 0.1, eta: 1e-4, seed }
     }
 
     /// Validates the values.

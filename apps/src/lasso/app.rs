@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use strads_datasets::CscMatrix;
 use strads_engine::{App, Control};
@@ -12,6 +13,17 @@ use super::params::{LassoParams, Penalty};
 
 /// Pairs of columns whose correlation the dynamic scheduler caches.
 const CORRELATION_CACHE: usize = 1 << 21;
+/// Inner passes over a block stop once a pass moves the fitted values by at most this
+/// fraction of what the first pass moved them.
+const INNER_TOL: f64 = 1e-3;
+/// Pairs of columns whose Gram entry `x_jᵀx_k` the coordinator keeps (16 bytes each).
+const GRAM_CACHE: usize = 1 << 22;
+
+/// Key of an unordered pair of features.
+fn pair_key(j: u32, k: u32) -> u64 {
+    let (lo, hi) = if j < k { (j, k) } else { (k, j) };
+    (u64::from(lo) << 32) | u64::from(hi)
+}
 
 /// The Lasso app on the engine: `F(β) = ½‖y − β₀1 − Xβ‖² + λ‖β‖₁` by coordinate descent
 /// with scheduled blocks [SAP-14, Sec. 4.1; STRADS-16, Sec. 3.1].
@@ -30,7 +42,10 @@ const CORRELATION_CACHE: usize = 1 << 21;
 ///   `S(z, λ) = sign(z) max(|z| − λ, 0)`, correcting the later `x̃_kᵀr̃` of the block with the
 ///   Gram entries after each change — the exact result of serial coordinate descent over the
 ///   block, so every schedule converges (a Jacobi update of a correlated block can diverge,
-///   [Shotgun-11]). **sync**: workers apply `r ← r − Σ_j x_j Δβ_j` on their rows.
+///   [Shotgun-11]). Gram entries never change, so the coordinator keeps them (glmnet's
+///   covariance updates) and the task asks workers only for pairs not seen before; the
+///   scheduler mirrors which pairs were asked for, with the same capacity rule.
+///   **sync**: workers apply `r ← r − Σ_j x_j Δβ_j` on their rows.
 /// * `Evaluate` — push: `Xᵀr` over all features, `Σr`, `‖r‖²`, `yᵀr`; pull: the primal
 ///   objective, the duality gap, and fresh priorities for the scheduler.
 /// * `Setup` — push: column sums, squared norms and `Xᵀy`; pull: `‖x̃_j‖²`, `λ_max`, λ.
@@ -54,7 +69,13 @@ pub enum LassoTask {
     /// First round: per-column statistics.
     Setup,
     /// Coordinate descent over these features (0-based), in this order.
-    Update(Vec<u32>),
+    Update {
+        /// The features.
+        block: Vec<u32>,
+        /// Block positions `(a, b)`, `a < b`, whose Gram entry the workers must compute
+        /// (the coordinator has the others), in increasing order.
+        pairs: Vec<(u16, u16)>,
+    },
     /// Objective, duality gap and priorities.
     Evaluate,
 }
@@ -77,7 +98,7 @@ pub enum LassoPartial {
     Update {
         /// `x_jᵀr` for the block, in block order.
         xtr: Vec<f64>,
-        /// `x_aᵀx_b` for block positions `a < b`, row-major upper triangle.
+        /// `x_aᵀx_b` for the task's `pairs`, in order.
         gram: Vec<f64>,
         /// `Σ r_i`.
         r_sum: f64,
@@ -149,6 +170,8 @@ pub struct LassoCoordinator {
     round: u64,
     last: Option<Evaluation>,
     converged: bool,
+    /// Summed (uncentered) Gram entries `x_jᵀx_k` by [`pair_key`].
+    gram_cache: FxHashMap<u64, f64>,
     // Scratch for the pull of an update round.
     grad: Vec<f64>,
     gram: Vec<f64>,
@@ -158,7 +181,10 @@ pub struct LassoCoordinator {
 pub struct LassoScheduler {
     block: BlockScheduler,
     oracle: Option<PearsonOracle>,
+    /// Update rounds since the last evaluation.
     since_eval: u64,
+    /// The pairs whose Gram entry the coordinator holds (mirror of its cache).
+    known_pairs: FxHashSet<u64>,
     scratch: Vec<usize>,
     needs_setup: bool,
     /// `‖x̃_j‖`: a change Δβ_j moves the fitted values by `|Δβ_j| ‖x̃_j‖`.
@@ -208,7 +234,15 @@ impl LassoScheduler {
             Policy::Dynamic => columns.map(|x| PearsonOracle::new(x, CORRELATION_CACHE)),
             _ => None,
         };
-        Ok(Self { block, oracle, since_eval: 0, scratch: Vec::new(), needs_setup: true, norms: vec![1.0; p] })
+        Ok(Self {
+            block,
+            oracle,
+            since_eval: 0,
+            known_pairs: FxHashSet::default(),
+            scratch: Vec::new(),
+            needs_setup: true,
+            norms: vec![1.0; p],
+        })
     }
 }
 
@@ -294,6 +328,7 @@ impl Lasso {
             round: 0,
             last: None,
             converged: false,
+            gram_cache: FxHashMap::default(),
             grad: Vec::new(),
             gram: Vec::new(),
         }
@@ -347,20 +382,25 @@ impl Lasso {
         &self,
         c: &mut LassoCoordinator,
         block: &[u32],
+        pairs: &[(u16, u16)],
         partials: Vec<LassoPartial>,
     ) -> LassoUpdate {
         let b = block.len();
-        let pairs = b * b.saturating_sub(1) / 2;
         c.grad.clear();
         c.grad.resize(b, 0.0);
-        c.gram.clear();
-        c.gram.resize(pairs, 0.0);
+        // Newly computed Gram entries, summed over workers in worker order.
+        let mut fresh = vec![0.0; pairs.len()];
         let mut r_sum = 0.0;
         for part in &partials {
             if let LassoPartial::Update { xtr, gram, r_sum: rs } = part {
                 c.grad.iter_mut().zip(xtr).for_each(|(g, x)| *g += x);
-                c.gram.iter_mut().zip(gram).for_each(|(g, x)| *g += x);
+                fresh.iter_mut().zip(gram).for_each(|(g, x)| *g += x);
                 r_sum += rs;
+            }
+        }
+        for (&(a, bb), &v) in pairs.iter().zip(&fresh) {
+            if c.gram_cache.len() < GRAM_CACHE {
+                c.gram_cache.insert(pair_key(block[a as usize], block[bb as usize]), v);
             }
         }
         let n = self.n as f64;
@@ -368,37 +408,63 @@ impl Lasso {
         for (a, &j) in block.iter().enumerate() {
             c.grad[a] -= c.col_sum[j as usize] * r_mean;
         }
-        // Center the Gram entries: x̃_aᵀx̃_b = x_aᵀx_b − s_a s_b / n.
-        let mut idx = 0;
+        // The block's centered Gram matrix, x̃_aᵀx̃_b = x_aᵀx_b − s_a s_b / n, dense b × b
+        // (symmetric); fresh entries from the partials, the rest from the cache.
+        c.gram.clear();
+        c.gram.resize(b * b, 0.0);
+        let mut next_fresh = 0;
         for a in 0..b {
             let sa = c.col_sum[block[a] as usize];
-            for &jb in &block[a + 1..] {
-                c.gram[idx] -= sa * c.col_sum[jb as usize] / n;
-                idx += 1;
+            c.gram[a * b + a] = c.curvature[block[a] as usize];
+            for bb in a + 1..b {
+                let raw = if pairs.get(next_fresh) == Some(&(a as u16, bb as u16)) {
+                    next_fresh += 1;
+                    fresh[next_fresh - 1]
+                } else {
+                    match c.gram_cache.get(&pair_key(block[a], block[bb])) {
+                        Some(&v) => v,
+                        None => unreachable!("the scheduler asks for every pair the coordinator lacks"),
+                    }
+                };
+                let g = raw - sa * c.col_sum[block[bb] as usize] / n;
+                c.gram[a * b + bb] = g;
+                c.gram[bb * b + a] = g;
             }
         }
-        let mut delta = vec![0.0; b];
-        for a in 0..b {
-            let j = block[a] as usize;
-            let d = c.curvature[j];
-            if d <= 0.0 {
-                continue;
+        // Coordinate descent over the block, in schedule order, repeated: every change is
+        // propagated to the block's other gradients through the Gram matrix, so each pass is
+        // exact serial coordinate descent, and repeated passes minimize F over the block.
+        let start: Vec<f64> = block.iter().map(|&j| c.beta[j as usize]).collect();
+        let mut first_pass_max = 0.0f64;
+        for pass in 0..self.params.inner_passes {
+            let mut pass_max = 0.0f64;
+            for a in 0..b {
+                let j = block[a] as usize;
+                let d = c.curvature[j];
+                if d <= 0.0 {
+                    continue;
+                }
+                let old = c.beta[j];
+                let new = soft_threshold(c.grad[a] + d * old, c.lambda) / d;
+                let dj = new - old;
+                if dj == 0.0 {
+                    continue;
+                }
+                c.beta[j] = new;
+                pass_max = pass_max.max(dj.abs() * d.sqrt());
+                let row = &c.gram[a * b..(a + 1) * b];
+                for (g, &gab) in c.grad.iter_mut().zip(row) {
+                    *g -= gab * dj;
+                }
             }
-            let old = c.beta[j];
-            let new = soft_threshold(c.grad[a] + d * old, c.lambda) / d;
-            let dj = new - old;
-            if dj == 0.0 {
-                continue;
+            if pass == 0 {
+                first_pass_max = pass_max;
             }
-            c.beta[j] = new;
-            delta[a] = dj;
-            // Later coordinates of the block see the change through the Gram entries.
-            // Upper-triangle index of (a, k) for k > a: a*b - a(a+1)/2 + (k - a - 1).
-            let base = a * b - a * (a + 1) / 2;
-            for k in a + 1..b {
-                c.grad[k] -= c.gram[base + (k - a - 1)] * dj;
+            if pass_max <= INNER_TOL * first_pass_max {
+                break;
             }
         }
+        let delta = block.iter().zip(&start).map(|(&j, s)| c.beta[j as usize] - s).collect();
         LassoUpdate::Deltas { block: block.to_vec(), delta }
     }
 
@@ -477,13 +543,28 @@ impl App for Lasso {
             s.since_eval = 0;
             return LassoTask::Evaluate;
         }
-        s.since_eval += 1;
         let oracle: &mut dyn DependencyOracle = match &mut s.oracle {
             Some(o) => o,
             None => &mut Independent,
         };
         s.block.next_block(oracle, &mut s.scratch);
-        LassoTask::Update(s.scratch.iter().map(|&j| j as u32).collect())
+        s.since_eval += 1;
+        let block: Vec<u32> = s.scratch.iter().map(|&j| j as u32).collect();
+        // Ask for the Gram entries the coordinator does not hold. It stores every entry it
+        // receives while it holds fewer than GRAM_CACHE, exactly as mirrored here.
+        let mut pairs = Vec::new();
+        for a in 0..block.len() {
+            for bb in a + 1..block.len() {
+                let key = pair_key(block[a], block[bb]);
+                if !s.known_pairs.contains(&key) {
+                    if s.known_pairs.len() < GRAM_CACHE {
+                        s.known_pairs.insert(key);
+                    }
+                    pairs.push((a as u16, bb as u16));
+                }
+            }
+        }
+        LassoTask::Update { block, pairs }
     }
 
     fn push(&self, w: &mut LassoWorker, task: &LassoTask) -> LassoPartial {
@@ -501,16 +582,18 @@ impl App for Lasso {
                 }
                 LassoPartial::Setup { col_sum, col_sq, xty, y_sum: w.y.iter().sum() }
             }
-            LassoTask::Update(block) => {
+            LassoTask::Update { block, pairs } => {
                 let xtr = block.iter().map(|&j| w.x.col_dot(j as usize, &w.r)).collect();
-                let b = block.len();
-                let mut gram = Vec::with_capacity(b * b.saturating_sub(1) / 2);
-                for a in 0..b.saturating_sub(1) {
-                    // Scatter column a into the dense buffer, dot the later columns with it.
-                    let ja = block[a] as usize;
+                let mut gram = Vec::with_capacity(pairs.len());
+                let mut k = 0;
+                while k < pairs.len() {
+                    // Scatter column a once into the dense buffer, dot its partners with it.
+                    let a = pairs[k].0;
+                    let ja = block[a as usize] as usize;
                     w.x.col_axpy(ja, 1.0, &mut w.dense);
-                    for &jb in &block[a + 1..] {
-                        gram.push(w.x.col_dot(jb as usize, &w.dense));
+                    while k < pairs.len() && pairs[k].0 == a {
+                        gram.push(w.x.col_dot(block[pairs[k].1 as usize] as usize, &w.dense));
+                        k += 1;
                     }
                     let (idx, _) = w.x.col(ja);
                     for &i in idx {
@@ -536,7 +619,9 @@ impl App for Lasso {
     ) -> (LassoUpdate, Control) {
         let out = match task {
             LassoTask::Setup => (self.pull_setup(c, partials), Control::Continue),
-            LassoTask::Update(block) => (self.pull_update(c, block, partials), Control::Continue),
+            LassoTask::Update { block, pairs } => {
+                (self.pull_update(c, block, pairs, partials), Control::Continue)
+            }
             LassoTask::Evaluate => self.pull_evaluate(c, partials),
         };
         c.round += 1;
@@ -574,7 +659,7 @@ impl App for Lasso {
 
     fn updates(&self, task: &LassoTask) -> u64 {
         match task {
-            LassoTask::Update(b) => b.len() as u64,
+            LassoTask::Update { block, .. } => block.len() as u64,
             _ => 0,
         }
     }

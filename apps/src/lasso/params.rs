@@ -25,9 +25,15 @@ pub struct LassoParams {
     pub tol: f64,
     /// The block schedule.
     pub schedule: BlockConfig,
-    /// Evaluate the objective and duality gap every this many update rounds; `None` picks
-    /// about half a pass over the features: `⌈p / (2L)⌉`, clamped to `1..=1000`.
+    /// Evaluate the objective and duality gap (and refresh the dynamic schedule's
+    /// priorities from the exact gradient) every this many update rounds; `None` picks about
+    /// half a pass over the features, `⌈p / 2L⌉` clamped to `1..=1000`.
     pub eval_every: Option<u64>,
+    /// Passes of coordinate descent over each scheduled block at the coordinator (≥ 1).
+    /// One pass is serial coordinate descent through the block; more passes minimize the
+    /// objective over the block's variables, with no extra communication (the coordinator
+    /// holds the block's Gram matrix), stopping early once a pass changes little.
+    pub inner_passes: usize,
 }
 
 impl LassoParams {
@@ -48,10 +54,16 @@ impl LassoParams {
         if !(self.tol > 0.0 && self.tol.is_finite()) {
             return Err(Error::invalid("tol", self.tol, "a finite number > 0"));
         }
+        if self.inner_passes == 0 {
+            return Err(Error::invalid("inner-passes", 0, "at least 1"));
+        }
         if self.eval_every == Some(0) {
             return Err(Error::invalid("eval-every", 0, "at least 1"));
         }
         self.schedule.check()?;
+        if self.schedule.block_size > usize::from(u16::MAX) {
+            return Err(Error::invalid("block-size", self.schedule.block_size, "at most 65535"));
+        }
         Ok(())
     }
 }

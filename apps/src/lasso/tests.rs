@@ -63,6 +63,7 @@ fn params(policy: Policy, ratio: f64) -> LassoParams {
         tol: 1e-10,
         schedule: BlockConfig::new(policy, 5, 7),
         eval_every: None,
+        inner_passes: 10,
     }
 }
 
