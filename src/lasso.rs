@@ -60,7 +60,7 @@ pub struct LassoArgs {
     /// Stop when the duality gap relative to the objective is at most this.
     #[arg(long, default_value_t = 1e-6, allow_negative_numbers = true)]
     tol: f64,
-    /// Update rounds between duality-gap evaluations (default ⌈p / 2B⌉, at most 1000).
+    /// Update rounds between duality-gap evaluations (default ⌈p / 8B⌉, at most 1000).
     #[arg(long, value_name = "N")]
     eval_every: Option<u64>,
     /// Passes of coordinate descent over each block at the coordinator (1 = plain CD).

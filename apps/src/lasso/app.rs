@@ -290,7 +290,7 @@ impl Lasso {
         params.check()?;
         let block = params.schedule.block_size as u64;
         let eval_every =
-            params.eval_every.unwrap_or_else(|| (p as u64).div_ceil(2 * block).clamp(1, 1000));
+            params.eval_every.unwrap_or_else(|| (p as u64).div_ceil(8 * block).clamp(1, 1000));
         Ok(Self { params, n, p, eval_every })
     }
 

@@ -27,7 +27,7 @@ pub struct LassoParams {
     pub schedule: BlockConfig,
     /// Evaluate the objective and duality gap (and refresh the dynamic schedule's
     /// priorities from the exact gradient) every this many update rounds; `None` picks about
-    /// half a pass over the features, `⌈p / 2L⌉` clamped to `1..=1000`.
+    /// half a pass over the features, `⌈p / 8L⌉` clamped to `1..=1000`.
     pub eval_every: Option<u64>,
     /// Passes of coordinate descent over each scheduled block at the coordinator (≥ 1).
     /// One pass is serial coordinate descent through the block; more passes minimize the
