@@ -1,3 +1,4 @@
+#![allow(missing_docs)] // criterion_group! generates undocumented items
 //! Criterion benchmarks of one scheduling round and one push/pull round of the Lasso app on
 //! the ALL leukemia set (n = 123, p = 12,625, dense), the wide real design matrix.
 //!
