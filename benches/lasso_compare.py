@@ -78,6 +78,8 @@ def main():
     ap.add_argument("--binary", required=True)
     ap.add_argument("--ratios", default="0.1,0.01")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--schedules", default="dynamic,random,cyclic",
+                    help="strads schedules to run (random takes minutes at small lambda)")
     a = ap.parse_args()
     X, y = load_svmlight_file(a.data)
     X = np.asarray(X.todense())
@@ -88,7 +90,7 @@ def main():
     for ratio in [float(r) for r in a.ratios.split(",")]:
         lam = ratio * lam_max
         rows = []
-        for sched in ["dynamic", "random", "cyclic"]:
+        for sched in a.schedules.split(","):
             for w in [1, 2]:
                 rows.append(strads_row(a.binary, a.data, ratio, sched, w, a.repeat))
         rows.append(python_row("scikit-learn Lasso", lambda al, tol: SkLasso(alpha=al, tol=tol, max_iter=1_000_000), X, y, lam, a.repeat))

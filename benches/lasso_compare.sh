@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the Lasso comparison table of the README: strads schedules vs scikit-learn and celer
 # on the ALL leukemia set. Sets up a Python virtual environment in benches/.venv (PyPI).
-# Usage: benches/lasso_compare.sh [--ratios 0.1,0.01] [--repeat 3]
+# Usage: benches/lasso_compare.sh [--ratios 0.1,0.01] [--repeat 3] [--schedules dynamic,cyclic]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
