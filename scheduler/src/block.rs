@@ -222,11 +222,6 @@ impl BlockScheduler {
                 // variables tend to come first while light ones keep a chance to lead.
                 // Sorting by weight instead would starve light variables when L' ≥ n.
                 self.sample_candidates(self.cfg.candidates.min(self.n));
-                if self.cfg.rho >= 1.0 {
-                    // |corr| ≤ 1 always: no pair can be rejected, skip the oracle.
-                    out.extend(self.candidates.iter().take(l));
-                    return;
-                }
                 filter_block(&self.candidates, self.cfg.rho, l, oracle, out);
             }
         }

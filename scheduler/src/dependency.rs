@@ -51,8 +51,8 @@ impl DependencyOracle for Independent {
 /// absolute value, until `max_block` variables are kept. The kept variables are appended to
 /// `out` (cleared first) in that order.
 ///
-/// Cost: at most `candidates.len() × max_block` oracle calls; no matrix of all pairs is
-/// formed.
+/// Cost: at most `candidates.len() × max_block` oracle calls, none when `rho ≥ 1` (the
+/// filter is off); no matrix of all pairs is formed.
 pub fn filter_block(
     candidates: &[usize],
     rho: f64,
@@ -61,6 +61,11 @@ pub fn filter_block(
     out: &mut Vec<usize>,
 ) {
     out.clear();
+    if rho >= 1.0 {
+        // ρ ≥ 1 turns the filter off (dependencies lie in [-1, 1]): the oracle is not asked.
+        out.extend(candidates.iter().take(max_block));
+        return;
+    }
     for &c in candidates {
         if out.len() >= max_block {
             break;

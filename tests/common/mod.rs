@@ -138,11 +138,10 @@ pub fn xt(d: &Dense, r: &[f64]) -> Vec<f64> {
 
 /// λ_max = ‖X̃ᵀỹ‖∞ (centered when `center`).
 pub fn lambda_max(d: &Dense, center: bool) -> f64 {
-    let (mx, my) = means(d, center);
+    let my = if center { d.y.iter().sum::<f64>() / d.y.len() as f64 } else { 0.0 };
     let yc: Vec<f64> = d.y.iter().map(|y| y - my).collect();
+    // x̃_jᵀỹ = x_jᵀỹ since Σỹ = 0 (with centering), so the columns need no centering.
     let g = xt(d, &yc);
-    // x̃_jᵀỹ = x_jᵀỹ since Σỹ = 0.
-    let _ = mx;
     g.iter().fold(0.0, |m, v| m.max(v.abs()))
 }
 
