@@ -6,12 +6,13 @@ use std::time::{Duration, Instant};
 use clap::{ArgGroup, Args};
 use log::info;
 use serde::Serialize;
-use strads_apps::lasso::{fit_threads, LassoParams, Penalty};
+use strads_apps::lasso::{fit, rows_needed, LassoParams, Penalty};
 use strads_datasets::{load_labeled, Format, LoadOptions};
-use strads_engine::RunConfig;
+use strads_engine::{Backend, RunConfig};
 use strads_scheduler::{BlockConfig, Policy};
 
 use crate::error::{CliError, Result};
+use crate::launch::ParallelArgs;
 use crate::output::{write_atomic, write_csv, write_json};
 
 /// Arguments of `strads lasso`.
@@ -39,9 +40,9 @@ pub struct LassoArgs {
     /// Fit without an intercept.
     #[arg(long)]
     no_intercept: bool,
-    /// Worker threads, each owning a shard of the rows.
-    #[arg(long, default_value_t = 1, value_name = "P")]
-    workers: usize,
+    /// Threads or MPI ranks.
+    #[command(flatten)]
+    pub parallel: ParallelArgs,
     /// Block schedule.
     #[arg(long, default_value = "dynamic", value_parser = ["dynamic", "random", "cyclic"])]
     schedule: String,
@@ -130,6 +131,9 @@ struct Summary<'a> {
     converged: bool,
     stop_reason: strads_engine::StopReason,
     workers: usize,
+    backend: &'static str,
+    ranks: usize,
+    scheduler_rank: bool,
     schedule: &'a str,
     block_size: usize,
     seed: u64,
@@ -150,8 +154,10 @@ fn checked_time_limit(t: Option<f64>) -> Result<Option<Duration>> {
     }
 }
 
-/// Runs `strads lasso`.
-pub fn run(a: &LassoArgs) -> Result<()> {
+/// Runs `strads lasso` in this process's roles on `backend`; only the coordinator reports
+/// and writes the outputs.
+pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
+    let place = backend.placement();
     // Check every setting before reading data.
     let policy: Policy = a.schedule.parse()?;
     let penalty = match (a.lambda, a.lambda_ratio) {
@@ -173,33 +179,42 @@ pub fn run(a: &LassoArgs) -> Result<()> {
     };
     params.check()?;
     let config = RunConfig {
-        workers: a.workers,
+        workers: place.workers,
         max_rounds: a.max_rounds,
         time_limit: checked_time_limit(a.time_limit)?,
     };
     config.check()?;
     let format = a.format.as_deref().map(str::parse::<Format>).transpose()?;
 
+    // Each process reads only the rows of its own workers (all rows where the dynamic
+    // scheduler runs: its correlation filter needs whole columns).
     let t0 = Instant::now();
+    let shards = rows_needed(&place, &params);
     let data = load_labeled(
         &a.data,
-        &LoadOptions { format, target: a.target.clone(), labels: a.labels.clone() },
+        &LoadOptions { format, target: a.target.clone(), labels: a.labels.clone(), shards },
     )?;
     let load_s = t0.elapsed().as_secs_f64();
-    let (n, p) = (data.x.nrows, data.x.ncols);
-    info!("loaded {}: n = {n}, p = {p}, nnz = {} in {load_s:.3} s", a.data.display(), data.x.nnz());
-    if a.workers > n {
+    let (n, p) = (data.rows_total, data.x.ncols);
+    info!(
+        "{}: loaded {} rows of {}: n = {n}, p = {p}, nnz = {} in {load_s:.3} s",
+        place.describe(),
+        data.x.nrows,
+        a.data.display(),
+        data.x.nnz()
+    );
+    if place.workers > n {
         return Err(CliError::InvalidArgument {
             name: "workers",
-            value: a.workers.to_string(),
+            value: place.workers.to_string(),
             expect: "at most the number of rows",
         });
     }
 
-    let pb = crate::progress::bar(a.quiet, a.max_rounds);
+    let pb = crate::progress::bar(a.quiet || !place.coordinator, a.max_rounds);
     let mut trace = Vec::new();
     let mut last_logged = None;
-    let fit = fit_threads(&data.x, &data.y, params, &config, |info, coord| {
+    let fit = fit(backend, &data, params, &config, |info, coord| {
         pb.set_position(info.round + 1);
         if let Some(e) = coord.last_evaluation() {
             if last_logged != Some(e.round) {
@@ -224,6 +239,8 @@ pub fn run(a: &LassoArgs) -> Result<()> {
         }
     })?;
     pb.finish_and_clear();
+    // Only the coordinator has the model; the other ranks are done.
+    let Some(fit) = fit else { return Ok(()) };
     let e = fit.evaluation;
     info!(
         "{:?} after {} rounds, {} updates, {:.3} s: objective {:.10e}, relative gap {:.3e}, nnz {}",
@@ -256,7 +273,10 @@ pub fn run(a: &LassoArgs) -> Result<()> {
         tol: a.tol,
         converged: e.relative_gap <= a.tol,
         stop_reason: fit.stop,
-        workers: a.workers,
+        workers: place.workers,
+        backend: if backend.is_mpi() { "mpi" } else { "threads" },
+        ranks: place.ranks,
+        scheduler_rank: backend.is_mpi() && !place.scheduler,
         schedule: &a.schedule,
         block_size: a.block_size,
         seed: a.seed,

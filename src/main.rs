@@ -2,12 +2,14 @@
 
 mod error;
 mod lasso;
+mod launch;
 mod output;
 mod progress;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use strads_engine::Backend;
 
 /// Scheduled model-parallel machine learning (STRADS-style): a scheduler picks nearly
 /// independent blocks of model variables, workers update them on their data shards.
@@ -27,11 +29,30 @@ enum Command {
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
+    let parallel = match &cli.command {
+        Command::Lasso(args) => args.parallel.options(),
+    };
+    // Threads, or MPI under mpirun: decided here, once, before any data is read.
+    let backend = match Backend::detect(&parallel) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("strads: error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let res = match cli.command {
-        Command::Lasso(args) => lasso::run(&args),
+        Command::Lasso(args) => lasso::run(&args, &backend),
     };
     match res {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => {
+            backend.finish();
+            ExitCode::SUCCESS
+        }
+        Err(e) if backend.is_mpi() => {
+            // The other ranks wait for this one: end the whole job.
+            eprintln!("strads: error: {}: {e}", backend.placement().describe());
+            backend.abort(1)
+        }
         Err(e) => {
             eprintln!("strads: error: {e}");
             ExitCode::FAILURE

@@ -1,6 +1,7 @@
 //! Dense CSV with a header row: one column is the target, the others are features.
 
 use std::io::Read;
+use std::ops::Range;
 use std::path::Path;
 
 use crate::error::{parse_err, parse_finite, Error, Result};
@@ -13,7 +14,18 @@ use crate::{CsrMatrix, LabeledData};
 /// [`Error::Parse`] naming the line (and column) of a cell that is not a finite number or a
 /// record with the wrong number of fields; [`Error::Mismatch`] if the target column does not
 /// exist; [`Error::Empty`] without data rows.
-pub fn read_csv<R: Read>(mut reader: R, source: &Path, target: Option<&str>) -> Result<LabeledData> {
+pub fn read_csv<R: Read>(reader: R, source: &Path, target: Option<&str>) -> Result<LabeledData> {
+    read_csv_rows(reader, source, target, None)
+}
+
+/// [`read_csv`] keeping only the records (0-based, after the header) in `keep` (all if
+/// `None`); every record is still parsed and checked.
+pub(crate) fn read_csv_rows<R: Read>(
+    mut reader: R,
+    source: &Path,
+    target: Option<&str>,
+    keep: Option<&Range<usize>>,
+) -> Result<LabeledData> {
     // The whole text is kept so that error lines can be computed from byte offsets: the csv
     // crate's own line numbers are wrong after blank lines and with CR line ends
     // (BurntSushi/rust-csv#208). Dense CSV that fits in memory as f64 fits as text too.
@@ -40,13 +52,18 @@ pub fn read_csv<R: Read>(mut reader: R, source: &Path, target: Option<&str>) -> 
     let mut row = Vec::with_capacity(names.len());
     let mut rec = csv::StringRecord::new();
     // Records have as many fields as the header: the reader is not `flexible`.
+    let mut records = 0usize;
     while rdr.read_record(&mut rec).map_err(csv_err)? {
+        let kept = keep.is_none_or(|k| k.contains(&records));
+        records += 1;
         row.clear();
         let mut col = 0u32;
         for (k, (cell, name)) in rec.iter().zip(&headers).enumerate() {
             let v = cell_value(cell, name).map_err(|m| parse_err(source, line_of(rec.position()), m))?;
             if k == t {
-                y.push(v);
+                if kept {
+                    y.push(v);
+                }
             } else {
                 if v != 0.0 {
                     row.push((col, v));
@@ -54,12 +71,15 @@ pub fn read_csv<R: Read>(mut reader: R, source: &Path, target: Option<&str>) -> 
                 col += 1;
             }
         }
-        x.push_row(row.iter().copied());
+        if kept {
+            x.push_row(row.iter().copied());
+        }
     }
-    if x.nrows == 0 {
+    if records == 0 {
         return Err(Error::Empty { path: source.to_path_buf() });
     }
-    Ok(LabeledData { x, y, feature_names: Some(names) })
+    let row_offset = keep.map_or(0, |k| k.start.min(records));
+    Ok(LabeledData { x, y, feature_names: Some(names), rows_total: records, row_offset })
 }
 
 /// A cell as a finite number, or what is wrong with it (the message is only built then).

@@ -18,6 +18,7 @@ pub mod matrix;
 mod mtx;
 mod shared;
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 pub use csv_reader::read_csv;
@@ -29,15 +30,46 @@ pub use mtx::{read_mtx_matrix, read_mtx_vector};
 pub use shared::{shared_data_dir, shared_data_path};
 
 /// A design matrix with one target per row: `x` is `n × p` (samples × features), `y` has
-/// length `n`.
+/// length `n`; or, when read with [`LoadOptions::shards`], the rows
+/// `row_offset..row_offset + x.nrows` of a file of `rows_total` rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabeledData {
-    /// Samples × features, CSR.
+    /// Samples × features, CSR (`p` columns, from the whole file).
     pub x: CsrMatrix,
     /// Targets, length `x.nrows`.
     pub y: Vec<f64>,
     /// Feature names (length `p`), when the format has them (CSV headers).
     pub feature_names: Option<Vec<String>>,
+    /// Rows in the whole file.
+    pub rows_total: usize,
+    /// The file row (0-based) of `x`'s first row.
+    pub row_offset: usize,
+}
+
+/// A contiguous run of row shards: the `n` rows of a file split by [`even_ranges`] into
+/// `of` shards (worker `k` owns shard `k`), of which the shards `shards` are wanted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowShards {
+    /// The wanted shards (may be empty: then only `n` and `p` are read).
+    pub shards: Range<usize>,
+    /// Shards in all (`P`, ≥ 1).
+    pub of: usize,
+}
+
+impl RowShards {
+    /// The file rows of the wanted shards, for a file of `n` rows.
+    pub fn rows(&self, n: usize) -> Range<usize> {
+        if self.shards.is_empty() || self.of == 0 {
+            return 0..0;
+        }
+        let r = even_ranges(n, self.of);
+        let end = self.shards.end.min(self.of);
+        let start = self.shards.start.min(end);
+        if start == end {
+            return 0..0;
+        }
+        r[start].start..r[end - 1].end
+    }
 }
 
 /// An input format for labeled data. Parses from (and displays as) its command-line name
@@ -109,6 +141,10 @@ pub struct LoadOptions {
     pub target: Option<String>,
     /// MatrixMarket: the y file (default: the X file name with `.X.` replaced by `.Y.`).
     pub labels: Option<PathBuf>,
+    /// Keep only these row shards (a worker rank's own rows); `None` keeps every row.
+    /// Every row is still parsed and checked; LIBSVM and CSV files are read twice (first to
+    /// count the rows), MatrixMarket once (its size line gives the rows).
+    pub shards: Option<RowShards>,
 }
 
 /// Reads labeled data from `path` (gzip or not) in the format of `opts`, else the one named
@@ -132,9 +168,17 @@ pub fn load_labeled(path: &Path, opts: &LoadOptions) -> Result<LabeledData> {
     if opts.labels.is_some() && format != Format::Mtx {
         return Err(Error::Options(format!("--labels applies to mtx input, not {format} ({})", path.display())));
     }
+    let shards = opts.shards.as_ref();
+    // LIBSVM and CSV do not declare their row count: count the rows first.
+    let keep = |read: &dyn Fn(Option<&Range<usize>>) -> Result<LabeledData>| -> Result<LabeledData> {
+        match shards {
+            None => read(None),
+            Some(s) => read(Some(&s.rows(read(Some(&(0..0)))?.rows_total))),
+        }
+    };
     match format {
-        Format::Libsvm => read_libsvm(open(path)?, path),
-        Format::Csv => read_csv(open(path)?, path, opts.target.as_deref()),
+        Format::Libsvm => keep(&|k| libsvm::read_libsvm_rows(open(path)?, path, k)),
+        Format::Csv => keep(&|k| csv_reader::read_csv_rows(open(path)?, path, opts.target.as_deref(), k)),
         Format::Mtx => {
             let ypath = match &opts.labels {
                 Some(p) => p.clone(),
@@ -143,15 +187,20 @@ pub fn load_labeled(path: &Path, opts: &LoadOptions) -> Result<LabeledData> {
                     tried => return Err(Error::MissingLabels { path: path.to_path_buf(), tried }),
                 },
             };
-            let x = read_mtx_matrix(open(path)?, path)?;
+            let mut kept = 0..0;
+            let (x, rows_total) = mtx::read_mtx_rows(open(path)?, path, |n| {
+                kept = shards.map_or(0..n, |s| s.rows(n));
+                kept.clone()
+            })?;
             let y = read_mtx_vector(open(&ypath)?, &ypath)?;
-            if y.len() != x.nrows {
+            if y.len() != rows_total {
                 return Err(Error::Mismatch {
                     path: ypath,
-                    msg: format!("{} targets for the {} rows of {}", y.len(), x.nrows, path.display()),
+                    msg: format!("{} targets for the {} rows of {}", y.len(), rows_total, path.display()),
                 });
             }
-            Ok(LabeledData { x, y, feature_names: None })
+            let y = y[kept.clone()].to_vec();
+            Ok(LabeledData { x, y, feature_names: None, rows_total, row_offset: kept.start })
         }
     }
 }
@@ -258,6 +307,38 @@ mod tests {
         assert!(e.to_string().contains("pass --format"), "{e}");
         let e = load_labeled(&dir.path().join("missing.libsvm"), &LoadOptions::default()).expect_err("missing");
         assert!(e.to_string().starts_with("cannot read "), "{e}");
+    }
+
+    /// Rows of shards `shards` of `of`, loaded alone, equal the same rows of the whole file.
+    fn check_shards(path: &Path, opts: &LoadOptions, of: usize) {
+        let whole = load_labeled(path, opts).unwrap_or_else(|e| panic!("{e}"));
+        let n = whole.x.nrows;
+        let ranges = even_ranges(n, of);
+        for shards in [0..0, 0..1, 1..of, 0..of, of - 1..of] {
+            let o = LoadOptions { shards: Some(RowShards { shards: shards.clone(), of }), ..opts.clone() };
+            let part = load_labeled(path, &o).unwrap_or_else(|e| panic!("{e}"));
+            let rows = if shards.is_empty() { 0..0 } else { ranges[shards.start].start..ranges[shards.end - 1].end };
+            assert_eq!((part.rows_total, part.row_offset, part.x.nrows), (n, rows.start, rows.len()), "{shards:?}");
+            assert_eq!(part.x.ncols, whole.x.ncols);
+            assert_eq!(part.y, whole.y[rows.clone()].to_vec());
+            for (i, r) in rows.enumerate() {
+                assert_eq!(part.x.row(i), whole.x.row(r), "row {r}");
+            }
+        }
+    }
+
+    #[test]
+    fn shards_read_only_their_rows_in_every_format() {
+        let p = shared_data_path("lasso/cox2_ic50.libsvm").unwrap_or_else(|e| panic!("{e}"));
+        check_shards(&p, &LoadOptions::default(), 3);
+        let p = shared_data_path("lasso/california_housing.csv").unwrap_or_else(|e| panic!("{e}"));
+        check_shards(&p, &LoadOptions::default(), 4);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let x = dir.path().join("t.X.mmt");
+        std::fs::write(&x, "%%MatrixMarket matrix coordinate real general\n5 3 6\n1 1 1\n5 3 2\n2 2 3\n4 1 4\n3 3 5\n4 2 6\n").expect("x");
+        std::fs::write(dir.path().join("t.Y.mmt"), "%%MatrixMarket matrix array real general\n5 1\n1\n2\n3\n4\n5\n").expect("y");
+        check_shards(&x, &LoadOptions::default(), 2);
+        check_shards(&x, &LoadOptions::default(), 5);
     }
 
     #[test]

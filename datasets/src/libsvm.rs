@@ -2,6 +2,7 @@
 //! strictly increasing feature indices; `#` starts a comment; blank lines are skipped.
 
 use std::io::BufRead;
+use std::ops::Range;
 use std::path::Path;
 
 use crate::error::{parse_err, parse_finite, Error, Result};
@@ -16,8 +17,15 @@ use crate::{CsrMatrix, LabeledData};
 /// [`Error::Parse`] with the 1-based line for a malformed token, a feature index 0 or not
 /// increasing, a number that does not parse, or a NaN/infinite value or label;
 /// [`Error::Empty`] if there are no records.
-pub fn read_libsvm<R: BufRead>(mut reader: R, source: &Path) -> Result<LabeledData> {
+pub fn read_libsvm<R: BufRead>(reader: R, source: &Path) -> Result<LabeledData> {
+    read_libsvm_rows(reader, source, None)
+}
+
+/// [`read_libsvm`] keeping only the records (0-based) in `keep` (all if `None`); every
+/// record is still parsed and checked, and `p` is the largest index of the whole file.
+pub(crate) fn read_libsvm_rows<R: BufRead>(mut reader: R, source: &Path, keep: Option<&Range<usize>>) -> Result<LabeledData> {
     let mut x = CsrMatrix::with_cols(0);
+    let mut records = 0usize;
     let mut y = Vec::new();
     let mut buf = String::new();
     let mut line = 0;
@@ -37,7 +45,8 @@ pub fn read_libsvm<R: BufRead>(mut reader: R, source: &Path) -> Result<LabeledDa
             }
             err(m)
         })?;
-        y.push(label);
+        let kept = keep.is_none_or(|k| k.contains(&records));
+        records += 1;
         row.clear();
         let mut last = 0u64;
         for tok in toks {
@@ -71,12 +80,16 @@ pub fn read_libsvm<R: BufRead>(mut reader: R, source: &Path) -> Result<LabeledDa
         }
         // Features seen only with explicit zeros still count towards p.
         x.ncols = x.ncols.max(last as usize);
-        x.push_row(row.iter().copied());
+        if kept {
+            y.push(label);
+            x.push_row(row.iter().copied());
+        }
     }
-    if x.nrows == 0 {
+    if records == 0 {
         return Err(Error::Empty { path: source.to_path_buf() });
     }
-    Ok(LabeledData { x, y, feature_names: None })
+    let row_offset = keep.map_or(0, |k| k.start.min(records));
+    Ok(LabeledData { x, y, feature_names: None, rows_total: records, row_offset })
 }
 
 #[cfg(test)]

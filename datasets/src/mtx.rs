@@ -137,16 +137,33 @@ fn read_entries(
 /// [`Error::Parse`] with the line for a bad header or size line, an index out of range, a
 /// duplicate entry, a non-finite value, or an entry count that disagrees with the size line;
 /// [`Error::Empty`] for an empty file.
-pub fn read_mtx_matrix<R: BufRead>(mut reader: R, source: &Path) -> Result<CsrMatrix> {
+pub fn read_mtx_matrix<R: BufRead>(reader: R, source: &Path) -> Result<CsrMatrix> {
+    read_mtx_rows(reader, source, |rows| 0..rows).map(|(x, _)| x)
+}
+
+/// [`read_mtx_matrix`] keeping only the rows `keep(n)` (0-based) of the declared `n`; every
+/// entry is still parsed and checked. Returns the kept rows and `n`.
+pub(crate) fn read_mtx_rows<R: BufRead>(
+    mut reader: R,
+    source: &Path,
+    keep: impl FnOnce(usize) -> std::ops::Range<usize>,
+) -> Result<(CsrMatrix, usize)> {
     let mut buf = String::new();
     let header = read_header(&mut reader, &mut buf, source)?;
-    let (rows, cols, size_line) = (header.1, header.2, header.4);
+    let (total_rows, cols, size_line) = (header.1, header.2, header.4);
+    let kept = keep(total_rows);
+    let kept = kept.start.min(total_rows)..kept.end.min(total_rows);
+    let rows = kept.len();
     // (row, col, value, line); only entries actually present are stored, whatever the
     // size line declares.
     let mut triplets: Vec<(u32, u32, f64, usize)> = Vec::new();
     read_entries(&mut reader, &mut buf, source, header, |line, i, j, v| {
         // Both fit u32: read_header checked the dimensions and read_entries the indices.
-        triplets.push((i as u32, j as u32, v, line));
+        // Rows outside `kept` are checked but not stored (their duplicates are left to the
+        // reader that keeps them).
+        if kept.contains(&i) {
+            triplets.push((i as u32, j as u32, v, line));
+        }
         Ok(())
     })?;
     triplets.sort_unstable_by_key(|t| (t.0, t.1));
@@ -157,6 +174,10 @@ pub fn read_mtx_matrix<R: BufRead>(mut reader: R, source: &Path) -> Result<CsrMa
         }
     }
     triplets.retain(|t| t.2 != 0.0);
+    let first = kept.start as u32;
+    for t in &mut triplets {
+        t.0 -= first;
+    }
     let mut indptr = alloc(rows + 1, source, size_line)?;
     indptr.push(0);
     let mut k = 0;
@@ -166,13 +187,14 @@ pub fn read_mtx_matrix<R: BufRead>(mut reader: R, source: &Path) -> Result<CsrMa
         }
         indptr.push(k);
     }
-    Ok(CsrMatrix {
+    let x = CsrMatrix {
         nrows: rows,
         ncols: cols,
         indptr,
         indices: triplets.iter().map(|t| t.1).collect(),
         values: triplets.iter().map(|t| t.2).collect(),
-    })
+    };
+    Ok((x, total_rows))
 }
 
 /// An empty vector with room for `n` elements, or an error (naming the size line) if the

@@ -29,6 +29,9 @@ pub enum Error {
         /// What is known of the cause.
         cause: String,
     },
+    /// The role states handed to [`crate::run`] do not match the process's placement.
+    #[error("{0}")]
+    Roles(String),
     /// The coordinator's link to the workers broke.
     #[error("transport failure: {0}")]
     Transport(String),

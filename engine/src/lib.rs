@@ -7,7 +7,9 @@
 //! Roles, as in STRADS [STRADS-16, Sec. 4]: one **coordinator** commits variables and decides
 //! when to stop, one **scheduler** picks the variables of each round, and `P` **workers**
 //! each own one data shard. With [`run_threads`] the workers are threads and the coordinator
-//! and scheduler share the calling thread.
+//! and scheduler share the calling thread; [`run`] runs on the [`Backend`] that
+//! [`Backend::detect`] picks, threads or (with the `mpi` feature, under `mpirun`) MPI ranks
+//! with roles fixed by rank order (see [`Layout`]).
 //!
 //! # Examples
 //! A toy app: each worker holds numbers, the coordinator sums them in one round.
@@ -37,11 +39,13 @@
 
 mod app;
 mod error;
+mod launch;
 mod run;
 mod stats;
 pub mod transport;
 
 pub use app::{App, Control, Message};
 pub use error::{Error, Result};
-pub use run::{run_threads, RunConfig, RunOutput};
+pub use launch::{mpi_launcher, Backend, LaunchOptions, Layout, Placement};
+pub use run::{run, run_threads, Roles, RunConfig, RunOutput};
 pub use stats::{PhaseTimes, RoundInfo, StopReason};

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::{App, Control};
 use crate::error::{Error, Result};
+use crate::launch::Backend;
 use crate::stats::{PhaseTimes, RoundInfo, StopReason};
 use crate::transport::{self, CoordinatorLink, WorkerLink};
 
@@ -58,13 +59,14 @@ impl RunConfig {
     }
 }
 
-/// What a run leaves: the role states and the run's statistics.
+/// What a run leaves on the coordinator: the role states held there and the run's statistics.
 pub struct RunOutput<A: App> {
-    /// The scheduler's final state.
-    pub scheduler: A::Scheduler,
+    /// The scheduler's final state (`None` if the scheduler ran on its own MPI rank).
+    pub scheduler: Option<A::Scheduler>,
     /// The coordinator's final state (the model).
     pub coordinator: A::Coordinator,
-    /// The workers' final states, in worker order.
+    /// The final states of the workers run in this process, in worker order (all `P` on
+    /// threads; none on an MPI coordinator rank).
     pub workers: Vec<A::Worker>,
     /// Rounds run.
     pub rounds: u64,
@@ -85,6 +87,210 @@ struct Down<T, U> {
     update: Option<U>,
     task: Option<T>,
 }
+
+/// The role states this process holds, as its [`crate::Placement`] asks: every role on
+/// threads; under MPI the coordinator (and usually the scheduler) on rank 0, and on a worker
+/// rank the states of its workers `worker_range`, in worker order.
+pub struct Roles<A: App> {
+    /// The scheduler's state, where the placement has the scheduler.
+    pub scheduler: Option<A::Scheduler>,
+    /// The coordinator's state, where the placement has the coordinator.
+    pub coordinator: Option<A::Coordinator>,
+    /// The states of the placement's workers, in worker order.
+    pub workers: Vec<A::Worker>,
+}
+
+/// Runs `app` on `backend` until the app converges or a limit is reached; every process of
+/// the run calls this with the role states of its [`Backend::placement`].
+///
+/// Returns the run's output on the coordinator and `None` on other MPI ranks. On threads it
+/// is [`run_threads`]. Under MPI, rank 0 runs the coordinator (and the scheduler unless it
+/// has its own rank), worker ranks relay each message to their worker threads, and
+/// `observer` runs on the coordinator.
+///
+/// # Errors
+/// As [`run_threads`]; [`Error::Roles`] if `roles` does not match the placement;
+/// [`Error::Transport`] for a message that cannot be encoded or decoded. Under MPI, a caller
+/// that gets an error must end the job with [`Backend::abort`], since the other ranks wait
+/// for this one.
+pub fn run<A: App>(
+    app: &A,
+    config: &RunConfig,
+    backend: &Backend,
+    roles: Roles<A>,
+    observer: impl FnMut(&RoundInfo, &A::Coordinator),
+) -> Result<Option<RunOutput<A>>> {
+    config.check()?;
+    let place = backend.placement();
+    if config.workers != place.workers {
+        return Err(Error::Roles(format!(
+            "the run is configured for {} workers but the backend has {}",
+            config.workers, place.workers
+        )));
+    }
+    let missing = |what: &str| Error::Roles(format!("{} needs the {what} state", place.describe()));
+    if place.scheduler != roles.scheduler.is_some() || place.coordinator != roles.coordinator.is_some() {
+        return Err(missing("scheduler and coordinator states of its roles (and no others);"));
+    }
+    if roles.workers.len() != place.worker_range.len() {
+        return Err(Error::WorkerCount { given: roles.workers.len(), expected: place.worker_range.len() });
+    }
+    match backend {
+        Backend::Threads { .. } => {
+            let (Some(sched), Some(coord)) = (roles.scheduler, roles.coordinator) else {
+                return Err(missing("scheduler and coordinator"));
+            };
+            run_threads(app, config, sched, coord, roles.workers, observer).map(Some)
+        }
+        #[cfg(feature = "mpi")]
+        Backend::Mpi(comm) => run_mpi(app, config, comm, roles, observer),
+    }
+}
+
+/// One MPI rank's part of a run.
+#[cfg(feature = "mpi")]
+fn run_mpi<A: App>(
+    app: &A,
+    config: &RunConfig,
+    comm: &crate::transport::mpi::MpiBackend,
+    roles: Roles<A>,
+    mut observer: impl FnMut(&RoundInfo, &A::Coordinator),
+) -> Result<Option<RunOutput<A>>> {
+    let place = comm.placement();
+    if let Some(coord) = roles.coordinator {
+        let mut link = transport::mpi_coordinator(comm);
+        let out = match roles.scheduler {
+            Some(s) => coordinator_loop(app, config, LocalScheduler::<A>(s), coord, &mut link, &mut observer)?,
+            None => coordinator_loop(
+                app,
+                config,
+                RemoteScheduler(transport::PeerLink::new(comm)),
+                coord,
+                &mut link,
+                &mut observer,
+            )?,
+        };
+        let (scheduler, coordinator, stats) = out;
+        return Ok(Some(stats.output(scheduler, coordinator, Vec::new())));
+    }
+    if let Some(sched) = roles.scheduler {
+        scheduler_rank_loop(app, sched, &transport::PeerLink::new(comm))?;
+        return Ok(None);
+    }
+    let link = transport::RankLink::new(comm);
+    with_worker_threads(app, roles.workers, place.worker_range.start, |local| relay_loop::<A>(&link, local))?;
+    Ok(None)
+}
+
+/// A worker rank: relays each broadcast of the coordinator to the rank's worker threads and
+/// their replies back, until the message that ends the run.
+#[cfg(feature = "mpi")]
+fn relay_loop<A: App>(link: &transport::RankLink<'_>, local: &mut CoordinatorLink<'_, DownOf<A>, UpOf<A>>) -> Result<()> {
+    loop {
+        let down: DownOf<A> = link.recv()?;
+        let last = down.task.is_none();
+        local.broadcast(&Arc::new(down))?;
+        let (ups, _) = local.gather()?;
+        link.send(&ups)?;
+        if last {
+            return Ok(());
+        }
+    }
+}
+
+/// A dedicated scheduler rank: sends the first task, then for each request observes the
+/// round's update and answers with the next task, until it answers none.
+#[cfg(feature = "mpi")]
+fn scheduler_rank_loop<A: App>(app: &A, mut sched: A::Scheduler, peer: &transport::PeerLink<'_>) -> Result<()> {
+    let mut task = app.schedule(&mut sched, 0);
+    peer.send(&Some(&task))?;
+    loop {
+        let req: SchedulerRequest<A::Update> = peer.recv()?;
+        let next = scheduler_step(app, &mut sched, &task, &req.update, req.step);
+        peer.send(&next)?;
+        match next {
+            Some(t) => task = t,
+            None => return Ok(()),
+        }
+    }
+}
+
+/// What the scheduler does after a round's pull.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+enum Step {
+    /// Schedule this round.
+    Schedule(u64),
+    /// The run stops on a limit: the app's final task, if any.
+    Final,
+    /// The run stops: no task.
+    Stop,
+}
+
+/// Coordinator → dedicated scheduler rank: the round's update and what to do next.
+#[cfg(feature = "mpi")]
+#[derive(Serialize, Deserialize)]
+struct SchedulerRequest<U> {
+    update: U,
+    step: Step,
+}
+
+/// The scheduler's part after a pull: observe the update, then the task of `step`.
+fn scheduler_step<A: App>(app: &A, sched: &mut A::Scheduler, task: &A::Task, update: &A::Update, step: Step) -> Option<A::Task> {
+    app.observe(sched, task, update);
+    match step {
+        Step::Schedule(round) => Some(app.schedule(sched, round)),
+        Step::Final => app.final_task(sched),
+        Step::Stop => None,
+    }
+}
+
+/// The scheduler as the coordinator sees it: in the same process or on its own rank.
+trait SchedulerSide<A: App> {
+    /// The task of round 0.
+    fn first(&mut self, app: &A) -> Result<A::Task>;
+    /// [`scheduler_step`] wherever the scheduler is.
+    fn next(&mut self, app: &A, task: &A::Task, update: A::Update, step: Step) -> Result<(A::Update, Option<A::Task>)>;
+    /// The final scheduler state, if it is in this process.
+    fn into_state(self) -> Option<A::Scheduler>;
+}
+
+struct LocalScheduler<A: App>(A::Scheduler);
+
+impl<A: App> SchedulerSide<A> for LocalScheduler<A> {
+    fn first(&mut self, app: &A) -> Result<A::Task> {
+        Ok(app.schedule(&mut self.0, 0))
+    }
+    fn next(&mut self, app: &A, task: &A::Task, update: A::Update, step: Step) -> Result<(A::Update, Option<A::Task>)> {
+        let next = scheduler_step(app, &mut self.0, task, &update, step);
+        Ok((update, next))
+    }
+    fn into_state(self) -> Option<A::Scheduler> {
+        Some(self.0)
+    }
+}
+
+#[cfg(feature = "mpi")]
+struct RemoteScheduler<'a>(transport::PeerLink<'a>);
+
+#[cfg(feature = "mpi")]
+impl<A: App> SchedulerSide<A> for RemoteScheduler<'_> {
+    fn first(&mut self, _: &A) -> Result<A::Task> {
+        let t: Option<A::Task> = self.0.recv()?;
+        t.ok_or_else(|| Error::Transport("the scheduler rank sent no first task".into()))
+    }
+    fn next(&mut self, _: &A, _: &A::Task, update: A::Update, step: Step) -> Result<(A::Update, Option<A::Task>)> {
+        let req = SchedulerRequest { update, step };
+        self.0.send(&req)?;
+        let next = self.0.recv()?;
+        Ok((req.update, next))
+    }
+    fn into_state(self) -> Option<A::Scheduler> {
+        None
+    }
+}
+
+type DownOf<A> = Down<<A as App>::Task, <A as App>::Update>;
+type UpOf<A> = Up<<A as App>::Partial>;
 
 /// Worker → coordinator: the partial (none on the final acknowledgement) and the worker's
 /// compute seconds of the sync and push it just ran.
@@ -117,7 +323,23 @@ pub fn run_threads<A: App>(
     if workers.len() != config.workers {
         return Err(Error::WorkerCount { given: workers.len(), expected: config.workers });
     }
-    let (link, ends) = transport::local::<Down<A::Task, A::Update>, Up<A::Partial>>(config.workers);
+    let ((scheduler, coordinator, stats), states) = with_worker_threads(app, workers, 0, |link| {
+        coordinator_loop(app, config, LocalScheduler::<A>(scheduler), coordinator, link, &mut observer)
+    })?;
+    Ok(stats.output(scheduler, coordinator, states))
+}
+
+/// Runs `workers` (global indices from `first`) on threads while `driver` talks to them
+/// through a local coordinator link on the calling thread; returns the driver's result and
+/// the worker states. A worker's panic is the root cause of a failure and wins over the
+/// driver's view of it.
+fn with_worker_threads<A: App, R>(
+    app: &A,
+    workers: Vec<A::Worker>,
+    first: usize,
+    driver: impl FnOnce(&mut CoordinatorLink<'_, DownOf<A>, UpOf<A>>) -> Result<R>,
+) -> Result<(R, Vec<A::Worker>)> {
+    let (link, ends) = transport::local::<DownOf<A>, UpOf<A>>(workers.len());
     std::thread::scope(|scope| {
         let handles: Vec<_> = workers
             .into_iter()
@@ -130,12 +352,12 @@ pub fn run_threads<A: App>(
             })
             .collect();
         let mut link = link;
-        let coord_res =
-            coordinator_loop(app, config, scheduler, coordinator, &mut link, &mut observer);
+        let driver_res = driver(&mut link);
         drop(link); // unblocks workers waiting on a broken run
         let mut states = Vec::with_capacity(handles.len());
         let mut first_err = None;
-        for (rank, h) in handles.into_iter().enumerate() {
+        for (k, h) in handles.into_iter().enumerate() {
+            let rank = first + k;
             match h.join() {
                 Ok((state, res)) => {
                     if let Err(e) = res {
@@ -149,26 +371,14 @@ pub fn run_threads<A: App>(
                         .map(|s| s.to_string())
                         .or_else(|| payload.downcast_ref::<String>().cloned())
                         .unwrap_or_else(|| "panicked".into());
-                    // A panic is the root cause; it wins over the coordinator's view of it.
                     first_err = Some(Error::WorkerFailed { rank, cause: format!("panicked: {cause}") });
                 }
             }
         }
-        let (scheduler, coordinator, stats) = match (coord_res, first_err) {
-            (_, Some(e)) => return Err(e),
-            (Err(e), None) => return Err(e),
-            (Ok(v), None) => v,
-        };
-        Ok(RunOutput {
-            scheduler,
-            coordinator,
-            workers: states,
-            rounds: stats.rounds,
-            updates: stats.updates,
-            wall_s: stats.wall_s,
-            total: stats.total,
-            stop: stats.stop,
-        })
+        match (driver_res, first_err) {
+            (_, Some(e)) | (Err(e), None) => Err(e),
+            (Ok(v), None) => Ok((v, states)),
+        }
     })
 }
 
@@ -180,11 +390,26 @@ struct LoopStats {
     stop: StopReason,
 }
 
+impl LoopStats {
+    fn output<A: App>(self, scheduler: Option<A::Scheduler>, coordinator: A::Coordinator, workers: Vec<A::Worker>) -> RunOutput<A> {
+        RunOutput {
+            scheduler,
+            coordinator,
+            workers,
+            rounds: self.rounds,
+            updates: self.updates,
+            wall_s: self.wall_s,
+            total: self.total,
+            stop: self.stop,
+        }
+    }
+}
+
 /// The worker role: sync the previous update, push the next task, until no task comes.
 fn worker_loop<A: App>(
     app: &A,
     state: &mut A::Worker,
-    mut link: WorkerLink<Down<A::Task, A::Update>, Up<A::Partial>>,
+    mut link: WorkerLink<DownOf<A>, UpOf<A>>,
 ) -> Result<()> {
     loop {
         let msg = link.recv()?;
@@ -212,11 +437,11 @@ fn worker_loop<A: App>(
 fn coordinator_loop<A: App>(
     app: &A,
     config: &RunConfig,
-    mut sched: A::Scheduler,
+    mut sched: impl SchedulerSide<A>,
     mut coord: A::Coordinator,
-    link: &mut CoordinatorLink<Down<A::Task, A::Update>, Up<A::Partial>>,
+    link: &mut CoordinatorLink<'_, DownOf<A>, UpOf<A>>,
     observer: &mut impl FnMut(&RoundInfo, &A::Coordinator),
-) -> Result<(A::Scheduler, A::Coordinator, LoopStats)> {
+) -> Result<(Option<A::Scheduler>, A::Coordinator, LoopStats)> {
     let start = Instant::now();
     let mut total = PhaseTimes::default();
     let mut updates = 0u64;
@@ -228,7 +453,7 @@ fn coordinator_loop<A: App>(
     let mut this = PhaseTimes::default();
     let mut round_start = Instant::now();
     let t = Instant::now();
-    let mut task = Arc::new(Down::<A::Task, A::Update> { update: None, task: Some(app.schedule(&mut sched, 0)) });
+    let mut task = Arc::new(Down::<A::Task, A::Update> { update: None, task: Some(sched.first(app)?) });
     this.schedule_s = t.elapsed().as_secs_f64();
     this.bytes += link.broadcast(&task)?;
 
@@ -254,7 +479,6 @@ fn coordinator_loop<A: App>(
         updates += app.updates(current);
 
         let t = Instant::now();
-        app.observe(&mut sched, current, &update);
         let elapsed = start.elapsed();
         if stop.is_none() {
             stop = if control == Control::Converged {
@@ -270,11 +494,12 @@ fn coordinator_loop<A: App>(
         } else {
             final_round = false;
         }
-        let next = match stop {
-            None => Some(app.schedule(&mut sched, round + 1)),
-            Some(_) if final_round => app.final_task(&mut sched),
-            Some(_) => None,
+        let step = match stop {
+            None => Step::Schedule(round + 1),
+            Some(_) if final_round => Step::Final,
+            Some(_) => Step::Stop,
         };
+        let (update, next) = sched.next(app, current, update, step)?;
         let finished = next.is_none();
         this.schedule_s += t.elapsed().as_secs_f64();
 
@@ -299,7 +524,7 @@ fn coordinator_loop<A: App>(
             total.bytes += sent + bytes;
             total.sync_s += acks.iter().map(|a| a.sync_s).fold(0.0, f64::max);
             let wall_s = start.elapsed().as_secs_f64();
-            return Ok((sched, coord, LoopStats { rounds: round, updates, wall_s, total, stop }));
+            return Ok((sched.into_state(), coord, LoopStats { rounds: round, updates, wall_s, total, stop }));
         }
     }
 }

@@ -68,7 +68,7 @@ fn partials_arrive_in_worker_order_and_every_update_is_synced() {
         })
         .expect("run succeeds");
         assert_eq!(out.stop, StopReason::Converged);
-        assert_eq!((out.rounds, out.updates, out.scheduler), (10, 10, 10));
+        assert_eq!((out.rounds, out.updates, out.scheduler), (10, 10, Some(10)));
         let order: Vec<usize> = (0..p).collect();
         assert!(out.coordinator.iter().all(|parts| *parts == order));
         for w in &out.workers {

@@ -17,8 +17,8 @@ pub use app::{
 pub use model::LassoModel;
 pub use params::{LassoParams, Penalty};
 
-use strads_datasets::{even_ranges, CsrMatrix};
-use strads_engine::{run_threads, RoundInfo, RunConfig, StopReason};
+use strads_datasets::{even_ranges, CsrMatrix, LabeledData, RowShards};
+use strads_engine::{run, Backend, Placement, RoundInfo, Roles, RunConfig, StopReason};
 use strads_scheduler::Policy;
 
 /// Splits the rows of `x` (with targets `y`) into `workers` contiguous, nearly equal shards.
@@ -30,6 +30,14 @@ pub fn shard_rows(x: &CsrMatrix, y: &[f64], workers: usize) -> Vec<LassoWorker> 
         .into_iter()
         .map(|r| LassoWorker::new(x.row_block_csc(r.clone()), y[r].to_vec()))
         .collect()
+}
+
+/// Rows of the data held by this process: rows `offset..offset + x.nrows` of `total`.
+struct HeldRows<'a> {
+    x: &'a CsrMatrix,
+    y: &'a [f64],
+    offset: usize,
+    total: usize,
 }
 
 /// The result of a fit.
@@ -69,17 +77,84 @@ pub fn fit_threads(
     observer: impl FnMut(&RoundInfo, &LassoCoordinator),
 ) -> crate::Result<LassoFit> {
     config.check()?;
+    let backend = Backend::Threads { workers: config.workers };
+    let rows = HeldRows { x, y, offset: 0, total: x.nrows };
+    fit_rows(&backend, rows, params, config, observer)?.ok_or(crate::Error::NoEvaluation)
+}
+
+/// Fits the Lasso on `backend`: every process of the run calls this with the rows it read.
+///
+/// `data` holds rows `data.row_offset..` of a file of `data.rows_total` rows (read with
+/// [`strads_datasets::LoadOptions::shards`]): the rows of this process's workers — worker `k`
+/// of `P` owns rows `even_ranges(n, P)[k]` — or every row where the dynamic scheduler runs
+/// (its correlation filter needs whole columns). `config.workers` must be the backend's `P`.
+/// Returns the fit on the coordinator, `None` on other ranks.
+///
+/// # Errors
+/// As [`fit_threads`]; [`crate::Error::Shape`] if `data` lacks rows this process needs.
+pub fn fit(
+    backend: &Backend,
+    data: &LabeledData,
+    params: LassoParams,
+    config: &RunConfig,
+    observer: impl FnMut(&RoundInfo, &LassoCoordinator),
+) -> crate::Result<Option<LassoFit>> {
+    let rows = HeldRows { x: &data.x, y: &data.y, offset: data.row_offset, total: data.rows_total };
+    fit_rows(backend, rows, params, config, observer)
+}
+
+/// The rows `LoadOptions::shards` must keep for `placement` (`None`: every row).
+pub fn rows_needed(placement: &Placement, params: &LassoParams) -> Option<RowShards> {
+    let whole = placement.scheduler && params.schedule.policy == Policy::Dynamic;
+    (!whole).then(|| RowShards { shards: placement.worker_range.clone(), of: placement.workers })
+}
+
+fn fit_rows(
+    backend: &Backend,
+    rows: HeldRows<'_>,
+    params: LassoParams,
+    config: &RunConfig,
+    observer: impl FnMut(&RoundInfo, &LassoCoordinator),
+) -> crate::Result<Option<LassoFit>> {
+    config.check()?;
+    let place = backend.placement();
+    let (x, y, n) = (rows.x, rows.y, rows.total);
     if y.len() != x.nrows {
         return Err(crate::Error::Shape(format!("{} targets for {} rows", y.len(), x.nrows)));
     }
-    let app = Lasso::new(params, x.nrows, x.ncols)?;
-    let columns = (app.params().schedule.policy == Policy::Dynamic).then(|| Arc::new(x.to_csc()));
-    let sched = LassoScheduler::new(app.params(), x.ncols, columns)?;
-    let workers = shard_rows(x, y, config.workers);
-    let out = run_threads(&app, config, sched, app.coordinator(), workers, observer)?;
+    let held = rows.offset..rows.offset + x.nrows;
+    let app = Lasso::new(params, n, x.ncols)?;
+    let scheduler = if place.scheduler {
+        let columns = if app.params().schedule.policy == Policy::Dynamic {
+            if held != (0..n) {
+                return Err(crate::Error::Shape("the dynamic scheduler needs every row of the data".into()));
+            }
+            Some(Arc::new(x.to_csc()))
+        } else {
+            None
+        };
+        Some(LassoScheduler::new(app.params(), x.ncols, columns)?)
+    } else {
+        None
+    };
+    let coordinator = place.coordinator.then(|| app.coordinator());
+    let ranges = even_ranges(n, config.workers);
+    let mut workers = Vec::with_capacity(place.worker_range.len());
+    for k in place.worker_range.clone() {
+        let r = &ranges[k];
+        if r.start < held.start || r.end > held.end {
+            return Err(crate::Error::Shape(format!(
+                "worker {k} owns rows {r:?} but this process read rows {held:?}"
+            )));
+        }
+        let local = r.start - held.start..r.end - held.start;
+        workers.push(LassoWorker::new(x.row_block_csc(local.clone()), y[local].to_vec()));
+    }
+    let roles = Roles { scheduler, coordinator, workers };
+    let Some(out) = run(&app, config, backend, roles, observer)? else { return Ok(None) };
     let c = &out.coordinator;
     let evaluation = c.last_evaluation().copied().ok_or(crate::Error::NoEvaluation)?;
-    Ok(LassoFit {
+    Ok(Some(LassoFit {
         model: app.model(c),
         lambda: c.lambda(),
         lambda_max: c.lambda_max(),
@@ -89,7 +164,7 @@ pub fn fit_threads(
         wall_s: out.wall_s,
         phases: out.total,
         stop: out.stop,
-    })
+    }))
 }
 
 #[cfg(test)]

@@ -1,0 +1,299 @@
+//! How the process was started, and which roles it plays.
+//!
+//! Launch detection lives here and nowhere else: a process started by an MPI launcher
+//! (`mpirun`, `mpiexec`, `srun` with PMI/PMIx) uses the MPI backend, any other process the
+//! threads backend. Roles are fixed by rank order, as in STRADS [STRADS-16, Sec. 4]:
+//!
+//! | rank | role |
+//! |---|---|
+//! | 0 | coordinator, and the scheduler unless `scheduler_rank` |
+//! | 1 (only with `scheduler_rank`) | scheduler |
+//! | the others, in rank order | workers: `threads_per_rank` worker threads each |
+//!
+//! so `P = (ranks − 1 − [scheduler_rank]) × threads_per_rank` workers, and the worker ranks
+//! hold workers `0..P` in rank order. Worker `k` owns the same data shard and computes the same
+//! partials whatever the layout, so a run with `P` workers gives the same bits on threads and
+//! on any rank × thread layout with `P` workers.
+
+use std::ops::Range;
+
+use crate::error::{Error, Result};
+
+/// Environment variables that MPI launchers set in every process they start: Open MPI's
+/// `mpirun`, MPICH/Hydra's `mpiexec` (PMI) and PMIx launchers (Slurm `srun --mpi=pmix`).
+const LAUNCHER_VARS: [&str; 3] = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"];
+
+/// The launcher variable and its value if this process was started by an MPI launcher.
+pub fn mpi_launcher() -> Option<(&'static str, String)> {
+    LAUNCHER_VARS.iter().find_map(|&v| std::env::var(v).ok().map(|val| (v, val)))
+}
+
+/// What the command line asks of the parallel layout.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LaunchOptions {
+    /// Worker threads (threads backend only; under MPI the rank count decides).
+    pub workers: Option<usize>,
+    /// Worker threads per worker rank (MPI only; default 1).
+    pub threads_per_rank: Option<usize>,
+    /// Put the scheduler on its own rank, rank 1 (MPI only).
+    pub scheduler_rank: bool,
+}
+
+/// The fixed role layout of an MPI job (see the [module docs](self)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// Ranks in the job.
+    pub ranks: usize,
+    /// Whether rank 1 is a dedicated scheduler.
+    pub scheduler_rank: bool,
+    /// Worker threads on each worker rank.
+    pub threads_per_rank: usize,
+}
+
+impl Layout {
+    /// Validates a layout.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] if there would be no worker rank or `threads_per_rank` is 0.
+    pub fn new(ranks: usize, scheduler_rank: bool, threads_per_rank: usize) -> Result<Self> {
+        if threads_per_rank == 0 {
+            return Err(Error::InvalidParameter { name: "threads", value: "0".into(), expect: "at least 1" });
+        }
+        let need = 2 + usize::from(scheduler_rank);
+        if ranks < need {
+            return Err(Error::InvalidParameter {
+                name: "np",
+                value: ranks.to_string(),
+                expect: if scheduler_rank {
+                    "at least 3 ranks with --scheduler-rank (coordinator, scheduler, one worker rank)"
+                } else {
+                    "at least 2 ranks (rank 0 coordinates, the others are workers)"
+                },
+            });
+        }
+        Ok(Self { ranks, scheduler_rank, threads_per_rank })
+    }
+
+    /// The first worker rank.
+    pub fn first_worker_rank(&self) -> usize {
+        1 + usize::from(self.scheduler_rank)
+    }
+
+    /// Ranks that hold workers.
+    pub fn worker_ranks(&self) -> usize {
+        self.ranks - self.first_worker_rank()
+    }
+
+    /// `P`, the workers of the job.
+    pub fn workers(&self) -> usize {
+        self.worker_ranks() * self.threads_per_rank
+    }
+
+    /// The roles of `rank`.
+    pub fn placement(&self, rank: usize) -> Placement {
+        let first = self.first_worker_rank();
+        let worker_range = if rank >= first {
+            let k = (rank - first) * self.threads_per_rank;
+            k..k + self.threads_per_rank
+        } else {
+            0..0
+        };
+        Placement {
+            rank,
+            ranks: self.ranks,
+            workers: self.workers(),
+            coordinator: rank == 0,
+            scheduler: if self.scheduler_rank { rank == 1 } else { rank == 0 },
+            worker_range,
+        }
+    }
+}
+
+/// The roles this process plays in a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    /// This process's rank (0 on the threads backend).
+    pub rank: usize,
+    /// Processes in the job (1 on the threads backend).
+    pub ranks: usize,
+    /// `P`, the workers of the whole run.
+    pub workers: usize,
+    /// Whether this process is the coordinator (and so writes the outputs).
+    pub coordinator: bool,
+    /// Whether this process runs the scheduler.
+    pub scheduler: bool,
+    /// The workers this process runs (global worker indices, `⊆ 0..P`).
+    pub worker_range: Range<usize>,
+}
+
+impl Placement {
+    /// A single process that plays every role with `workers` worker threads.
+    pub fn single(workers: usize) -> Self {
+        Self { rank: 0, ranks: 1, workers, coordinator: true, scheduler: true, worker_range: 0..workers }
+    }
+
+    /// A short description for messages: `rank 2 (workers 2..4)`.
+    pub fn describe(&self) -> String {
+        let mut roles = Vec::new();
+        if self.coordinator {
+            roles.push("coordinator".to_string());
+        }
+        if self.scheduler {
+            roles.push("scheduler".to_string());
+        }
+        if !self.worker_range.is_empty() {
+            let r = &self.worker_range;
+            roles.push(if r.len() == 1 { format!("worker {}", r.start) } else { format!("workers {}..{}", r.start, r.end) });
+        }
+        format!("rank {} ({})", self.rank, roles.join(", "))
+    }
+}
+
+/// The transport backend of a run: threads in this process, or MPI ranks.
+pub enum Backend {
+    /// One process; workers are threads.
+    Threads {
+        /// `P`.
+        workers: usize,
+    },
+    /// Ranks of an MPI job (one `Universe` for the run).
+    #[cfg(feature = "mpi")]
+    Mpi(crate::transport::mpi::MpiBackend),
+}
+
+impl Backend {
+    /// Picks the backend: MPI if an MPI launcher started this process, else threads.
+    /// Under MPI this initializes MPI (with thread support, checked) and must be called once,
+    /// from the main thread.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for `workers` under MPI, for `threads_per_rank` or
+    /// `scheduler_rank` without MPI, or for too few ranks; [`Error::Transport`] if the binary
+    /// was built without the `mpi` feature but started by a launcher, or if MPI cannot be
+    /// initialized with the thread level the engine needs.
+    pub fn detect(opts: &LaunchOptions) -> Result<Self> {
+        match mpi_launcher() {
+            None => {
+                if opts.threads_per_rank.is_some() || opts.scheduler_rank {
+                    return Err(Error::InvalidParameter {
+                        name: if opts.scheduler_rank { "scheduler-rank" } else { "threads" },
+                        value: "given".into(),
+                        expect: "used only under mpirun (without MPI, --workers sets the worker threads)",
+                    });
+                }
+                let workers = opts.workers.unwrap_or(1);
+                if workers == 0 {
+                    return Err(Error::InvalidParameter { name: "workers", value: "0".into(), expect: "at least 1" });
+                }
+                Ok(Self::Threads { workers })
+            }
+            Some((var, value)) => {
+                if let Some(w) = opts.workers {
+                    return Err(Error::InvalidParameter {
+                        name: "workers",
+                        value: w.to_string(),
+                        expect: "left out under mpirun: the rank count decides the workers \
+                                 (P = ranks − 1, times --threads per rank)",
+                    });
+                }
+                Self::mpi(var, &value, opts)
+            }
+        }
+    }
+
+    #[cfg(feature = "mpi")]
+    fn mpi(_var: &str, _value: &str, opts: &LaunchOptions) -> Result<Self> {
+        crate::transport::mpi::MpiBackend::init(opts.scheduler_rank, opts.threads_per_rank.unwrap_or(1)).map(Self::Mpi)
+    }
+
+    #[cfg(not(feature = "mpi"))]
+    fn mpi(var: &str, value: &str, _opts: &LaunchOptions) -> Result<Self> {
+        Err(Error::Transport(format!(
+            "started by an MPI launcher ({var}={value}) but this strads was built without MPI; \
+             rebuild with `cargo build --release --features mpi`"
+        )))
+    }
+
+    /// The roles of this process.
+    pub fn placement(&self) -> Placement {
+        match self {
+            Self::Threads { workers } => Placement::single(*workers),
+            #[cfg(feature = "mpi")]
+            Self::Mpi(m) => m.placement(),
+        }
+    }
+
+    /// Whether this is an MPI job.
+    pub fn is_mpi(&self) -> bool {
+        !matches!(self, Self::Threads { .. })
+    }
+
+    /// Ends the run normally (under MPI: finalizes MPI once every rank gets here).
+    pub fn finish(self) {
+        #[cfg(feature = "mpi")]
+        if let Self::Mpi(m) = self {
+            m.finish();
+        }
+    }
+
+    /// Ends the whole job at once with `code`: under MPI every rank is killed
+    /// (`MPI_Abort`), so that no rank waits forever for one that failed.
+    pub fn abort(self, code: i32) -> ! {
+        match self {
+            Self::Threads { .. } => std::process::exit(code),
+            #[cfg(feature = "mpi")]
+            Self::Mpi(m) => m.abort(code),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_follow_rank_order() {
+        let l = Layout::new(5, false, 2).expect("valid");
+        assert_eq!(l.workers(), 8);
+        let p: Vec<Placement> = (0..5).map(|r| l.placement(r)).collect();
+        assert!(p[0].coordinator && p[0].scheduler && p[0].worker_range.is_empty());
+        assert_eq!(p[1].worker_range, 0..2);
+        assert_eq!(p[4].worker_range, 6..8);
+        assert!(p[1..].iter().all(|q| !q.coordinator && !q.scheduler));
+        assert_eq!(p[3].describe(), "rank 3 (workers 4..6)");
+
+        let l = Layout::new(3, true, 1).expect("valid");
+        assert_eq!((l.workers(), l.first_worker_rank()), (1, 2));
+        assert!(l.placement(1).scheduler && !l.placement(0).scheduler);
+        assert_eq!(l.placement(2).worker_range, 0..1);
+        assert_eq!(l.placement(0).describe(), "rank 0 (coordinator)");
+    }
+
+    #[test]
+    fn too_few_ranks_or_threads_are_rejected() {
+        assert!(Layout::new(1, false, 1).is_err());
+        assert!(Layout::new(2, true, 1).is_err());
+        assert!(Layout::new(4, false, 0).is_err());
+        let e = Layout::new(1, false, 1).expect_err("one rank").to_string();
+        assert!(e.contains("at least 2 ranks"), "{e}");
+    }
+
+    #[test]
+    fn every_worker_is_placed_once() {
+        for ranks in 2..8 {
+            for s in [false, true] {
+                for t in 1..4 {
+                    let Ok(l) = Layout::new(ranks, s, t) else { continue };
+                    let mut seen = vec![0; l.workers()];
+                    for r in 0..ranks {
+                        for w in l.placement(r).worker_range {
+                            seen[w] += 1;
+                        }
+                    }
+                    assert!(seen.iter().all(|&c| c == 1));
+                    assert_eq!((0..ranks).filter(|&r| l.placement(r).scheduler).count(), 1);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! The narrow transport between the coordinator and the workers.
+//!
+//! Two operations carry every round: the coordinator **broadcasts** one message to all
+//! workers, and **gathers** one message from each worker, ordered by worker index. Apps and
+//! the scheduler never see this module; the engine hands them values, not links.
+//!
+//! Backends are variants of a private enum inside the endpoint types, so the engine code
+//! is the same for every backend: the in-process backend (threads, crossbeam channels), and
+//! with the `mpi` feature the MPI backend ([`mpi`], the only module that calls MPI), where
+//! a worker rank relays the coordinator's messages to its own worker threads.
+
+#[cfg(feature = "mpi")]
+pub(crate) mod mpi;
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::app::Message;
+use crate::error::{Error, Result};
+
+/// The encoded size of a message in bytes: what it costs on a wire.
+pub fn wire_bytes<T: Message>(msg: &T) -> u64 {
+    bincode::serialized_size(msg).unwrap_or(0)
+}
+
+/// The coordinator's end: broadcast to all workers, gather from all workers.
+pub struct CoordinatorLink<'a, D, U> {
+    backend: CoordinatorBackend<'a, D, U>,
+}
+
+enum CoordinatorBackend<'a, D, U> {
+    Local {
+        down: Vec<Sender<Arc<D>>>,
+        up: Vec<Receiver<U>>,
+        _mpi: PhantomData<&'a ()>,
+    },
+    /// Worker ranks each relay to `threads_per_rank` workers and reply with their messages.
+    #[cfg(feature = "mpi")]
+    Mpi { comm: &'a mpi::MpiBackend, buf: Vec<u8> },
+}
+
+/// A worker's end: receive the coordinator's broadcasts, send one reply each.
+pub struct WorkerLink<D, U> {
+    rank: usize,
+    backend: WorkerBackend<D, U>,
+}
+
+enum WorkerBackend<D, U> {
+    Local { down: Receiver<Arc<D>>, up: Sender<U> },
+}
+
+/// Links for an in-process run with `workers` worker threads.
+pub fn local<'a, D, U>(workers: usize) -> (CoordinatorLink<'a, D, U>, Vec<WorkerLink<D, U>>) {
+    let mut down = Vec::with_capacity(workers);
+    let mut up = Vec::with_capacity(workers);
+    let mut ends = Vec::with_capacity(workers);
+    for rank in 0..workers {
+        let (dtx, drx) = crossbeam_channel::bounded(1);
+        let (utx, urx) = crossbeam_channel::bounded(1);
+        down.push(dtx);
+        up.push(urx);
+        ends.push(WorkerLink { rank, backend: WorkerBackend::Local { down: drx, up: utx } });
+    }
+    (CoordinatorLink { backend: CoordinatorBackend::Local { down, up, _mpi: PhantomData } }, ends)
+}
+
+/// The coordinator's link to the worker ranks of an MPI job.
+#[cfg(feature = "mpi")]
+pub(crate) fn mpi_coordinator<D, U>(comm: &mpi::MpiBackend) -> CoordinatorLink<'_, D, U> {
+    CoordinatorLink { backend: CoordinatorBackend::Mpi { comm, buf: Vec::new() } }
+}
+
+/// Encodes `msg` into `buf` (cleared first).
+#[cfg(feature = "mpi")]
+fn encode_into<T: serde::Serialize + ?Sized>(buf: &mut Vec<u8>, msg: &T) -> Result<()> {
+    buf.clear();
+    bincode::serialize_into(&mut *buf, msg).map_err(|e| Error::Transport(format!("cannot encode a message: {e}")))
+}
+
+/// Encodes `msg`.
+#[cfg(feature = "mpi")]
+pub(crate) fn encode<T: serde::Serialize + ?Sized>(msg: &T) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    encode_into(&mut buf, msg)?;
+    Ok(buf)
+}
+
+/// Decodes a message sent by `from`.
+#[cfg(feature = "mpi")]
+pub(crate) fn decode<T: Message>(bytes: &[u8], from: &str) -> Result<T> {
+    bincode::deserialize(bytes).map_err(|e| Error::Transport(format!("undecodable message from {from}: {e}")))
+}
+
+impl<D: Message, U: Message> CoordinatorLink<'_, D, U> {
+    /// Number of workers.
+    pub fn workers(&self) -> usize {
+        match &self.backend {
+            CoordinatorBackend::Local { down, .. } => down.len(),
+            #[cfg(feature = "mpi")]
+            CoordinatorBackend::Mpi { comm, .. } => comm.worker_ranks() * comm.threads_per_rank(),
+        }
+    }
+
+    /// Sends `msg` to every worker; returns the bytes it would cost on a wire
+    /// (its encoded size times the number of workers).
+    ///
+    /// # Errors
+    /// [`Error::WorkerFailed`] if a worker's link is closed.
+    pub fn broadcast(&mut self, msg: &Arc<D>) -> Result<u64> {
+        match &mut self.backend {
+            CoordinatorBackend::Local { down, .. } => {
+                for (rank, tx) in down.iter().enumerate() {
+                    tx.send(Arc::clone(msg)).map_err(|_| Error::WorkerFailed {
+                        rank,
+                        cause: "its link closed (the worker stopped)".into(),
+                    })?;
+                }
+                Ok(wire_bytes(msg.as_ref()) * down.len() as u64)
+            }
+            #[cfg(feature = "mpi")]
+            CoordinatorBackend::Mpi { comm, buf } => {
+                encode_into(buf, msg.as_ref())?;
+                comm.broadcast(buf)?;
+                Ok(buf.len() as u64 * comm.worker_ranks() as u64)
+            }
+        }
+    }
+
+    /// Receives one message from every worker, in worker order, and their total encoded
+    /// size in bytes.
+    ///
+    /// # Errors
+    /// [`Error::WorkerFailed`] naming the first worker whose link closed.
+    pub fn gather(&mut self) -> Result<(Vec<U>, u64)> {
+        match &self.backend {
+            CoordinatorBackend::Local { up, .. } => {
+                let mut out = Vec::with_capacity(up.len());
+                let mut bytes = 0;
+                for (rank, rx) in up.iter().enumerate() {
+                    let m = rx.recv().map_err(|_| Error::WorkerFailed {
+                        rank,
+                        cause: "its link closed before it replied (the worker stopped)".into(),
+                    })?;
+                    bytes += wire_bytes(&m);
+                    out.push(m);
+                }
+                Ok((out, bytes))
+            }
+            #[cfg(feature = "mpi")]
+            CoordinatorBackend::Mpi { comm, .. } => {
+                let per_rank = comm.threads_per_rank();
+                let blobs = comm.gather()?;
+                let mut out = Vec::with_capacity(blobs.len() * per_rank);
+                let mut bytes = 0;
+                for (k, blob) in blobs.iter().enumerate() {
+                    let from = format!("rank {}", comm.first_worker_rank() + k);
+                    let msgs: Vec<U> = decode(blob, &from)?;
+                    if msgs.len() != per_rank {
+                        return Err(Error::Transport(format!(
+                            "{from} replied for {} workers instead of {per_rank}",
+                            msgs.len()
+                        )));
+                    }
+                    bytes += blob.len() as u64;
+                    out.extend(msgs);
+                }
+                Ok((out, bytes))
+            }
+        }
+    }
+}
+
+impl<D: Message, U: Message> WorkerLink<D, U> {
+    /// This worker's index, `0..P`.
+    pub fn rank(&self) -> usize {
+        self.rank
+    }
+
+    /// Waits for the coordinator's next broadcast.
+    ///
+    /// # Errors
+    /// [`Error::Transport`] if the coordinator's link closed.
+    pub fn recv(&mut self) -> Result<Arc<D>> {
+        match &self.backend {
+            WorkerBackend::Local { down, .. } => down
+                .recv()
+                .map_err(|_| Error::Transport("the coordinator's link closed".into())),
+        }
+    }
+
+    /// Sends this worker's reply to the coordinator.
+    ///
+    /// # Errors
+    /// [`Error::Transport`] if the coordinator's link closed.
+    pub fn send(&mut self, msg: U) -> Result<()> {
+        match &self.backend {
+            WorkerBackend::Local { up, .. } => up
+                .send(msg)
+                .map_err(|_| Error::Transport("the coordinator's link closed".into())),
+        }
+    }
+}
+
+/// A worker rank's end of an MPI job: receives the coordinator's broadcasts and replies with
+/// the messages of all its worker threads at once.
+#[cfg(feature = "mpi")]
+pub(crate) struct RankLink<'a> {
+    comm: &'a mpi::MpiBackend,
+}
+
+#[cfg(feature = "mpi")]
+impl<'a> RankLink<'a> {
+    pub(crate) fn new(comm: &'a mpi::MpiBackend) -> Self {
+        Self { comm }
+    }
+
+    /// The coordinator's next broadcast.
+    pub(crate) fn recv<D: Message>(&self) -> Result<D> {
+        decode(&self.comm.receive_broadcast()?, "the coordinator (rank 0)")
+    }
+
+    /// This rank's replies, one per worker thread in worker order.
+    pub(crate) fn send<U: Message>(&self, msgs: &[U]) -> Result<()> {
+        self.comm.send_gather(&encode(msgs)?)
+    }
+}
+
+/// The link between the coordinator (rank 0) and a dedicated scheduler rank (rank 1).
+#[cfg(feature = "mpi")]
+pub(crate) struct PeerLink<'a> {
+    comm: &'a mpi::MpiBackend,
+}
+
+#[cfg(feature = "mpi")]
+impl<'a> PeerLink<'a> {
+    pub(crate) fn new(comm: &'a mpi::MpiBackend) -> Self {
+        Self { comm }
+    }
+
+    /// Sends `msg` to the peer; returns its encoded size.
+    pub(crate) fn send<T: serde::Serialize>(&self, msg: &T) -> Result<u64> {
+        let bytes = bincode::serialize(msg).map_err(|e| Error::Transport(format!("cannot encode a message: {e}")))?;
+        self.comm.send_peer(&bytes);
+        Ok(bytes.len() as u64)
+    }
+
+    /// Receives the peer's next message.
+    pub(crate) fn recv<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        let bytes = self.comm.receive_peer();
+        bincode::deserialize(&bytes).map_err(|e| Error::Transport(format!("undecodable message from the peer rank: {e}")))
+    }
+}
