@@ -174,7 +174,7 @@ fn run_mpi<A: App>(
         return Ok(Some(stats.output(scheduler, coordinator, Vec::new())));
     }
     if let Some(sched) = roles.scheduler {
-        scheduler_rank_loop(app, sched, &transport::PeerLink::new(comm))?;
+        scheduler_rank_loop(app, sched, &mut transport::PeerLink::new(comm))?;
         return Ok(None);
     }
     let link = transport::RankLink::new(comm);
@@ -201,7 +201,7 @@ fn relay_loop<A: App>(link: &transport::RankLink<'_>, local: &mut CoordinatorLin
 /// A dedicated scheduler rank: sends the first task, then for each request observes the
 /// round's update and answers with the next task, until it answers none.
 #[cfg(feature = "mpi")]
-fn scheduler_rank_loop<A: App>(app: &A, mut sched: A::Scheduler, peer: &transport::PeerLink<'_>) -> Result<()> {
+fn scheduler_rank_loop<A: App>(app: &A, mut sched: A::Scheduler, peer: &mut transport::PeerLink<'_>) -> Result<()> {
     let mut task = app.schedule(&mut sched, 0);
     peer.send(&Some(&task))?;
     loop {
@@ -252,6 +252,10 @@ trait SchedulerSide<A: App> {
     fn next(&mut self, app: &A, task: &A::Task, update: A::Update, step: Step) -> Result<(A::Update, Option<A::Task>)>;
     /// The final scheduler state, if it is in this process.
     fn into_state(self) -> Option<A::Scheduler>;
+    /// Bytes exchanged with the scheduler since the last call (0 in the same process).
+    fn take_bytes(&mut self) -> u64 {
+        0
+    }
 }
 
 struct LocalScheduler<A: App>(A::Scheduler);
@@ -286,6 +290,9 @@ impl<A: App> SchedulerSide<A> for RemoteScheduler<'_> {
     }
     fn into_state(self) -> Option<A::Scheduler> {
         None
+    }
+    fn take_bytes(&mut self) -> u64 {
+        self.0.take_bytes()
     }
 }
 
@@ -455,7 +462,7 @@ fn coordinator_loop<A: App>(
     let t = Instant::now();
     let mut task = Arc::new(Down::<A::Task, A::Update> { update: None, task: Some(sched.first(app)?) });
     this.schedule_s = t.elapsed().as_secs_f64();
-    this.bytes += link.broadcast(&task)?;
+    this.bytes += sched.take_bytes() + link.broadcast(&task)?;
 
     loop {
         let (ups, bytes) = link.gather()?;
@@ -500,6 +507,7 @@ fn coordinator_loop<A: App>(
             Some(_) => Step::Stop,
         };
         let (update, next) = sched.next(app, current, update, step)?;
+        this.bytes += sched.take_bytes();
         let finished = next.is_none();
         this.schedule_s += t.elapsed().as_secs_f64();
 

@@ -19,8 +19,9 @@ pub struct PhaseTimes {
     pub sync_s: f64,
     /// Transport and waiting.
     pub comm_s: f64,
-    /// Encoded bytes sent by all roles (tasks and updates once per receiving worker,
-    /// partials once per sending worker).
+    /// Encoded bytes sent by all roles: tasks and updates once per receiving worker (threads)
+    /// or worker rank (MPI), partials once per sending worker, and under MPI with a
+    /// dedicated scheduler rank the messages between coordinator and scheduler.
     pub bytes: u64,
 }
 

@@ -89,7 +89,7 @@ pub(crate) fn encode<T: serde::Serialize + ?Sized>(msg: &T) -> Result<Vec<u8>> {
 
 /// Decodes a message sent by `from`.
 #[cfg(feature = "mpi")]
-pub(crate) fn decode<T: Message>(bytes: &[u8], from: &str) -> Result<T> {
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], from: &str) -> Result<T> {
     bincode::deserialize(bytes).map_err(|e| Error::Transport(format!("undecodable message from {from}: {e}")))
 }
 
@@ -231,24 +231,33 @@ impl<'a> RankLink<'a> {
 #[cfg(feature = "mpi")]
 pub(crate) struct PeerLink<'a> {
     comm: &'a mpi::MpiBackend,
+    /// Bytes sent and received since the last [`PeerLink::take_bytes`].
+    bytes: u64,
 }
 
 #[cfg(feature = "mpi")]
 impl<'a> PeerLink<'a> {
     pub(crate) fn new(comm: &'a mpi::MpiBackend) -> Self {
-        Self { comm }
+        Self { comm, bytes: 0 }
     }
 
-    /// Sends `msg` to the peer; returns its encoded size.
-    pub(crate) fn send<T: serde::Serialize>(&self, msg: &T) -> Result<u64> {
-        let bytes = bincode::serialize(msg).map_err(|e| Error::Transport(format!("cannot encode a message: {e}")))?;
+    /// Sends `msg` to the peer.
+    pub(crate) fn send<T: serde::Serialize>(&mut self, msg: &T) -> Result<()> {
+        let bytes = encode(msg)?;
         self.comm.send_peer(&bytes);
-        Ok(bytes.len() as u64)
+        self.bytes += bytes.len() as u64;
+        Ok(())
     }
 
     /// Receives the peer's next message.
-    pub(crate) fn recv<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+    pub(crate) fn recv<T: serde::de::DeserializeOwned>(&mut self) -> Result<T> {
         let bytes = self.comm.receive_peer();
-        bincode::deserialize(&bytes).map_err(|e| Error::Transport(format!("undecodable message from the peer rank: {e}")))
+        self.bytes += bytes.len() as u64;
+        decode(&bytes, "the scheduler/coordinator peer rank")
+    }
+
+    /// Bytes moved since the last call.
+    pub(crate) fn take_bytes(&mut self) -> u64 {
+        std::mem::take(&mut self.bytes)
     }
 }
