@@ -1,0 +1,274 @@
+//! The MPI backend end to end: `mpirun` (Open MPI) on the `strads` binary, on the real data
+//! in ../shared/data/lasso. The oracle is the threads backend with the same worker count,
+//! schedule and seed: the written coefficients must be the same bytes (they are printed in
+//! shortest round-trip form, so equal text means equal bits).
+//!
+//! These tests need the binary built with `--features mpi` and Open MPI's `mpirun` on the
+//! PATH (`scripts/setup` installs it); without them they fail and say so.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// One `mpirun` job at a time: the machine has few cores and the jobs oversubscribe them.
+static MPI_JOBS: Mutex<()> = Mutex::new(());
+
+/// The `mpirun` command for `np` ranks of strads with `args`; fails the test with
+/// instructions if the binary lacks MPI or `mpirun` is missing.
+fn mpirun(np: usize, args: &[&str]) -> Command {
+    assert!(
+        cfg!(feature = "mpi"),
+        "the MPI tests need the MPI backend: run `cargo test --release --workspace --features mpi` (see README)"
+    );
+    let found = Command::new("mpirun").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
+    assert!(
+        found.is_ok_and(|s| s.success()),
+        "mpirun not found: install Open MPI (`scripts/setup`, or apt-get install openmpi-bin libopenmpi-dev)"
+    );
+    let mut c = Command::new("mpirun");
+    // Root in containers and CI; more ranks than cores on small machines.
+    c.env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .args(["--oversubscribe", "-np", &np.to_string(), env!("CARGO_BIN_EXE_strads")])
+        .args(args);
+    c
+}
+
+fn mpirun_output(np: usize, args: &[&str]) -> Output {
+    let _one = MPI_JOBS.lock().unwrap_or_else(|e| e.into_inner());
+    mpirun(np, args).output().expect("mpirun starts")
+}
+
+fn mpirun_ok(np: usize, args: &[&str]) -> Output {
+    let out = mpirun_output(np, args);
+    assert!(
+        out.status.success(),
+        "mpirun -np {np} strads {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn summary(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("summary written")).expect("summary is JSON")
+}
+
+/// Fits `rel` with `schedule` on `np` ranks (with `extra` layout flags) and on `workers`
+/// threads, and checks identical coefficients, the same run, and the MPI summary fields.
+fn same_as_threads(rel: &str, schedule: &str, np: usize, extra: &[&str], workers: usize) {
+    let path = data(rel);
+    let path = path.to_str().expect("utf-8 path");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_string();
+    let (m_out, m_sum, t_out, t_sum) = (file("m.txt"), file("m.json"), file("t.txt"), file("t.json"));
+    let common = ["lasso", "--data", path, "--schedule", schedule, "--seed", "7", "-q"];
+    let mut args: Vec<&str> = common.to_vec();
+    args.extend(extra);
+    args.extend(["--out", &m_out, "--summary", &m_sum]);
+    mpirun_ok(np, &args);
+    let w = workers.to_string();
+    let mut args: Vec<&str> = common.to_vec();
+    args.extend(["--workers", &w, "--out", &t_out, "--summary", &t_sum]);
+    strads_ok(&args);
+
+    let what = format!("{rel} {schedule} np={np} {extra:?} vs {workers} threads");
+    let (m, t) = (std::fs::read(&m_out).expect("mpi model"), std::fs::read(&t_out).expect("threads model"));
+    assert!(m == t, "{what}: coefficients differ");
+    let (ms, ts) = (summary(Path::new(&m_sum)), summary(Path::new(&t_sum)));
+    for key in ["objective", "duality_gap", "rounds", "updates", "nnz", "lambda", "workers"] {
+        assert_eq!(ms[key], ts[key], "{what}: {key}");
+    }
+    assert!(ms["converged"].as_bool().expect("bool"), "{what}: converged");
+    assert_eq!((ms["backend"].as_str(), ms["ranks"].as_u64()), (Some("mpi"), Some(np as u64)), "{what}");
+    assert_eq!((ts["backend"].as_str(), ts["ranks"].as_u64()), (Some("threads"), Some(1)), "{what}");
+    let bpr = ms["bytes_per_round"].as_f64().expect("bytes_per_round");
+    assert!(bpr > 0.0, "{what}: bytes per round {bpr}");
+    // Every file written once, by the coordinator: nothing per rank.
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir.path()).expect("dir").map(|e| e.expect("entry").file_name().to_string_lossy().into()).collect();
+    names.sort();
+    assert_eq!(names, ["m.json", "m.txt", "t.json", "t.txt"], "{what}");
+}
+
+#[test]
+fn np_2_3_5_equal_threads_bit_for_bit_on_leukemia() {
+    for schedule in ["dynamic", "cyclic"] {
+        for np in [2, 3, 5] {
+            same_as_threads("lasso/all_leukemia_age.libsvm.gz", schedule, np, &[], np - 1);
+        }
+    }
+}
+
+#[test]
+fn np_2_3_5_equal_threads_bit_for_bit_on_cox2_and_diabetes() {
+    for rel in ["lasso/cox2_ic50.libsvm", "lasso/diabetes_raw.libsvm"] {
+        for schedule in ["dynamic", "cyclic"] {
+            for np in [2, 3, 5] {
+                same_as_threads(rel, schedule, np, &[], np - 1);
+            }
+        }
+    }
+}
+
+#[test]
+fn threads_per_rank_and_a_scheduler_rank_equal_threads() {
+    let all = "lasso/all_leukemia_age.libsvm.gz";
+    for schedule in ["dynamic", "cyclic"] {
+        // 2 worker ranks × 2 threads = 4 workers.
+        same_as_threads(all, schedule, 3, &["--threads", "2"], 4);
+        // Rank 0 coordinates, rank 1 schedules, ranks 2 and 3 work.
+        same_as_threads(all, schedule, 4, &["--scheduler-rank"], 2);
+    }
+    same_as_threads("lasso/california_housing.csv", "dynamic", 3, &["--scheduler-rank", "--threads", "2"], 2);
+}
+
+/// `RUST_LOG=info` makes each rank log the rows it read: check that worker ranks read only
+/// their shard, and the coordinator with a cyclic schedule none.
+#[test]
+fn each_rank_reads_only_its_own_rows() {
+    let path = data("lasso/cox2_ic50.libsvm");
+    let path = path.to_str().expect("utf-8");
+    let _one = MPI_JOBS.lock().unwrap_or_else(|e| e.into_inner());
+    let out = mpirun(4, &["lasso", "--data", path, "--schedule", "cyclic", "-q", "--max-rounds", "3"])
+        .env("RUST_LOG", "info")
+        .output()
+        .expect("mpirun starts");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let rows = |who: &str| -> usize {
+        let line = err.lines().find(|l| l.contains(&format!("{who}: loaded"))).unwrap_or_else(|| panic!("{who} logs: {err}"));
+        let after = line.split(": loaded ").nth(1).expect("count");
+        after.split_whitespace().next().and_then(|v| v.parse().ok()).expect("a row count")
+    };
+    // 462 rows over 3 workers: 154 each.
+    assert_eq!(rows("rank 0 (coordinator, scheduler)"), 0);
+    assert_eq!([rows("rank 1 (worker 0)"), rows("rank 2 (worker 1)"), rows("rank 3 (worker 2)")], [154; 3]);
+}
+
+#[test]
+fn a_killed_worker_rank_ends_the_job_fast_naming_the_rank() {
+    let path = data("lasso/all_leukemia_age.libsvm.gz");
+    let path = path.to_str().expect("utf-8");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_file = dir.path().join("coef.txt");
+    let _one = MPI_JOBS.lock().unwrap_or_else(|e| e.into_inner());
+    // A run that would go on for a minute.
+    let args = ["lasso", "--data", path, "--schedule", "cyclic", "--tol", "1e-15", "--time-limit", "60", "-q"];
+    let job = format!("{}-{:?}", std::process::id(), Instant::now());
+    let mut child = mpirun(3, &args)
+        .args(["--out", out_file.to_str().expect("utf-8")])
+        .env("STRADS_TEST_JOB", &job)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mpirun starts");
+    // Find world rank 2 (worker 1), and kill it once it is running rounds.
+    let victim = wait_for_rank(&job, 2, Duration::from_secs(20));
+    std::thread::sleep(Duration::from_millis(1500));
+    let killed = Command::new("kill").args(["-KILL", &victim.to_string()]).status().expect("kill runs");
+    assert!(killed.success());
+    let t = Instant::now();
+    let out = wait_with_timeout(child, Duration::from_secs(30));
+    let waited = t.elapsed();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the job must fail: {err}");
+    assert!(waited < Duration::from_secs(10), "the job took {waited:?} to end after the kill");
+    assert!(err.contains("rank 2") && (err.contains("signal 9") || err.contains("Killed")), "names rank and cause: {err}");
+    assert!(!out_file.exists(), "no output from a failed job");
+}
+
+/// An error that only one rank sees (a duplicate entry in rows only worker 1 reads) ends the
+/// whole job, with that rank's message, and no output.
+#[test]
+fn an_error_on_one_rank_ends_the_job_with_its_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let x = dir.path().join("dup.X.mmt");
+    std::fs::write(
+        &x,
+        "%%MatrixMarket matrix coordinate real general\n6 3 7\n1 1 1\n2 2 3\n3 3 5\n4 1 4\n5 2 6\n6 3 2\n6 3 2.5\n",
+    )
+    .expect("x");
+    std::fs::write(dir.path().join("dup.Y.mmt"), "%%MatrixMarket matrix array real general\n6 1\n1\n2\n3\n4\n5\n6\n")
+        .expect("y");
+    let out_file = dir.path().join("coef.txt");
+    let t = Instant::now();
+    let out = mpirun_output(
+        3,
+        &["lasso", "--data", x.to_str().expect("utf-8"), "--schedule", "cyclic", "--out", out_file.to_str().expect("utf-8")],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(t.elapsed() < Duration::from_secs(20), "took {:?}", t.elapsed());
+    assert!(err.contains("strads: error: rank 2 (worker 1): "), "{err}");
+    assert!(err.contains("dup.X.mmt:9: duplicate entry (6, 3)"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!out_file.exists());
+}
+
+#[test]
+fn layout_mistakes_are_clear_errors() {
+    let path = data("lasso/diabetes_raw.libsvm");
+    let path = path.to_str().expect("utf-8");
+    let cases: [(usize, &[&str], &str); 3] = [
+        (3, &["--workers", "2"], "invalid --workers 2: must be left out under mpirun"),
+        (1, &[], "at least 2 ranks"),
+        (2, &["--scheduler-rank"], "at least 3 ranks with --scheduler-rank"),
+    ];
+    for (np, extra, expect) in cases {
+        let mut args = vec!["lasso", "--data", path];
+        args.extend(extra);
+        let out = mpirun_output(np, &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "np {np} {extra:?}: {err}");
+        assert!(err.contains(expect), "np {np} {extra:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    // Without mpirun the MPI-only flags are refused.
+    for flag in [&["--threads", "2"][..], &["--scheduler-rank"][..]] {
+        let mut args = vec!["lasso", "--data", path];
+        args.extend(flag);
+        let out = strads(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains("used only under mpirun"), "{flag:?}: {err}");
+    }
+}
+
+/// The pid of the process of world rank `rank` of the job started with `STRADS_TEST_JOB=job`
+/// (Open MPI sets `OMPI_COMM_WORLD_RANK` in each rank; local ranks inherit mpirun's
+/// environment).
+fn wait_for_rank(job: &str, rank: usize, timeout: Duration) -> u32 {
+    let start = Instant::now();
+    let want = [format!("OMPI_COMM_WORLD_RANK={rank}"), format!("STRADS_TEST_JOB={job}")];
+    loop {
+        for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+            let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+            let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            if want.iter().all(|w| env.split(|&b| b == 0).any(|kv| kv == w.as_bytes())) {
+                return pid;
+            }
+        }
+        assert!(start.elapsed() < timeout, "rank {rank} of job {job} did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits for `child`, killing it (and failing the test) after `timeout`: a hang is a failure.
+fn wait_with_timeout(mut child: std::process::Child, timeout: Duration) -> Output {
+    let start = Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            panic!("the job hung for {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
