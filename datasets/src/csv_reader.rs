@@ -54,7 +54,7 @@ pub(crate) fn read_csv_rows<R: Read>(
     // Records have as many fields as the header: the reader is not `flexible`.
     let mut records = 0usize;
     while rdr.read_record(&mut rec).map_err(csv_err)? {
-        let kept = keep.is_none_or(|k| k.contains(&records));
+        let kept = keep.map_or(true, |k| k.contains(&records));
         records += 1;
         row.clear();
         let mut col = 0u32;

@@ -45,7 +45,7 @@ pub(crate) fn read_libsvm_rows<R: BufRead>(mut reader: R, source: &Path, keep: O
             }
             err(m)
         })?;
-        let kept = keep.is_none_or(|k| k.contains(&records));
+        let kept = keep.map_or(true, |k| k.contains(&records));
         records += 1;
         row.clear();
         let mut last = 0u64;

@@ -105,7 +105,8 @@ pub fn fit(
 
 /// The rows `LoadOptions::shards` must keep for `placement` (`None`: every row).
 pub fn rows_needed(placement: &Placement, params: &LassoParams) -> Option<RowShards> {
-    let whole = placement.scheduler && params.schedule.policy == Policy::Dynamic;
+    let whole = placement.scheduler && params.schedule.policy == Policy::Dynamic
+        || placement.worker_range == (0..placement.workers);
     (!whole).then(|| RowShards { shards: placement.worker_range.clone(), of: placement.workers })
 }
 
