@@ -5,11 +5,7 @@
 # Each cell is the median of --repeat runs, run side by side (threads, MPI, threads, ...).
 # Usage: benches/mpi_compare.sh [--repeat 3] [--schedules dynamic,cyclic] [--workers 2,4]
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(dirname "$here")"
-data_dir="${STRADS_DATA:-$root/../shared/data}"
-data="$data_dir/lasso/all_leukemia_age.libsvm.gz"
-[ -f "$data" ] || { echo "missing $data: put the shared data beside the repository or set STRADS_DATA" >&2; exit 1; }
+source "$(dirname "$0")/data.sh"
 "$root/scripts/setup"
 (cd "$root" && cargo build --release -q --features mpi)
 exec python3 "$here/mpi_compare.py" --data "$data" --binary "$root/target/release/strads" "$@"

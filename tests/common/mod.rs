@@ -23,13 +23,12 @@ pub fn strads(args: &[&str]) -> Output {
 
 /// Runs `strads` and fails the test with its stderr unless it succeeds.
 pub fn strads_ok(args: &[&str]) -> Output {
-    let out = strads(args);
-    assert!(
-        out.status.success(),
-        "strads {} failed: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(strads(args), &format!("strads {}", args.join(" ")))
+}
+
+/// `out`, or a test failure naming `what` with its stderr if it did not succeed.
+pub fn succeeded(out: Output, what: &str) -> Output {
+    assert!(out.status.success(), "{what} failed: {}", String::from_utf8_lossy(&out.stderr));
     out
 }
 
