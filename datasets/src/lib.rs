@@ -9,7 +9,11 @@
 //! | LIBSVM / svmlight | [`read_libsvm`] | `y idx:val ...`, 1-based indices |
 //! | MatrixMarket | [`read_mtx_matrix`], [`read_mtx_vector`] | `coordinate` / `array`, `general` |
 //! | CSV with header | [`read_csv`] | target column by name, default the last |
+//! | UCI bag-of-words | [`read_uci`] | `docword` files, `D`, `W`, `NNZ` header |
+//! | LDA-C | [`read_ldac`] | `N id:count ...`, 0-based |
+//! | STRADS token lists | [`read_tokens`] | two skipped fields, then word ids |
 
+mod corpus;
 mod csv_reader;
 mod error;
 mod io;
@@ -21,6 +25,7 @@ mod shared;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+pub use corpus::{load_corpus, read_ldac, read_tokens, read_uci, read_vocab, Corpus, CorpusFormat};
 pub use csv_reader::read_csv;
 pub use error::{Error, Result};
 pub use io::open;
