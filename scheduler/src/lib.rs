@@ -7,13 +7,17 @@
 //! * [`SumTree`]: `O(log n)` weight updates and proportional sampling.
 //! * [`filter_block`] and [`PearsonOracle`]: keep a block whose pairwise dependency is below ρ.
 //! * [`BlockScheduler`]: the dynamic (priority + dependency), random and cyclic schedules.
+//! * [`Blocks`] and [`Rotation`]: weight-balanced blocks and the rotation of exclusive block
+//!   ownership over workers (model-parallel samplers such as LDA).
 
 mod block;
 mod dependency;
+mod rotation;
 mod sum_tree;
 
 pub use block::{BlockConfig, BlockScheduler, Policy};
 pub use dependency::{filter_block, DependencyOracle, Independent, PearsonOracle};
+pub use rotation::{Blocks, Rotation};
 pub use sum_tree::SumTree;
 
 /// Errors of the scheduler crate.
