@@ -34,6 +34,8 @@ pub enum Control {
 /// worker p:    part_t,p = push(worker_p, &task_t)               ──gather────▶ coordinator
 /// coordinator: (update_t, control) = pull(coord, &task_t, [part_t,0 .. part_t,P-1])
 /// scheduler:   observe(sched, &task_t, &update_t)
+/// coordinator: private_t = scatter(coord, &task_t)             (optional, one per worker)
+/// worker p:    receive(worker_p, private_t,p)                   ◀──scatter────
 /// worker p:    sync(worker_p, &update_t)                        ◀──broadcast──
 /// ```
 ///
@@ -52,6 +54,9 @@ pub trait App: Sync {
     type Partial: Message;
     /// What the coordinator sends to every worker (and the scheduler) after the pull.
     type Update: Message;
+    /// What the coordinator sends to one worker only after the pull (for example the model
+    /// block a worker owns next under a rotation schedule); `()` for apps that send none.
+    type Private: Message;
 
     /// Picks the work of round `round` (0-based).
     fn schedule(&self, sched: &mut Self::Scheduler, round: u64) -> Self::Task;
@@ -70,6 +75,20 @@ pub trait App: Sync {
 
     /// Brings a worker's auxiliary state up to date with `update`.
     fn sync(&self, worker: &mut Self::Worker, update: &Self::Update);
+
+    /// The private parts of this round's update, one per worker in worker order (moved out of
+    /// the coordinator's state), or none (empty, the default). Called right after
+    /// [`App::pull`].
+    fn scatter(&self, coord: &mut Self::Coordinator, task: &Self::Task) -> Vec<Self::Private> {
+        let _ = (coord, task);
+        Vec::new()
+    }
+
+    /// Hands a worker its private part of the update, before [`App::sync`]. The default drops
+    /// it.
+    fn receive(&self, worker: &mut Self::Worker, private: Self::Private) {
+        let _ = (worker, private);
+    }
 
     /// Lets the scheduler learn from the round's outcome (e.g. new priorities).
     /// The default does nothing.

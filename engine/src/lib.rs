@@ -23,6 +23,7 @@
 //!     type Task = ();
 //!     type Partial = f64;
 //!     type Update = ();
+//!     type Private = ();
 //!     fn schedule(&self, _: &mut (), _: u64) {}
 //!     fn push(&self, w: &mut Vec<f64>, _: &()) -> f64 { w.iter().sum() }
 //!     fn pull(&self, c: &mut f64, _: &(), parts: Vec<f64>) -> ((), Control) {

@@ -185,11 +185,15 @@ fn run_mpi<A: App>(
 /// A worker rank: relays each broadcast of the coordinator to the rank's worker threads and
 /// their replies back, until the message that ends the run.
 #[cfg(feature = "mpi")]
-fn relay_loop<A: App>(link: &transport::RankLink<'_>, local: &mut CoordinatorLink<'_, DownOf<A>, UpOf<A>>) -> Result<()> {
+fn relay_loop<A: App>(link: &transport::RankLink<'_>, local: &mut LinkOf<'_, A>) -> Result<()> {
     loop {
-        let down: DownOf<A> = link.recv()?;
+        let (down, private): (DownOf<A>, Vec<Option<A::Private>>) = link.recv()?;
         let last = down.task.is_none();
-        local.broadcast(&Arc::new(down))?;
+        let private: Vec<A::Private> = private
+            .into_iter()
+            .collect::<Option<_>>()
+            .ok_or_else(|| Error::Transport("a private part is missing for a worker of this rank".into()))?;
+        local.broadcast(&Arc::new(down), private)?;
         let (ups, _) = local.gather()?;
         link.send(&ups)?;
         if last {
@@ -298,6 +302,7 @@ impl<A: App> SchedulerSide<A> for RemoteScheduler<'_> {
 
 type DownOf<A> = Down<<A as App>::Task, <A as App>::Update>;
 type UpOf<A> = Up<<A as App>::Partial>;
+type LinkOf<'a, A> = CoordinatorLink<'a, DownOf<A>, <A as App>::Private, UpOf<A>>;
 
 /// Worker → coordinator: the partial (none on the final acknowledgement) and the worker's
 /// compute seconds of the sync and push it just ran.
@@ -344,9 +349,9 @@ fn with_worker_threads<A: App, R>(
     app: &A,
     workers: Vec<A::Worker>,
     first: usize,
-    driver: impl FnOnce(&mut CoordinatorLink<'_, DownOf<A>, UpOf<A>>) -> Result<R>,
+    driver: impl FnOnce(&mut LinkOf<'_, A>) -> Result<R>,
 ) -> Result<(R, Vec<A::Worker>)> {
-    let (link, ends) = transport::local::<DownOf<A>, UpOf<A>>(workers.len());
+    let (link, ends) = transport::local::<DownOf<A>, A::Private, UpOf<A>>(workers.len());
     std::thread::scope(|scope| {
         let handles: Vec<_> = workers
             .into_iter()
@@ -416,11 +421,14 @@ impl LoopStats {
 fn worker_loop<A: App>(
     app: &A,
     state: &mut A::Worker,
-    mut link: WorkerLink<DownOf<A>, UpOf<A>>,
+    mut link: WorkerLink<DownOf<A>, A::Private, UpOf<A>>,
 ) -> Result<()> {
     loop {
-        let msg = link.recv()?;
+        let (msg, private) = link.recv()?;
         let t0 = Instant::now();
+        if let Some(p) = private {
+            app.receive(state, p);
+        }
         if let Some(u) = &msg.update {
             app.sync(state, u);
         }
@@ -446,7 +454,7 @@ fn coordinator_loop<A: App>(
     config: &RunConfig,
     mut sched: impl SchedulerSide<A>,
     mut coord: A::Coordinator,
-    link: &mut CoordinatorLink<'_, DownOf<A>, UpOf<A>>,
+    link: &mut LinkOf<'_, A>,
     observer: &mut impl FnMut(&RoundInfo, &A::Coordinator),
 ) -> Result<(Option<A::Scheduler>, A::Coordinator, LoopStats)> {
     let start = Instant::now();
@@ -462,7 +470,7 @@ fn coordinator_loop<A: App>(
     let t = Instant::now();
     let mut task = Arc::new(Down::<A::Task, A::Update> { update: None, task: Some(sched.first(app)?) });
     this.schedule_s = t.elapsed().as_secs_f64();
-    this.bytes += sched.take_bytes() + link.broadcast(&task)?;
+    this.bytes += sched.take_bytes() + link.broadcast(&task, Vec::new())?;
 
     loop {
         let (ups, bytes) = link.gather()?;
@@ -482,6 +490,7 @@ fn coordinator_loop<A: App>(
         };
         let t = Instant::now();
         let (update, control) = app.pull(&mut coord, current, partials);
+        let private = app.scatter(&mut coord, current);
         this.pull_s = t.elapsed().as_secs_f64();
         updates += app.updates(current);
 
@@ -512,7 +521,7 @@ fn coordinator_loop<A: App>(
         this.schedule_s += t.elapsed().as_secs_f64();
 
         let msg = Arc::new(Down::<A::Task, A::Update> { update: Some(update), task: next });
-        let sent = link.broadcast(&msg)?;
+        let sent = link.broadcast(&msg, private)?;
         let busy = this.schedule_s + this.push_s + this.pull_s + this.sync_s;
         this.comm_s = (round_start.elapsed().as_secs_f64() - busy).max(0.0);
         total += this;

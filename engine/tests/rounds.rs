@@ -25,6 +25,7 @@ impl App for Echo {
     type Task = u64;
     type Partial = usize;
     type Update = u64;
+    type Private = ();
 
     fn schedule(&self, s: &mut u64, round: u64) -> u64 {
         *s += 1;

@@ -533,6 +533,7 @@ impl App for Lasso {
     type Task = LassoTask;
     type Partial = LassoPartial;
     type Update = LassoUpdate;
+    type Private = ();
 
     fn schedule(&self, s: &mut LassoScheduler, _round: u64) -> LassoTask {
         if s.needs_setup {

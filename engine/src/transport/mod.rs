@@ -1,7 +1,8 @@
 //! The narrow transport between the coordinator and the workers.
 //!
 //! Two operations carry every round: the coordinator **broadcasts** one message to all
-//! workers, and **gathers** one message from each worker, ordered by worker index. Apps and
+//! workers (with, optionally, a private part for each worker: a scatter), and **gathers** one
+//! message from each worker, ordered by worker index. Apps and
 //! the scheduler never see this module; the engine hands them values, not links.
 //!
 //! Backends are variants of a private enum inside the endpoint types, so the engine code
@@ -25,14 +26,18 @@ pub fn wire_bytes<T: Message>(msg: &T) -> u64 {
     bincode::serialized_size(msg).unwrap_or(0)
 }
 
-/// The coordinator's end: broadcast to all workers, gather from all workers.
-pub struct CoordinatorLink<'a, D, U> {
-    backend: CoordinatorBackend<'a, D, U>,
+/// What a worker receives: the message all workers share, and its private part, if any.
+pub type Parcel<D, Q> = (Arc<D>, Option<Q>);
+
+/// The coordinator's end: broadcast to all workers (with private parts `Q`), gather from
+/// all workers.
+pub struct CoordinatorLink<'a, D, Q, U> {
+    backend: CoordinatorBackend<'a, D, Q, U>,
 }
 
-enum CoordinatorBackend<'a, D, U> {
+enum CoordinatorBackend<'a, D, Q, U> {
     Local {
-        down: Vec<Sender<Arc<D>>>,
+        down: Vec<Sender<Parcel<D, Q>>>,
         up: Vec<Receiver<U>>,
         _mpi: PhantomData<&'a ()>,
     },
@@ -42,17 +47,17 @@ enum CoordinatorBackend<'a, D, U> {
 }
 
 /// A worker's end: receive the coordinator's broadcasts, send one reply each.
-pub struct WorkerLink<D, U> {
+pub struct WorkerLink<D, Q, U> {
     rank: usize,
-    backend: WorkerBackend<D, U>,
+    backend: WorkerBackend<D, Q, U>,
 }
 
-enum WorkerBackend<D, U> {
-    Local { down: Receiver<Arc<D>>, up: Sender<U> },
+enum WorkerBackend<D, Q, U> {
+    Local { down: Receiver<Parcel<D, Q>>, up: Sender<U> },
 }
 
 /// Links for an in-process run with `workers` worker threads.
-pub fn local<'a, D, U>(workers: usize) -> (CoordinatorLink<'a, D, U>, Vec<WorkerLink<D, U>>) {
+pub fn local<'a, D, Q, U>(workers: usize) -> (CoordinatorLink<'a, D, Q, U>, Vec<WorkerLink<D, Q, U>>) {
     let mut down = Vec::with_capacity(workers);
     let mut up = Vec::with_capacity(workers);
     let mut ends = Vec::with_capacity(workers);
@@ -68,7 +73,7 @@ pub fn local<'a, D, U>(workers: usize) -> (CoordinatorLink<'a, D, U>, Vec<Worker
 
 /// The coordinator's link to the worker ranks of an MPI job.
 #[cfg(feature = "mpi")]
-pub(crate) fn mpi_coordinator<D, U>(comm: &mpi::MpiBackend) -> CoordinatorLink<'_, D, U> {
+pub(crate) fn mpi_coordinator<D, Q, U>(comm: &mpi::MpiBackend) -> CoordinatorLink<'_, D, Q, U> {
     CoordinatorLink { backend: CoordinatorBackend::Mpi { comm, buf: Vec::new() } }
 }
 
@@ -93,7 +98,7 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], from: &str) -
     bincode::deserialize(bytes).map_err(|e| Error::Transport(format!("undecodable message from {from}: {e}")))
 }
 
-impl<D: Message, U: Message> CoordinatorLink<'_, D, U> {
+impl<D: Message, Q: Message, U: Message> CoordinatorLink<'_, D, Q, U> {
     /// Number of workers.
     pub fn workers(&self) -> usize {
         match &self.backend {
@@ -103,27 +108,54 @@ impl<D: Message, U: Message> CoordinatorLink<'_, D, U> {
         }
     }
 
-    /// Sends `msg` to every worker; returns the bytes it would cost on a wire
-    /// (its encoded size times the number of workers).
+    /// Sends `msg` to every worker, and `private[k]` to worker `k` only (`private` is empty
+    /// or has one entry per worker); returns the bytes it costs on a wire (the encoded size of
+    /// `msg` times the receivers, plus the private parts).
     ///
     /// # Errors
-    /// [`Error::WorkerFailed`] if a worker's link is closed.
-    pub fn broadcast(&mut self, msg: &Arc<D>) -> Result<u64> {
+    /// [`Error::WorkerFailed`] if a worker's link is closed; [`Error::Transport`] if
+    /// `private` is neither empty nor one per worker.
+    pub fn broadcast(&mut self, msg: &Arc<D>, private: Vec<Q>) -> Result<u64> {
+        let workers = self.workers();
+        if !private.is_empty() && private.len() != workers {
+            return Err(Error::Transport(format!("{} private parts for {workers} workers", private.len())));
+        }
         match &mut self.backend {
             CoordinatorBackend::Local { down, .. } => {
+                let mut bytes = wire_bytes(msg.as_ref()) * down.len() as u64;
+                let mut private = private.into_iter();
                 for (rank, tx) in down.iter().enumerate() {
-                    tx.send(Arc::clone(msg)).map_err(|_| Error::WorkerFailed {
+                    let mine = private.next();
+                    bytes += mine.as_ref().map_or(0, wire_bytes);
+                    tx.send((Arc::clone(msg), mine)).map_err(|_| Error::WorkerFailed {
                         rank,
                         cause: "its link closed (the worker stopped)".into(),
                     })?;
                 }
-                Ok(wire_bytes(msg.as_ref()) * down.len() as u64)
+                Ok(bytes)
             }
             #[cfg(feature = "mpi")]
             CoordinatorBackend::Mpi { comm, buf } => {
-                encode_into(buf, msg.as_ref())?;
+                // One flag byte says whether private parts follow (a scatter).
+                buf.clear();
+                buf.push(u8::from(!private.is_empty()));
+                bincode::serialize_into(&mut *buf, msg.as_ref())
+                    .map_err(|e| Error::Transport(format!("cannot encode a message: {e}")))?;
                 comm.broadcast(buf)?;
-                Ok(buf.len() as u64 * comm.worker_ranks() as u64)
+                let mut bytes = buf.len() as u64 * comm.worker_ranks() as u64;
+                if !private.is_empty() {
+                    let per_rank = comm.threads_per_rank();
+                    let mut parts = private.into_iter().map(Some);
+                    let mut blobs = Vec::with_capacity(comm.worker_ranks());
+                    for _ in 0..comm.worker_ranks() {
+                        let mine: Vec<Option<Q>> = parts.by_ref().take(per_rank).collect();
+                        let blob = encode(&mine)?;
+                        bytes += blob.len() as u64;
+                        blobs.push(blob);
+                    }
+                    comm.scatter(&blobs)?;
+                }
+                Ok(bytes)
             }
         }
     }
@@ -172,17 +204,17 @@ impl<D: Message, U: Message> CoordinatorLink<'_, D, U> {
     }
 }
 
-impl<D: Message, U: Message> WorkerLink<D, U> {
+impl<D: Message, Q: Message, U: Message> WorkerLink<D, Q, U> {
     /// This worker's index, `0..P`.
     pub fn rank(&self) -> usize {
         self.rank
     }
 
-    /// Waits for the coordinator's next broadcast.
+    /// Waits for the coordinator's next broadcast and this worker's private part of it.
     ///
     /// # Errors
     /// [`Error::Transport`] if the coordinator's link closed.
-    pub fn recv(&mut self) -> Result<Arc<D>> {
+    pub fn recv(&mut self) -> Result<Parcel<D, Q>> {
         match &self.backend {
             WorkerBackend::Local { down, .. } => down
                 .recv()
@@ -216,9 +248,15 @@ impl<'a> RankLink<'a> {
         Self { comm }
     }
 
-    /// The coordinator's next broadcast.
-    pub(crate) fn recv<D: Message>(&self) -> Result<D> {
-        decode(&self.comm.receive_broadcast()?, "the coordinator (rank 0)")
+    /// The coordinator's next broadcast and the private parts of this rank's workers (one per
+    /// worker thread, or none).
+    pub(crate) fn recv<D: Message, Q: Message>(&self) -> Result<(D, Vec<Option<Q>>)> {
+        let bytes = self.comm.receive_broadcast()?;
+        let from = "the coordinator (rank 0)";
+        let (&flag, rest) = bytes.split_first().ok_or_else(|| Error::Transport(format!("empty message from {from}")))?;
+        let msg = decode(rest, from)?;
+        let private = if flag == 1 { decode(&self.comm.receive_scatter()?, from)? } else { Vec::new() };
+        Ok((msg, private))
     }
 
     /// This rank's replies, one per worker thread in worker order.

@@ -16,7 +16,7 @@
 //! by a signal is detected by the launcher (Open MPI's `mpirun` then kills the job and names
 //! the rank and the signal).
 
-use mpi::datatype::PartitionMut;
+use mpi::datatype::{Partition, PartitionMut};
 use mpi::environment::Universe;
 use mpi::topology::{Color, SimpleCommunicator};
 use mpi::traits::*;
@@ -110,6 +110,40 @@ impl MpiBackend {
         let len = usize::try_from(len).map_err(|_| Error::Transport("broadcast too large".into()))?;
         let mut buf = vec![0u8; len];
         root.broadcast_into(&mut buf[..]);
+        Ok(buf)
+    }
+
+    /// Coordinator: sends `blobs[k]` to worker rank `k` only (`MPI_Scatter` of the lengths,
+    /// `MPI_Scatterv` of the bytes).
+    pub(crate) fn scatter(&self, blobs: &[Vec<u8>]) -> Result<()> {
+        let root = self.group()?.process_at_rank(0);
+        let mut lens = vec![0u64];
+        lens.extend(blobs.iter().map(|b| b.len() as u64));
+        let mut mine = 0u64;
+        root.scatter_into_root(&lens[..], &mut mine);
+        let mut counts = Vec::with_capacity(lens.len());
+        let mut displs = Vec::with_capacity(lens.len());
+        let mut total: usize = 0;
+        for &l in &lens {
+            counts.push(Count::try_from(l).map_err(|_| Error::Transport(format!("a message of {l} bytes exceeds MPI's count limit")))?);
+            displs.push(Count::try_from(total).map_err(|_| Error::Transport("private parts exceed 2 GiB".into()))?);
+            total += l as usize;
+        }
+        let flat: Vec<u8> = blobs.concat();
+        let part = Partition::new(&flat[..], &counts[..], &displs[..]);
+        let mut none: [u8; 0] = [];
+        root.scatter_varcount_into_root(&part, &mut none[..]);
+        Ok(())
+    }
+
+    /// Worker rank: receives its part of the coordinator's scatter.
+    pub(crate) fn receive_scatter(&self) -> Result<Vec<u8>> {
+        let root = self.group()?.process_at_rank(0);
+        let mut len = 0u64;
+        root.scatter_into(&mut len);
+        let len = usize::try_from(len).map_err(|_| Error::Transport("scatter too large".into()))?;
+        let mut buf = vec![0u8; len];
+        root.scatter_varcount_into(&mut buf[..]);
         Ok(buf)
     }
 
