@@ -30,7 +30,7 @@ pub use csv_reader::read_csv;
 pub use error::{Error, Result};
 pub use io::open;
 pub use libsvm::read_libsvm;
-pub use matrix::{dot_lanes, even_ranges, CscMatrix, CsrMatrix};
+pub use matrix::{dot_lanes, even_ranges, weighted_ranges, CscMatrix, CsrMatrix};
 pub use mtx::{read_mtx_matrix, read_mtx_vector};
 pub use shared::{shared_data_dir, shared_data_path};
 

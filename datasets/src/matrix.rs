@@ -186,9 +186,52 @@ pub fn even_ranges(n: usize, parts: usize) -> Vec<std::ops::Range<usize>> {
     out
 }
 
+/// Splits items `0..n` with cumulative weights `prefix` (length `n + 1`, non-decreasing,
+/// `prefix[0] = 0`; for documents, the token offsets) into `parts` contiguous ranges of nearly
+/// equal weight: part `k` ends at the item boundary whose cumulative weight is closest to
+/// `(k + 1) / parts` of the total. Parts may be empty when one item outweighs a part.
+///
+/// # Panics
+/// If `parts == 0` or `prefix` is empty.
+pub fn weighted_ranges(prefix: &[usize], parts: usize) -> Vec<std::ops::Range<usize>> {
+    assert!(parts > 0 && !prefix.is_empty(), "weighted_ranges: parts and prefix must be non-empty");
+    let n = prefix.len() - 1;
+    let total = prefix[n] as u128;
+    let mut out = Vec::with_capacity(parts);
+    let mut start = 0;
+    for k in 0..parts {
+        let end = if k + 1 == parts {
+            n
+        } else {
+            let target = total * (k as u128 + 1) / parts as u128;
+            // The boundary closest to the target, not before `start`.
+            let i = start + prefix[start..].partition_point(|&c| (c as u128) < target);
+            if i > start && i <= n && target - prefix[i - 1] as u128 <= prefix[i] as u128 - target {
+                i - 1
+            } else {
+                i
+            }
+        }
+        .min(n);
+        out.push(start..end);
+        start = end;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weighted_ranges_balance_and_cover() {
+        let prefix = [0, 10, 11, 12, 30, 31, 40];
+        let r = weighted_ranges(&prefix, 3);
+        assert_eq!(r, vec![0..3, 3..4, 4..6]);
+        assert_eq!(weighted_ranges(&[0], 2), vec![0..0, 0..0]);
+        let flat: Vec<usize> = (0..=10).collect();
+        assert_eq!(weighted_ranges(&flat, 5), even_ranges(10, 5));
+    }
 
     #[test]
     fn csr_to_csc_round_trip_entries() {

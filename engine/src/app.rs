@@ -34,7 +34,7 @@ pub enum Control {
 /// worker p:    part_t,p = push(worker_p, &task_t)               ──gather────▶ coordinator
 /// coordinator: (update_t, control) = pull(coord, &task_t, [part_t,0 .. part_t,P-1])
 /// scheduler:   observe(sched, &task_t, &update_t)
-/// coordinator: private_t = scatter(coord, &task_t)             (optional, one per worker)
+/// coordinator: private_t = scatter(coord, &task_t+1)           (optional, one per worker)
 /// worker p:    receive(worker_p, private_t,p)                   ◀──scatter────
 /// worker p:    sync(worker_p, &update_t)                        ◀──broadcast──
 /// ```
@@ -76,11 +76,12 @@ pub trait App: Sync {
     /// Brings a worker's auxiliary state up to date with `update`.
     fn sync(&self, worker: &mut Self::Worker, update: &Self::Update);
 
-    /// The private parts of this round's update, one per worker in worker order (moved out of
-    /// the coordinator's state), or none (empty, the default). Called right after
-    /// [`App::pull`].
-    fn scatter(&self, coord: &mut Self::Coordinator, task: &Self::Task) -> Vec<Self::Private> {
-        let _ = (coord, task);
+    /// The private parts that go with the update to the workers before they run `next` (the
+    /// next round's task), one per worker in worker order (moved out of the coordinator's
+    /// state), or none (empty, the default). Called after [`App::pull`] and the scheduling of
+    /// `next`; not called when the run ends.
+    fn scatter(&self, coord: &mut Self::Coordinator, next: &Self::Task) -> Vec<Self::Private> {
+        let _ = (coord, next);
         Vec::new()
     }
 

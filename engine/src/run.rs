@@ -490,7 +490,6 @@ fn coordinator_loop<A: App>(
         };
         let t = Instant::now();
         let (update, control) = app.pull(&mut coord, current, partials);
-        let private = app.scatter(&mut coord, current);
         this.pull_s = t.elapsed().as_secs_f64();
         updates += app.updates(current);
 
@@ -517,6 +516,12 @@ fn coordinator_loop<A: App>(
         };
         let (update, next) = sched.next(app, current, update, step)?;
         this.bytes += sched.take_bytes();
+        let t_scatter = Instant::now();
+        let private = match &next {
+            Some(task) => app.scatter(&mut coord, task),
+            None => Vec::new(),
+        };
+        this.pull_s += t_scatter.elapsed().as_secs_f64();
         let finished = next.is_none();
         this.schedule_s += t.elapsed().as_secs_f64();
 

@@ -42,13 +42,10 @@ impl App for Rotate {
         }
         ((), if round + 1 >= self.rounds { Control::Converged } else { Control::Continue })
     }
-    fn scatter(&self, parked: &mut Self::Coordinator, round: &u64) -> Vec<Self::Private> {
-        if round + 1 >= self.rounds {
-            return Vec::new();
-        }
+    fn scatter(&self, parked: &mut Self::Coordinator, next: &u64) -> Vec<Self::Private> {
         (0..self.workers)
             .map(|p| {
-                let b = (p + *round as usize + 1) % self.blocks;
+                let b = (p + *next as usize) % self.blocks;
                 (b, parked[b].take().expect("parked block"))
             })
             .collect()

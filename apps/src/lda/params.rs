@@ -1,0 +1,56 @@
+//! Hyperparameters of the LDA app, checked before anything runs.
+
+use crate::{Error, Result};
+
+/// Hyperparameters of [`crate::lda::Lda`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct LdaParams {
+    /// `K`, topics (1 ..= 65,536).
+    pub topics: usize,
+    /// Symmetric document-topic prior α (> 0), kept fixed.
+    pub alpha: f64,
+    /// Symmetric topic-word prior β (> 0).
+    pub beta: f64,
+    /// Iterations: each samples every token once (≥ 1).
+    pub iters: u64,
+    /// Sub-rounds a worker may run on stale topic totals `n_k`: the coordinator broadcasts
+    /// fresh totals every `staleness + 1` sub-rounds (0 = after every sub-round, STRADS).
+    pub staleness: u64,
+    /// `U`, vocabulary blocks (≥ workers; `None` = the number of workers).
+    pub blocks: Option<usize>,
+    /// Seed of the per-worker random streams.
+    pub seed: u64,
+    /// Check the count invariants after every sub-round (always on in debug builds).
+    pub check_invariants: bool,
+}
+
+impl Default for LdaParams {
+    fn default() -> Self {
+        Self { topics: 100, alpha: 0.1, beta: 0.01, iters: 100, staleness: 0, blocks: None, seed: 0, check_invariants: false }
+    }
+}
+
+impl LdaParams {
+    /// Validates every value.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming the first value out of range.
+    pub fn check(&self) -> Result<()> {
+        if self.topics == 0 || self.topics > 1 << 16 {
+            return Err(Error::invalid("topics", self.topics, "between 1 and 65536"));
+        }
+        if !(self.alpha > 0.0 && self.alpha.is_finite()) {
+            return Err(Error::invalid("alpha", self.alpha, "a positive number"));
+        }
+        if !(self.beta > 0.0 && self.beta.is_finite()) {
+            return Err(Error::invalid("beta", self.beta, "a positive number"));
+        }
+        if self.iters == 0 {
+            return Err(Error::invalid("iters", 0, "at least 1"));
+        }
+        if self.blocks == Some(0) {
+            return Err(Error::invalid("blocks", 0, "at least the number of workers"));
+        }
+        Ok(())
+    }
+}
