@@ -1,8 +1,10 @@
 //! The apps of strads, each one folder implementing [`strads_engine::App`]:
 //!
 //! * [`lasso`]: Lasso regression by scheduled coordinate descent.
+//! * [`lda`]: LDA topic models by collapsed Gibbs sampling with word-block rotation.
 
 pub mod lasso;
+pub mod lda;
 
 /// Errors of the apps.
 #[derive(Debug, thiserror::Error)]

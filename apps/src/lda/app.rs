@@ -1,0 +1,404 @@
+//! The LDA app: roles, messages and the schedule / push / pull / sync of a sub-round.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use strads_engine::{App, Control};
+use strads_scheduler::{Blocks, Rotation};
+
+use super::loglik;
+use super::params::LdaParams;
+use super::sampler::{merge, LdaWorker, SparseCounts, WordBlock};
+
+/// LDA by model-parallel collapsed Gibbs sampling with word-block rotation [GS-04; STRADS-16,
+/// Sec. 3.2].
+///
+/// Documents are sharded over the `P` workers (their doc-topic counts never move); the
+/// vocabulary is split into `U ≥ P` blocks balanced by token count ([`Blocks::balanced`]); in
+/// sub-round `s` worker `p` owns block `(p + s) mod U` ([`Rotation`]) and samples its tokens
+/// of that block's words with exclusive word-topic rows. One iteration is `U` sub-rounds.
+///
+/// Rounds:
+/// * `Setup` — push: random initial topics; the worker's word-topic counts per block and its
+///   topic totals. pull: the word-topic table (as blocks) and `n_k`.
+/// * `Sample(s)` — before it, the coordinator scatters block `(p + s) mod U` to worker `p`
+///   (a private message; under MPI the blocks travel through rank 0). push: SparseLDA
+///   sampling; the block goes back in the partial with the worker's changes of `n_k`.
+///   pull: blocks parked, `n_k` summed; at the end of an iteration the log-likelihood.
+///   sync: fresh `n_k` every `staleness + 1` sub-rounds.
+/// * `Collect` — the doc-topic counts and the final log-likelihood; ends the run.
+#[derive(Debug, Clone)]
+pub struct Lda {
+    params: LdaParams,
+    workers: usize,
+    vocab: usize,
+    tokens: u64,
+    blocks: Arc<Blocks>,
+    rotation: Rotation,
+}
+
+/// The task of one round.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum LdaTask {
+    /// Random initialization.
+    Setup,
+    /// Sub-round `subround` (counted from 0 over the run).
+    Sample {
+        /// The sub-round.
+        subround: u64,
+        /// Whether it completes an iteration (workers then report their log-likelihood part).
+        last_of_iteration: bool,
+    },
+    /// Gather the doc-topic counts and the final log-likelihood.
+    Collect,
+}
+
+/// One worker's partial result.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum LdaPartial {
+    /// Word-topic rows of the worker's tokens per block, and its topic totals.
+    Setup {
+        /// `rows[b][j]`: counts of block `b`'s `j`-th word.
+        rows: Vec<Vec<SparseCounts>>,
+        /// Topic totals of the worker's tokens.
+        totals: Vec<i64>,
+    },
+    /// The sampled block, the change of `n_k`, and at the end of an iteration the document
+    /// part of the log-likelihood.
+    Sample {
+        /// The block, handed back.
+        block: WordBlock,
+        /// Changes of `n_k`.
+        delta: Vec<i64>,
+        /// Document part of the log-likelihood (last sub-round of an iteration).
+        doc_loglik: Option<f64>,
+    },
+    /// Doc-topic counts and the document part of the log-likelihood.
+    Collect {
+        /// Per document, sorted by topic.
+        doc_topic: Vec<SparseCounts>,
+        /// Document part of the log-likelihood.
+        doc_loglik: f64,
+    },
+}
+
+/// What the coordinator broadcasts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LdaUpdate {
+    /// Fresh topic totals `n_k`, when the staleness bound asks for them.
+    pub totals: Option<Vec<i64>>,
+}
+
+/// The log-likelihood after one iteration.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct IterationStat {
+    /// Iterations completed (1-based).
+    pub iter: u64,
+    /// `log p(w, z)`.
+    pub loglik: f64,
+    /// Per token.
+    pub loglik_per_token: f64,
+}
+
+/// The coordinator's state: the parked word blocks and the topic totals.
+#[derive(Debug, Clone)]
+pub struct LdaCoordinator {
+    parked: Vec<Option<WordBlock>>,
+    totals: Vec<i64>,
+    history: Vec<IterationStat>,
+    doc_loglik: f64,
+    doc_topic: Vec<SparseCounts>,
+    collected: bool,
+    check: bool,
+}
+
+/// The scheduler's state: the iteration budget.
+#[derive(Debug, Clone)]
+pub struct LdaScheduler {
+    subrounds: u64,
+    per_iteration: u64,
+}
+
+impl Lda {
+    /// The app for a corpus of `tokens` tokens over `vocab` words whose word token counts are
+    /// `word_counts`, on `workers` workers.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] for bad hyperparameters or fewer blocks than workers.
+    pub fn new(params: LdaParams, workers: usize, word_counts: &[u64]) -> crate::Result<Self> {
+        params.check()?;
+        let u = params.blocks.unwrap_or(workers);
+        let rotation = Rotation::new(workers, u).map_err(|_| crate::Error::invalid("blocks", u, "at least the number of workers"))?;
+        let blocks = Blocks::balanced(word_counts, u)?;
+        Ok(Self {
+            params,
+            workers,
+            vocab: word_counts.len(),
+            tokens: word_counts.iter().sum(),
+            blocks: Arc::new(blocks),
+            rotation,
+        })
+    }
+
+    /// The hyperparameters.
+    pub fn params(&self) -> &LdaParams {
+        &self.params
+    }
+
+    /// The vocabulary blocks.
+    pub fn blocks(&self) -> &Blocks {
+        &self.blocks
+    }
+
+    /// The position of every word among its block's members.
+    pub fn positions(&self) -> Vec<u32> {
+        let mut pos = vec![0u32; self.vocab];
+        for m in &self.blocks.members {
+            for (j, &w) in m.iter().enumerate() {
+                pos[w as usize] = j as u32;
+            }
+        }
+        pos
+    }
+
+    /// A worker for documents `first_doc..` given as token lists (global word ids).
+    pub fn worker(&self, docs: &[&[u32]], first_doc: usize, worker: usize) -> LdaWorker {
+        let p = &self.params;
+        LdaWorker::new(
+            docs,
+            first_doc,
+            &self.blocks.block_of,
+            &self.positions(),
+            self.blocks.len(),
+            p.topics,
+            p.alpha,
+            p.beta,
+            self.vocab,
+            p.seed,
+            worker,
+        )
+    }
+
+    /// The coordinator's initial state.
+    pub fn coordinator(&self) -> LdaCoordinator {
+        LdaCoordinator {
+            parked: vec![None; self.blocks.len()],
+            totals: vec![0; self.params.topics],
+            history: Vec::new(),
+            doc_loglik: 0.0,
+            doc_topic: Vec::new(),
+            collected: false,
+            check: self.params.check_invariants || cfg!(debug_assertions),
+        }
+    }
+
+    /// The scheduler's initial state.
+    pub fn scheduler(&self) -> LdaScheduler {
+        let per_iteration = self.blocks.len() as u64;
+        LdaScheduler { subrounds: self.params.iters * per_iteration, per_iteration }
+    }
+
+    /// Tokens in the corpus.
+    pub fn tokens(&self) -> u64 {
+        self.tokens
+    }
+
+    /// The word part of the log-likelihood, from the parked blocks.
+    fn word_loglik(&self, c: &LdaCoordinator) -> f64 {
+        let rows = c.parked.iter().flatten().flat_map(|b| b.rows.iter().map(Vec::as_slice));
+        loglik::word_part(rows, &c.totals, self.vocab, self.params.beta)
+    }
+
+    /// Checks the coordinator's invariants: every block is home, the word-topic counts sum to
+    /// the token count, their column sums are `n_k`, and no count is zero or negative.
+    fn check(&self, c: &LdaCoordinator) {
+        let mut col = vec![0i64; self.params.topics];
+        for (b, block) in c.parked.iter().enumerate() {
+            let block = block.as_ref().unwrap_or_else(|| panic!("invariant: block {b} is not back at the coordinator"));
+            assert_eq!(block.rows.len(), self.blocks.members[b].len(), "invariant: block {b} rows");
+            for row in &block.rows {
+                for &(t, n) in row {
+                    assert!(n > 0, "invariant: a zero count is stored");
+                    col[t as usize] += i64::from(n);
+                }
+            }
+        }
+        assert_eq!(col, c.totals, "invariant: n_k = Σ_w n_wk");
+        assert_eq!(col.iter().sum::<i64>(), self.tokens as i64, "invariant: Σ n_wk = tokens");
+        assert!(c.totals.iter().all(|&n| n >= 0), "invariant: n_k ≥ 0");
+    }
+
+    /// The word-topic rows by word (sorted by topic), from the coordinator's parked blocks.
+    pub fn word_topic(&self, c: &LdaCoordinator) -> Vec<SparseCounts> {
+        let mut out = vec![Vec::new(); self.vocab];
+        for (b, block) in c.parked.iter().enumerate() {
+            if let Some(block) = block {
+                for (j, row) in block.rows.iter().enumerate() {
+                    let mut r = row.clone();
+                    r.sort_unstable();
+                    out[self.blocks.members[b][j] as usize] = r;
+                }
+            }
+        }
+        out
+    }
+}
+
+impl LdaCoordinator {
+    /// The log-likelihood after each completed iteration.
+    pub fn history(&self) -> &[IterationStat] {
+        &self.history
+    }
+
+    /// The doc-topic counts gathered by the final round (by document, sorted by topic).
+    pub fn doc_topic(&self) -> &[SparseCounts] {
+        &self.doc_topic
+    }
+
+    /// The topic totals `n_k`.
+    pub fn totals(&self) -> &[i64] {
+        &self.totals
+    }
+
+    /// The document part of the log-likelihood at the final round.
+    pub fn final_doc_loglik(&self) -> Option<f64> {
+        self.collected.then_some(self.doc_loglik)
+    }
+}
+
+impl App for Lda {
+    type Scheduler = LdaScheduler;
+    type Coordinator = LdaCoordinator;
+    type Worker = LdaWorker;
+    type Task = LdaTask;
+    type Partial = LdaPartial;
+    type Update = LdaUpdate;
+    type Private = WordBlock;
+
+    fn schedule(&self, s: &mut LdaScheduler, round: u64) -> LdaTask {
+        match round {
+            0 => LdaTask::Setup,
+            r if r - 1 < s.subrounds => {
+                let subround = r - 1;
+                LdaTask::Sample { subround, last_of_iteration: (subround + 1) % s.per_iteration == 0 }
+            }
+            _ => LdaTask::Collect,
+        }
+    }
+
+    fn push(&self, w: &mut LdaWorker, task: &LdaTask) -> LdaPartial {
+        let check = self.params.check_invariants || cfg!(debug_assertions);
+        let partial = match task {
+            LdaTask::Setup => {
+                let members: Vec<usize> = self.blocks.members.iter().map(Vec::len).collect();
+                let (rows, totals) = w.initialize(&members);
+                LdaPartial::Setup { rows, totals }
+            }
+            LdaTask::Sample { last_of_iteration, .. } => {
+                let (block, delta) = w.sample();
+                LdaPartial::Sample { block, delta, doc_loglik: last_of_iteration.then(|| w.doc_loglik()) }
+            }
+            LdaTask::Collect => LdaPartial::Collect { doc_topic: w.doc_topic(), doc_loglik: w.doc_loglik() },
+        };
+        if check {
+            if let Err(e) = w.check_invariants() {
+                panic!("invariant broken after {task:?}: {e}");
+            }
+        }
+        partial
+    }
+
+    fn pull(&self, c: &mut LdaCoordinator, task: &LdaTask, partials: Vec<LdaPartial>) -> (LdaUpdate, Control) {
+        let mut control = Control::Continue;
+        let mut send_totals = false;
+        let mut doc_ll = 0.0;
+        for part in partials {
+            match part {
+                LdaPartial::Setup { rows, totals } => {
+                    for (b, block_rows) in rows.into_iter().enumerate() {
+                        let home = c.parked[b]
+                            .get_or_insert_with(|| WordBlock { id: b as u32, rows: vec![Vec::new(); block_rows.len()] });
+                        for (into, add) in home.rows.iter_mut().zip(&block_rows) {
+                            merge(into, add);
+                        }
+                    }
+                    for (t, n) in c.totals.iter_mut().zip(totals) {
+                        *t += n;
+                    }
+                    send_totals = true;
+                }
+                LdaPartial::Sample { block, delta, doc_loglik } => {
+                    let b = block.id as usize;
+                    c.parked[b] = Some(block);
+                    for (t, n) in c.totals.iter_mut().zip(delta) {
+                        *t += n;
+                    }
+                    doc_ll += doc_loglik.unwrap_or(0.0);
+                }
+                LdaPartial::Collect { doc_topic, doc_loglik } => {
+                    c.doc_topic.extend(doc_topic);
+                    doc_ll += doc_loglik;
+                }
+            }
+        }
+        match task {
+            LdaTask::Setup => {}
+            LdaTask::Sample { subround, last_of_iteration } => {
+                send_totals = (subround + 1) % (self.params.staleness + 1) == 0;
+                if *last_of_iteration {
+                    let ll = doc_ll + self.word_loglik(c);
+                    let iter = (subround + 1) / self.blocks.len() as u64;
+                    c.history.push(IterationStat { iter, loglik: ll, loglik_per_token: ll / self.tokens as f64 });
+                }
+            }
+            LdaTask::Collect => {
+                c.doc_loglik = doc_ll;
+                c.collected = true;
+                control = Control::Converged;
+            }
+        }
+        if c.check {
+            self.check(c);
+        }
+        (LdaUpdate { totals: send_totals.then(|| c.totals.clone()) }, control)
+    }
+
+    fn scatter(&self, c: &mut LdaCoordinator, next: &LdaTask) -> Vec<WordBlock> {
+        let LdaTask::Sample { subround, .. } = next else { return Vec::new() };
+        (0..self.workers)
+            .map(|p| {
+                let b = self.rotation.block(p, *subround);
+                c.parked[b].take().unwrap_or_else(|| panic!("block {b} is not at the coordinator"))
+            })
+            .collect()
+    }
+
+    fn receive(&self, w: &mut LdaWorker, block: WordBlock) {
+        w.receive(block);
+    }
+
+    fn sync(&self, w: &mut LdaWorker, u: &LdaUpdate) {
+        if let Some(t) = &u.totals {
+            w.set_totals(t);
+        }
+    }
+
+    fn final_task(&self, _: &mut LdaScheduler) -> Option<LdaTask> {
+        Some(LdaTask::Collect)
+    }
+
+    fn updates(&self, task: &LdaTask) -> u64 {
+        match task {
+            // Tokens sampled, on average (the exact count is the block's).
+            LdaTask::Sample { .. } => self.tokens / self.blocks.len() as u64 * self.workers as u64,
+            _ => 0,
+        }
+    }
+}
+
+impl Lda {
+    /// Final log-likelihood from the coordinator after the `Collect` round.
+    pub fn final_loglik(&self, c: &LdaCoordinator) -> Option<f64> {
+        c.final_doc_loglik().map(|d| d + self.word_loglik(c))
+    }
+}

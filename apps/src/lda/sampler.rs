@@ -1,0 +1,371 @@
+//! The LDA worker: its documents' tokens grouped by vocabulary block, sparse doc-topic
+//! counts, and the SparseLDA collapsed Gibbs sampler [SparseLDA-09].
+//!
+//! For a token of word `w` in document `d`, with its own assignment removed,
+//! `p(z = k) ∝ (α + n_dk)(β + n_wk) / (Vβ + n_k)` splits into three buckets:
+//!
+//! ```text
+//! s = Σ_k αβ / (Vβ + n_k)                 smoothing, all topics   (kept up to date: O(1))
+//! r = Σ_{k: n_dk>0} β n_dk / (Vβ + n_k)    document topics         (kept up to date: O(1))
+//! q = Σ_{k: n_wk>0} c_k n_wk,  c_k = (α + n_dk) / (Vβ + n_k)        (O(nnz of the word's row))
+//! ```
+//!
+//! A uniform draw picks the bucket, then the topic inside it; `q` is the large bucket and is
+//! scanned over the word's non-zero counts only, so the cost per token grows with the
+//! non-zeros of the word's and the document's counts, not with `K`. Doc-topic counts are
+//! stored sparse per document and expanded into a dense scratch row only while the document
+//! is being sampled; word-topic rows are sparse `(topic, count)` lists. Nothing is allocated
+//! per token (rows grow by amortized pushes).
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::loglik;
+
+/// Sparse counts: `(topic, count)` pairs with non-zero counts, in no particular order.
+pub type SparseCounts = Vec<(u16, u32)>;
+
+/// A block of the word-topic table: the rows of the block's words, in the block's member
+/// order. It is owned by one worker at a time and travels through the coordinator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WordBlock {
+    /// The block's index.
+    pub id: u32,
+    /// The word-topic row of every member word.
+    pub rows: Vec<SparseCounts>,
+}
+
+/// The tokens of a worker's documents whose words are in one block, grouped by document.
+#[derive(Debug, Clone, Default)]
+struct BlockTokens {
+    /// Offsets per local document, length `docs + 1`.
+    doc_ptr: Vec<u32>,
+    /// The token's word, as its position in the block.
+    word: Vec<u32>,
+    /// The token's topic.
+    z: Vec<u16>,
+}
+
+/// One LDA worker: a contiguous range of documents.
+#[derive(Debug, Clone)]
+pub struct LdaWorker {
+    k: usize,
+    alpha: f64,
+    beta: f64,
+    vbeta: f64,
+    first_doc: usize,
+    doc_len: Vec<u32>,
+    tokens: Vec<BlockTokens>,
+    ndk: Vec<SparseCounts>,
+    /// This worker's view of the topic totals `n_k` (fresh at each sync, plus its own changes).
+    nk: Vec<i64>,
+    /// Its own changes to `n_k` since it last reported them.
+    delta: Vec<i64>,
+    held: Option<WordBlock>,
+    rng: ChaCha8Rng,
+    // Scratch, length K.
+    dense: Vec<u32>,
+    listed: Vec<bool>,
+    coef: Vec<f64>,
+    inv: Vec<f64>,
+    doc_topics: Vec<u16>,
+    q: Vec<f64>,
+}
+
+impl LdaWorker {
+    /// A worker for documents `first_doc..first_doc + docs.len()`, given as token lists of
+    /// global word ids, with the vocabulary split into blocks by `block_of` / `position` (the
+    /// word's block and its index among the block's members) into `blocks` blocks; `k`
+    /// topics, priors α and β, vocabulary size `v`; random stream `worker` of `seed`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        docs: &[&[u32]],
+        first_doc: usize,
+        block_of: &[u32],
+        position: &[u32],
+        blocks: usize,
+        k: usize,
+        alpha: f64,
+        beta: f64,
+        v: usize,
+        seed: u64,
+        worker: usize,
+    ) -> Self {
+        let mut tokens: Vec<BlockTokens> = (0..blocks)
+            .map(|_| BlockTokens { doc_ptr: Vec::with_capacity(docs.len() + 1), ..BlockTokens::default() })
+            .collect();
+        let mut counts = vec![0u32; blocks];
+        for t in &mut tokens {
+            t.doc_ptr.push(0);
+        }
+        for doc in docs {
+            counts.fill(0);
+            for &w in *doc {
+                counts[block_of[w as usize] as usize] += 1;
+            }
+            for (b, t) in tokens.iter_mut().enumerate() {
+                let end = t.doc_ptr.last().copied().unwrap_or(0) + counts[b];
+                t.doc_ptr.push(end);
+            }
+        }
+        for t in &mut tokens {
+            let n = t.doc_ptr.last().copied().unwrap_or(0) as usize;
+            t.word = vec![0; n];
+            t.z = vec![0; n];
+        }
+        let mut at: Vec<Vec<u32>> = tokens.iter().map(|t| t.doc_ptr[..docs.len()].to_vec()).collect();
+        for (d, doc) in docs.iter().enumerate() {
+            for &w in *doc {
+                let b = block_of[w as usize] as usize;
+                let i = at[b][d] as usize;
+                tokens[b].word[i] = position[w as usize];
+                at[b][d] += 1;
+            }
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(worker as u64);
+        Self {
+            k,
+            alpha,
+            beta,
+            vbeta: v as f64 * beta,
+            first_doc,
+            doc_len: docs.iter().map(|d| d.len() as u32).collect(),
+            tokens,
+            ndk: vec![Vec::new(); docs.len()],
+            nk: vec![0; k],
+            delta: vec![0; k],
+            held: None,
+            rng,
+            dense: vec![0; k],
+            listed: vec![false; k],
+            coef: vec![0.0; k],
+            inv: vec![0.0; k],
+            doc_topics: Vec::new(),
+            q: Vec::new(),
+        }
+    }
+
+    /// The global index of the first document.
+    pub fn first_doc(&self) -> usize {
+        self.first_doc
+    }
+
+    /// Tokens of this worker.
+    pub fn tokens(&self) -> usize {
+        self.doc_len.iter().map(|&l| l as usize).sum()
+    }
+
+    /// Assigns every token a uniformly random topic; returns, per block, the word-topic rows
+    /// of this worker's tokens (`members[b]` rows for block `b`), and the topic totals.
+    pub fn initialize(&mut self, members: &[usize]) -> (Vec<Vec<SparseCounts>>, Vec<i64>) {
+        let mut rows: Vec<Vec<SparseCounts>> = members.iter().map(|&m| vec![Vec::new(); m]).collect();
+        let k = self.k;
+        for (b, bt) in self.tokens.iter_mut().enumerate() {
+            for d in 0..self.doc_len.len() {
+                for i in bt.doc_ptr[d] as usize..bt.doc_ptr[d + 1] as usize {
+                    let t = self.rng.random_range(0..k) as u16;
+                    bt.z[i] = t;
+                    bump(&mut rows[b][bt.word[i] as usize], t);
+                    bump(&mut self.ndk[d], t);
+                    self.nk[t as usize] += 1;
+                }
+            }
+        }
+        (rows, self.nk.clone())
+    }
+
+    /// Takes the word block this worker owns for the next sub-round.
+    pub fn receive(&mut self, block: WordBlock) {
+        self.held = Some(block);
+    }
+
+    /// Replaces the view of the topic totals with fresh global totals.
+    pub fn set_totals(&mut self, totals: &[i64]) {
+        self.nk.copy_from_slice(totals);
+    }
+
+    /// Samples every token of this worker whose word is in the held block, once; returns the
+    /// block (to be passed on) and this worker's changes to `n_k` since the last call.
+    ///
+    /// # Panics
+    /// If no block is held (the engine delivers one before every sampling sub-round).
+    pub fn sample(&mut self) -> (WordBlock, Vec<i64>) {
+        let mut block = self.held.take().expect("a word block is delivered before each sub-round");
+        let (alpha, beta, vbeta) = (self.alpha, self.beta, self.vbeta);
+        let ab = alpha * beta;
+        let bt = &mut self.tokens[block.id as usize];
+        let (dense, listed, coef, inv, nk, delta) =
+            (&mut self.dense, &mut self.listed, &mut self.coef, &mut self.inv, &mut self.nk, &mut self.delta);
+        let mut s = 0.0;
+        for t in 0..self.k {
+            inv[t] = 1.0 / (vbeta + nk[t] as f64);
+            coef[t] = alpha * inv[t];
+            s += ab * inv[t];
+        }
+        for (d, doc) in self.ndk.iter_mut().enumerate() {
+            let (lo, hi) = (bt.doc_ptr[d] as usize, bt.doc_ptr[d + 1] as usize);
+            if lo == hi {
+                continue;
+            }
+            // Expand the document's counts.
+            let mut r = 0.0;
+            self.doc_topics.clear();
+            for &(t, c) in doc.iter() {
+                let t_ = t as usize;
+                dense[t_] = c;
+                listed[t_] = true;
+                self.doc_topics.push(t);
+                coef[t_] = (alpha + f64::from(c)) * inv[t_];
+                r += beta * f64::from(c) * inv[t_];
+            }
+            for i in lo..hi {
+                let row = &mut block.rows[bt.word[i] as usize];
+                let old = bt.z[i];
+                // Remove the token.
+                let o = old as usize;
+                s -= ab * inv[o];
+                r -= beta * f64::from(dense[o]) * inv[o];
+                dense[o] -= 1;
+                nk[o] -= 1;
+                delta[o] -= 1;
+                inv[o] = 1.0 / (vbeta + nk[o] as f64);
+                s += ab * inv[o];
+                r += beta * f64::from(dense[o]) * inv[o];
+                coef[o] = (alpha + f64::from(dense[o])) * inv[o];
+                unbump(row, old);
+                // The word bucket over the row's non-zeros.
+                self.q.clear();
+                let mut qsum = 0.0;
+                for &(t, c) in row.iter() {
+                    qsum += coef[t as usize] * f64::from(c);
+                    self.q.push(qsum);
+                }
+                let mut u = self.rng.random::<f64>() * (s + r + qsum);
+                let new = if u < qsum {
+                    let j = self.q.partition_point(|&c| c <= u).min(row.len() - 1);
+                    row[j].0
+                } else {
+                    u -= qsum;
+                    if u < r {
+                        let mut pick = self.doc_topics.last().copied();
+                        for &t in &self.doc_topics {
+                            u -= beta * f64::from(dense[t as usize]) * inv[t as usize];
+                            if u < 0.0 && dense[t as usize] > 0 {
+                                pick = Some(t);
+                                break;
+                            }
+                        }
+                        pick.unwrap_or(old)
+                    } else {
+                        u -= r;
+                        let mut pick = (self.k - 1) as u16;
+                        for (t, &iv) in inv.iter().enumerate() {
+                            u -= ab * iv;
+                            if u < 0.0 {
+                                pick = t as u16;
+                                break;
+                            }
+                        }
+                        pick
+                    }
+                };
+                // Add it back with its new topic.
+                let n = new as usize;
+                s -= ab * inv[n];
+                r -= beta * f64::from(dense[n]) * inv[n];
+                dense[n] += 1;
+                nk[n] += 1;
+                delta[n] += 1;
+                inv[n] = 1.0 / (vbeta + nk[n] as f64);
+                s += ab * inv[n];
+                r += beta * f64::from(dense[n]) * inv[n];
+                coef[n] = (alpha + f64::from(dense[n])) * inv[n];
+                if !listed[n] {
+                    listed[n] = true;
+                    self.doc_topics.push(new);
+                }
+                bump(row, new);
+                bt.z[i] = new;
+            }
+            // Fold the document's counts back into its sparse list.
+            doc.clear();
+            for &t in &self.doc_topics {
+                let t_ = t as usize;
+                if dense[t_] > 0 {
+                    doc.push((t, dense[t_]));
+                }
+                dense[t_] = 0;
+                listed[t_] = false;
+                coef[t_] = alpha * inv[t_];
+            }
+        }
+        (block, std::mem::replace(&mut self.delta, vec![0; self.k]))
+    }
+
+    /// The document part of the log-likelihood over this worker's documents.
+    pub fn doc_loglik(&self) -> f64 {
+        loglik::doc_part(self.ndk.iter().map(Vec::as_slice), self.k, self.alpha)
+    }
+
+    /// The doc-topic counts of this worker's documents, sorted by topic.
+    pub fn doc_topic(&self) -> Vec<SparseCounts> {
+        self.ndk
+            .iter()
+            .map(|d| {
+                let mut d = d.clone();
+                d.sort_unstable();
+                d
+            })
+            .collect()
+    }
+
+    /// Checks this worker's count invariants: every document's counts are positive and sum
+    /// to its length, and every token's topic is below `K`.
+    ///
+    /// # Errors
+    /// A message naming the first violation.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        for (d, doc) in self.ndk.iter().enumerate() {
+            let sum: u64 = doc.iter().map(|&(_, c)| u64::from(c)).sum();
+            if sum != u64::from(self.doc_len[d]) || doc.iter().any(|&(t, c)| c == 0 || t as usize >= self.k) {
+                return Err(format!("document {}: counts {doc:?} for {} tokens", self.first_doc + d, self.doc_len[d]));
+            }
+        }
+        if self.tokens.iter().flat_map(|b| &b.z).any(|&z| z as usize >= self.k) {
+            return Err("a topic assignment is out of range".into());
+        }
+        Ok(())
+    }
+}
+
+/// Adds one to topic `t` of sparse counts.
+fn bump(row: &mut SparseCounts, t: u16) {
+    match row.iter_mut().find(|e| e.0 == t) {
+        Some(e) => e.1 += 1,
+        None => row.push((t, 1)),
+    }
+}
+
+/// Removes one from topic `t` of sparse counts (dropping it at zero).
+///
+/// # Panics
+/// If topic `t` has no count (a broken invariant).
+fn unbump(row: &mut SparseCounts, t: u16) {
+    let j = row.iter().position(|e| e.0 == t).expect("the token's topic has a count in its word's row");
+    row[j].1 -= 1;
+    if row[j].1 == 0 {
+        row.swap_remove(j);
+    }
+}
+
+/// Merges sparse counts `add` into `into`.
+pub fn merge(into: &mut SparseCounts, add: &[(u16, u32)]) {
+    for &(t, c) in add {
+        match into.iter_mut().find(|e| e.0 == t) {
+            Some(e) => e.1 += c,
+            None => into.push((t, c)),
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Unit tests of the LDA app on small corpora: invariants, determinism, agreement of
+//! worker counts.
+
+use super::*;
+use strads_engine::RunConfig;
+
+/// A small corpus with two obvious themes.
+fn corpus() -> Corpus {
+    let docs: Vec<Vec<u32>> = (0..40)
+        .map(|d| (0..30).map(|i| if d % 2 == 0 { (i * 7 + d) % 10 } else { 10 + (i * 3 + d) % 10 }).collect())
+        .collect();
+    let mut doc_ptr = vec![0];
+    let mut words = Vec::new();
+    for d in &docs {
+        words.extend(d);
+        doc_ptr.push(words.len());
+    }
+    Corpus { doc_ptr, words, vocab_size: 20, vocab: None }
+}
+
+fn params(iters: u64) -> LdaParams {
+    LdaParams { topics: 4, iters, seed: 3, check_invariants: true, ..LdaParams::default() }
+}
+
+fn fit_threads(c: &Corpus, p: LdaParams, workers: usize) -> LdaFit {
+    let backend = Backend::Threads { workers };
+    fit(&backend, c, p, &RunConfig::new(workers), |_, _| {}).expect("fit").expect("coordinator")
+}
+
+#[test]
+fn counts_are_consistent_and_the_model_separates_the_themes() {
+    let c = corpus();
+    for workers in [1, 2, 3] {
+        let f = fit_threads(&c, params(30), workers);
+        assert_eq!(f.iters, 30);
+        assert_eq!(f.history.len(), 30);
+        assert_eq!(f.doc_topic.len(), 40);
+        let total: u64 = f.doc_topic.iter().flatten().map(|&(_, n)| u64::from(n)).sum();
+        assert_eq!(total, 1200);
+        assert_eq!(f.totals.iter().sum::<i64>(), 1200);
+        // The themes share no words, so each word's counts sit in topics of one theme.
+        let theme_topics = |range: std::ops::Range<usize>| -> std::collections::BTreeSet<u16> {
+            f.word_topic[range].iter().flatten().filter(|&&(_, n)| n >= 10).map(|&(t, _)| t).collect()
+        };
+        let (a, b) = (theme_topics(0..10), theme_topics(10..20));
+        assert!(a.is_disjoint(&b), "{workers} workers: {a:?} {b:?}");
+        let first = f.history[0].loglik;
+        assert!(f.loglik > first, "log-likelihood rises: {first} → {}", f.loglik);
+    }
+}
+
+#[test]
+fn same_seed_same_bits_and_more_blocks_work() {
+    let c = corpus();
+    let a = fit_threads(&c, params(5), 2);
+    let b = fit_threads(&c, params(5), 2);
+    assert_eq!((a.doc_topic.clone(), a.word_topic.clone(), a.loglik), (b.doc_topic, b.word_topic, b.loglik));
+    let more = LdaParams { blocks: Some(5), staleness: 2, ..params(5) };
+    let m = fit_threads(&c, more, 2);
+    assert_eq!(m.totals.iter().sum::<i64>(), 1200);
+    assert!(fit(&Backend::Threads { workers: 3 }, &c, LdaParams { blocks: Some(2), ..params(1) }, &RunConfig::new(3), |_, _| {}).is_err());
+}
