@@ -3,6 +3,7 @@
 mod error;
 mod lasso;
 mod launch;
+mod lda;
 mod output;
 mod progress;
 
@@ -24,6 +25,8 @@ struct Cli {
 enum Command {
     /// Lasso regression by scheduled coordinate descent.
     Lasso(Box<lasso::LassoArgs>),
+    /// LDA topic model by model-parallel collapsed Gibbs sampling (word-block rotation).
+    Lda(Box<lda::LdaArgs>),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let parallel = match &cli.command {
         Command::Lasso(args) => args.parallel.options(),
+        Command::Lda(args) => args.parallel.options(),
     };
     // Threads, or MPI under mpirun: decided here, once, before any data is read.
     let backend = match Backend::detect(&parallel) {
@@ -42,6 +46,7 @@ fn main() -> ExitCode {
     };
     let res = match cli.command {
         Command::Lasso(args) => lasso::run(&args, &backend),
+        Command::Lda(args) => lda::run(&args, &backend),
     };
     match res {
         Ok(()) => {

@@ -15,6 +15,13 @@ pub fn write_atomic(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
+    let tmp = write_temp(path, fill)?;
+    tmp.persist(path).map_err(|e| CliError::Write { path: path.to_path_buf(), source: e.error })?;
+    Ok(())
+}
+
+/// The bytes of `fill`, written and synced to a temporary file beside `path`.
+fn write_temp(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<tempfile::NamedTempFile> {
     let err = |source: std::io::Error| CliError::Write { path: path.to_path_buf(), source };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -31,7 +38,29 @@ pub fn write_atomic(
         w.flush().map_err(err)?;
     }
     tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(tmp)
+}
+
+/// A file of a set: its name and what fills it.
+pub type Part<'a> = (&'a str, Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<()> + 'a>);
+
+/// Writes a set of files into `dir` (created if missing): every file is written to a
+/// temporary file first, and only when all are complete are they renamed into place, so a
+/// failure leaves none of them.
+///
+/// # Errors
+/// As [`write_atomic`], naming the file (or the directory) that failed.
+pub fn write_atomic_set(dir: &Path, parts: Vec<Part<'_>>) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| CliError::Write { path: dir.to_path_buf(), source })?;
+    let mut done = Vec::with_capacity(parts.len());
+    for (name, fill) in parts {
+        let path = dir.join(name);
+        let tmp = write_temp(&path, fill)?;
+        done.push((path, tmp));
+    }
+    for (path, tmp) in done {
+        tmp.persist(&path).map_err(|e| CliError::Write { path, source: e.error })?;
+    }
     Ok(())
 }
 

@@ -1,0 +1,231 @@
+//! `strads lda`: fit an LDA topic model.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use log::info;
+use serde::Serialize;
+use strads_apps::lda::{fit, write_pairs, write_topics, LdaParams};
+use strads_datasets::{load_corpus, CorpusFormat};
+use strads_engine::{Backend, RunConfig};
+
+use crate::error::{CliError, Result};
+use crate::launch::ParallelArgs;
+use crate::output::{write_atomic_set, write_csv, write_json};
+
+/// Arguments of `strads lda`.
+#[derive(Debug, Args)]
+pub struct LdaArgs {
+    /// Corpus: UCI `docword.*.txt[.gz]`, LDA-C (`.ldac`, `.dat`) or STRADS token lists.
+    #[arg(long, value_name = "FILE")]
+    data: PathBuf,
+    /// Corpus format; by default from the file name (docword.* → uci, .ldac/.dat → ldac).
+    #[arg(long, value_parser = ["uci", "ldac", "tokens"])]
+    format: Option<String>,
+    /// Vocabulary: one word per line (line k = word id k − 1 in UCI, k − 1 0-based otherwise).
+    #[arg(long, value_name = "FILE")]
+    vocab: Option<PathBuf>,
+    /// Topics K.
+    #[arg(long, value_name = "K")]
+    topics: usize,
+    /// Symmetric document-topic prior α (kept fixed).
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
+    alpha: f64,
+    /// Symmetric topic-word prior β.
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
+    beta: f64,
+    /// Iterations (each samples every token once).
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    iters: u64,
+    /// Vocabulary blocks U (≥ workers; default: the number of workers).
+    #[arg(long, value_name = "U")]
+    blocks: Option<usize>,
+    /// Sub-rounds a worker may run on stale topic totals (0 = fresh totals every sub-round).
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    staleness: u64,
+    /// Threads or MPI ranks.
+    #[command(flatten)]
+    pub parallel: ParallelArgs,
+    /// Seed of the per-worker random streams.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Stop after this many seconds (the model is then collected as it is).
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    time_limit: Option<f64>,
+    /// Write a CSV trace, one row per iteration.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+    /// Write a JSON summary of the run.
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
+    /// Write doc_topic.txt, word_topic.txt and topics.txt into this directory.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Check the count invariants after every sub-round (slow; always on in debug builds).
+    #[arg(long, hide = true)]
+    check_invariants: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// One row of `--trace`.
+#[derive(Debug, Serialize)]
+struct TraceRow {
+    iter: u64,
+    time_s: f64,
+    loglik: f64,
+    loglik_per_token: f64,
+    tokens_per_s: f64,
+    bytes: u64,
+}
+
+/// The `--summary` document.
+#[derive(Debug, Serialize)]
+struct Summary {
+    app: &'static str,
+    data: String,
+    loglik: f64,
+    loglik_per_token: f64,
+    tokens: usize,
+    docs: usize,
+    vocab: usize,
+    topics: usize,
+    alpha: f64,
+    beta: f64,
+    iters: u64,
+    wall_s: f64,
+    load_s: f64,
+    tokens_per_s: f64,
+    workers: usize,
+    backend: &'static str,
+    ranks: usize,
+    blocks: usize,
+    staleness: u64,
+    seed: u64,
+    rounds: u64,
+    stop_reason: strads_engine::StopReason,
+    phases: strads_engine::PhaseTimes,
+    bytes: u64,
+    bytes_per_round: f64,
+}
+
+/// Runs `strads lda` in this process's roles on `backend`; only the coordinator reports and
+/// writes the outputs.
+pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
+    let place = backend.placement();
+    let params = LdaParams {
+        topics: a.topics,
+        alpha: a.alpha,
+        beta: a.beta,
+        iters: a.iters,
+        staleness: a.staleness,
+        blocks: a.blocks,
+        seed: a.seed,
+        check_invariants: a.check_invariants,
+    };
+    params.check()?;
+    let time_limit = match a.time_limit {
+        None => None,
+        Some(s) if s > 0.0 && s.is_finite() => Some(Duration::from_secs_f64(s)),
+        Some(s) => {
+            return Err(CliError::InvalidArgument { name: "time-limit", value: s.to_string(), expect: "a positive number of seconds" })
+        }
+    };
+    let config = RunConfig { workers: place.workers, max_rounds: None, time_limit };
+    config.check()?;
+    let format = a.format.as_deref().map(str::parse::<CorpusFormat>).transpose()?;
+
+    // Every process reads the corpus (token ids, 4 bytes a token) and keeps its documents.
+    let t0 = Instant::now();
+    let corpus = load_corpus(&a.data, format, a.vocab.as_deref())?;
+    let load_s = t0.elapsed().as_secs_f64();
+    info!(
+        "{}: loaded {}: {} documents, {} words, {} tokens in {load_s:.3} s",
+        place.describe(),
+        a.data.display(),
+        corpus.docs(),
+        corpus.vocab_size,
+        corpus.tokens()
+    );
+    if corpus.tokens() == 0 {
+        return Err(CliError::InvalidArgument { name: "data", value: a.data.display().to_string(), expect: "a corpus with tokens" });
+    }
+
+    let pb = crate::progress::bar(a.quiet || !place.coordinator, Some(a.iters));
+    let mut trace = Vec::new();
+    let tokens = corpus.tokens() as f64;
+    let fit = fit(backend, &corpus, params, &config, |info, c| {
+        if let Some(h) = c.history().last() {
+            if trace.last().map_or(true, |r: &TraceRow| r.iter != h.iter) {
+                pb.set_position(h.iter);
+                pb.set_message(format!("loglik/token {:.4}", h.loglik_per_token));
+                trace.push(TraceRow {
+                    iter: h.iter,
+                    time_s: info.elapsed_s,
+                    loglik: h.loglik,
+                    loglik_per_token: h.loglik_per_token,
+                    tokens_per_s: tokens * h.iter as f64 / info.elapsed_s.max(1e-12),
+                    bytes: info.total.bytes,
+                });
+            }
+        }
+    })?;
+    pb.finish_and_clear();
+    let Some(fit) = fit else { return Ok(()) };
+    let tokens_per_s = tokens * fit.iters as f64 / fit.wall_s.max(1e-12);
+    info!("{:?} after {} iterations in {:.3} s: loglik/token {:.6}", fit.stop, fit.iters, fit.wall_s, fit.loglik_per_token);
+
+    if let Some(path) = &a.trace {
+        write_csv(path, &trace)?;
+    }
+    if let Some(dir) = &a.out {
+        let vocab = corpus.vocab.as_deref();
+        write_atomic_set(
+            dir,
+            vec![
+                ("doc_topic.txt", Box::new(|w: &mut dyn std::io::Write| write_pairs(w, &fit.doc_topic))),
+                ("word_topic.txt", Box::new(|w: &mut dyn std::io::Write| write_pairs(w, &fit.word_topic))),
+                ("topics.txt", Box::new(|w: &mut dyn std::io::Write| write_topics(w, &fit.word_topic, a.topics, 20, vocab))),
+            ],
+        )?;
+    }
+    let summary = Summary {
+        app: "lda",
+        data: a.data.display().to_string(),
+        loglik: fit.loglik,
+        loglik_per_token: fit.loglik_per_token,
+        tokens: corpus.tokens(),
+        docs: corpus.docs(),
+        vocab: corpus.vocab_size,
+        topics: a.topics,
+        alpha: a.alpha,
+        beta: a.beta,
+        iters: fit.iters,
+        wall_s: fit.wall_s,
+        load_s,
+        tokens_per_s,
+        workers: place.workers,
+        backend: if backend.is_mpi() { "mpi" } else { "threads" },
+        ranks: place.ranks,
+        blocks: a.blocks.unwrap_or(place.workers),
+        staleness: a.staleness,
+        seed: a.seed,
+        rounds: fit.rounds,
+        stop_reason: fit.stop,
+        phases: fit.phases,
+        bytes: fit.phases.bytes,
+        bytes_per_round: fit.phases.bytes as f64 / fit.rounds.max(1) as f64,
+    };
+    if let Some(path) = &a.summary {
+        write_json(path, &summary)?;
+    }
+    if !a.quiet {
+        eprintln!(
+            "lda: {} iterations in {:.3} s ({:.3e} tokens/s): log-likelihood {:.6e}, per token {:.4}",
+            fit.iters, fit.wall_s, tokens_per_s, fit.loglik, fit.loglik_per_token
+        );
+    }
+    Ok(())
+}
