@@ -37,7 +37,7 @@ def main():
         for p in [int(w) for w in a.workers.split(",")]:
             base = [a.binary, "lasso", "--data", a.data, "--schedule", schedule]
             threads = base + ["--workers", str(p)]
-            mpi = ["mpirun", "--oversubscribe", "-np", str(p + 1)] + base
+            mpi = ["mpirun", "--oversubscribe", "-np", str(p)] + base
             results = {"threads": [], "mpi": []}
             objectives = set()
             for _ in range(a.repeat):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the threads-vs-MPI table of the README: time per round and bytes per round of
 # `strads lasso` on the ALL leukemia set, on P = 2 and 4 workers as threads in one process
-# and as MPI ranks (`mpirun -np P+1`: rank 0 coordinates and schedules, P worker ranks).
+# and as MPI ranks (`mpirun -np P`: P ranks of one worker each; rank 0 also coordinates).
 # Each cell is the median of --repeat runs, run side by side (threads, MPI, threads, ...).
 # Usage: benches/mpi_compare.sh [--repeat 3] [--schedules dynamic,cyclic] [--workers 2,4]
 set -euo pipefail

@@ -92,7 +92,7 @@ fn same_as_threads(rel: &str, schedule: &str, np: usize, extra: &[&str], workers
 fn np_2_3_5_equal_threads_bit_for_bit_on_leukemia() {
     for schedule in ["dynamic", "cyclic"] {
         for np in [2, 3, 5] {
-            same_as_threads("lasso/all_leukemia_age.libsvm.gz", schedule, np, &[], np - 1);
+            same_as_threads("lasso/all_leukemia_age.libsvm.gz", schedule, np, &[], np);
         }
     }
 }
@@ -102,7 +102,7 @@ fn np_2_3_5_equal_threads_bit_for_bit_on_cox2_and_diabetes() {
     for rel in ["lasso/cox2_ic50.libsvm", "lasso/diabetes_raw.libsvm"] {
         for schedule in ["dynamic", "cyclic"] {
             for np in [2, 3, 5] {
-                same_as_threads(rel, schedule, np, &[], np - 1);
+                same_as_threads(rel, schedule, np, &[], np);
             }
         }
     }
@@ -112,16 +112,18 @@ fn np_2_3_5_equal_threads_bit_for_bit_on_cox2_and_diabetes() {
 fn threads_per_rank_and_a_scheduler_rank_equal_threads() {
     let all = "lasso/all_leukemia_age.libsvm.gz";
     for schedule in ["dynamic", "cyclic"] {
-        // 2 worker ranks × 2 threads = 4 workers.
-        same_as_threads(all, schedule, 3, &["--threads", "2"], 4);
-        // Rank 0 coordinates, rank 1 schedules, ranks 2 and 3 work.
-        same_as_threads(all, schedule, 4, &["--scheduler-rank"], 2);
+        // 2 ranks × 2 threads = 4 workers.
+        same_as_threads(all, schedule, 2, &["--threads", "2"], 4);
+        // Rank 0 coordinates and works, rank 1 schedules, ranks 2 and 3 work.
+        same_as_threads(all, schedule, 4, &["--scheduler-rank"], 3);
     }
-    same_as_threads("lasso/california_housing.csv", "dynamic", 3, &["--scheduler-rank", "--threads", "2"], 2);
+    same_as_threads("lasso/california_housing.csv", "dynamic", 3, &["--scheduler-rank", "--threads", "2"], 4);
+    // One rank: the coordinator and its own two worker threads.
+    same_as_threads("lasso/diabetes_raw.libsvm", "dynamic", 1, &["--threads", "2"], 2);
 }
 
-/// `RUST_LOG=info` makes each rank log the rows it read: check that worker ranks read only
-/// their shard, and the coordinator with a cyclic schedule none.
+/// `RUST_LOG=info` makes each rank log the rows it read: check that with a cyclic schedule
+/// every rank (the coordinator too) reads only its own workers' shard.
 #[test]
 fn each_rank_reads_only_its_own_rows() {
     let path = data("lasso/cox2_ic50.libsvm");
@@ -138,9 +140,11 @@ fn each_rank_reads_only_its_own_rows() {
         let after = line.split(": loaded ").nth(1).expect("count");
         after.split_whitespace().next().and_then(|v| v.parse().ok()).expect("a row count")
     };
-    // 462 rows over 3 workers: 154 each.
-    assert_eq!(rows("rank 0 (coordinator, scheduler)"), 0);
-    assert_eq!([rows("rank 1 (worker 0)"), rows("rank 2 (worker 1)"), rows("rank 3 (worker 2)")], [154; 3]);
+    // 462 rows over 4 workers: 116, 116, 115, 115.
+    assert_eq!(
+        [rows("rank 0 (coordinator, scheduler, worker 0)"), rows("rank 1 (worker 1)"), rows("rank 2 (worker 2)"), rows("rank 3 (worker 3)")],
+        [116, 116, 115, 115]
+    );
 }
 
 #[test]
@@ -160,7 +164,7 @@ fn a_killed_worker_rank_ends_the_job_fast_naming_the_rank() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("mpirun starts");
-    // Find world rank 2 (worker 1), and kill it once it is running rounds.
+    // Find world rank 2 (worker 2), and kill it once it is running rounds.
     let victim = wait_for_rank(&job, 2, Duration::from_secs(20));
     std::thread::sleep(Duration::from_millis(1500));
     let killed = Command::new("kill").args(["-KILL", &victim.to_string()]).status().expect("kill runs");
@@ -175,7 +179,7 @@ fn a_killed_worker_rank_ends_the_job_fast_naming_the_rank() {
     assert!(!out_file.exists(), "no output from a failed job");
 }
 
-/// An error that only one rank sees (a duplicate entry in rows only worker 1 reads) ends the
+/// An error that only one rank sees (a duplicate entry in rows only worker 2 reads) ends the
 /// whole job, with that rank's message, and no output.
 #[test]
 fn an_error_on_one_rank_ends_the_job_with_its_message() {
@@ -197,7 +201,7 @@ fn an_error_on_one_rank_ends_the_job_with_its_message() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
     assert!(t.elapsed() < Duration::from_secs(20), "took {:?}", t.elapsed());
-    assert!(err.contains("strads: error: rank 2 (worker 1): "), "{err}");
+    assert!(err.contains("strads: error: rank 2 (worker 2): "), "{err}");
     assert!(err.contains("dup.X.mmt:9: duplicate entry (6, 3)"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     assert!(!out_file.exists());
@@ -207,10 +211,9 @@ fn an_error_on_one_rank_ends_the_job_with_its_message() {
 fn layout_mistakes_are_clear_errors() {
     let path = data("lasso/diabetes_raw.libsvm");
     let path = path.to_str().expect("utf-8");
-    let cases: [(usize, &[&str], &str); 3] = [
+    let cases: [(usize, &[&str], &str); 2] = [
         (3, &["--workers", "2"], "invalid --workers 2: must be left out under mpirun"),
-        (1, &[], "at least 2 ranks"),
-        (2, &["--scheduler-rank"], "at least 3 ranks with --scheduler-rank"),
+        (1, &["--scheduler-rank"], "at least 2 ranks with --scheduler-rank"),
     ];
     for (np, extra, expect) in cases {
         let mut args = vec!["lasso", "--data", path];

@@ -6,12 +6,13 @@
 //!
 //! | rank | role |
 //! |---|---|
-//! | 0 | coordinator, and the scheduler unless `scheduler_rank` |
+//! | 0 | coordinator, the scheduler unless `scheduler_rank`, and workers `0..T` |
 //! | 1 (only with `scheduler_rank`) | scheduler |
-//! | the others, in rank order | workers: `threads_per_rank` worker threads each |
+//! | the others, in rank order | `T = threads_per_rank` worker threads each |
 //!
-//! so `P = (ranks − 1 − [scheduler_rank]) × threads_per_rank` workers, and the worker ranks
-//! hold workers `0..P` in rank order. Worker `k` owns the same data shard and computes the same
+//! so `P = (ranks − [scheduler_rank]) × T` workers (`mpirun -np 3` runs 3 workers, as 3
+//! threads do), held in rank order. The coordinator's own workers compute while it waits for
+//! their partials, so rank 0 is not idle during the push. Worker `k` owns the same data shard and computes the same
 //! partials whatever the layout, so a run with `P` workers gives the same bits on threads and
 //! on any rank × thread layout with `P` workers.
 
@@ -59,16 +60,11 @@ impl Layout {
         if threads_per_rank == 0 {
             return Err(Error::InvalidParameter { name: "threads", value: "0".into(), expect: "at least 1" });
         }
-        let need = 2 + usize::from(scheduler_rank);
-        if ranks < need {
+        if scheduler_rank && ranks < 2 {
             return Err(Error::InvalidParameter {
                 name: "np",
                 value: ranks.to_string(),
-                expect: if scheduler_rank {
-                    "at least 3 ranks with --scheduler-rank (coordinator, scheduler, one worker rank)"
-                } else {
-                    "at least 2 ranks (rank 0 coordinates, the others are workers)"
-                },
+                expect: "at least 2 ranks with --scheduler-rank (rank 0 coordinates, rank 1 schedules)",
             });
         }
         Ok(Self { ranks, scheduler_rank, threads_per_rank })
@@ -79,22 +75,25 @@ impl Layout {
         1 + usize::from(self.scheduler_rank)
     }
 
-    /// Ranks that hold workers.
+    /// Ranks other than rank 0 that hold workers.
     pub fn worker_ranks(&self) -> usize {
         self.ranks - self.first_worker_rank()
     }
 
-    /// `P`, the workers of the job.
+    /// `P`, the workers of the job (rank 0's and the worker ranks').
     pub fn workers(&self) -> usize {
-        self.worker_ranks() * self.threads_per_rank
+        (self.worker_ranks() + 1) * self.threads_per_rank
     }
 
     /// The roles of `rank`.
     pub fn placement(&self, rank: usize) -> Placement {
         let first = self.first_worker_rank();
-        let worker_range = if rank >= first {
-            let k = (rank - first) * self.threads_per_rank;
-            k..k + self.threads_per_rank
+        let t = self.threads_per_rank;
+        let worker_range = if rank == 0 {
+            0..t
+        } else if rank >= first {
+            let k = (rank - first + 1) * t;
+            k..k + t
         } else {
             0..0
         };
@@ -193,7 +192,7 @@ impl Backend {
                         name: "workers",
                         value: w.to_string(),
                         expect: "left out under mpirun: the rank count decides the workers \
-                                 (P = ranks − 1, times --threads per rank)",
+                                 (P = ranks, times --threads per rank)",
                     });
                 }
                 Self::mpi(var, &value, opts)
@@ -254,28 +253,30 @@ mod tests {
     #[test]
     fn roles_follow_rank_order() {
         let l = Layout::new(5, false, 2).expect("valid");
-        assert_eq!(l.workers(), 8);
+        assert_eq!(l.workers(), 10);
         let p: Vec<Placement> = (0..5).map(|r| l.placement(r)).collect();
-        assert!(p[0].coordinator && p[0].scheduler && p[0].worker_range.is_empty());
-        assert_eq!(p[1].worker_range, 0..2);
-        assert_eq!(p[4].worker_range, 6..8);
+        assert!(p[0].coordinator && p[0].scheduler);
+        assert_eq!(p[0].worker_range, 0..2);
+        assert_eq!(p[1].worker_range, 2..4);
+        assert_eq!(p[4].worker_range, 8..10);
         assert!(p[1..].iter().all(|q| !q.coordinator && !q.scheduler));
-        assert_eq!(p[3].describe(), "rank 3 (workers 4..6)");
+        assert_eq!(p[3].describe(), "rank 3 (workers 6..8)");
+        assert_eq!(Layout::new(1, false, 1).expect("one rank").workers(), 1);
 
         let l = Layout::new(3, true, 1).expect("valid");
-        assert_eq!((l.workers(), l.first_worker_rank()), (1, 2));
+        assert_eq!((l.workers(), l.first_worker_rank()), (2, 2));
         assert!(l.placement(1).scheduler && !l.placement(0).scheduler);
-        assert_eq!(l.placement(2).worker_range, 0..1);
-        assert_eq!(l.placement(0).describe(), "rank 0 (coordinator)");
+        assert!(l.placement(1).worker_range.is_empty());
+        assert_eq!(l.placement(2).worker_range, 1..2);
+        assert_eq!(l.placement(0).describe(), "rank 0 (coordinator, worker 0)");
     }
 
     #[test]
     fn too_few_ranks_or_threads_are_rejected() {
-        assert!(Layout::new(1, false, 1).is_err());
-        assert!(Layout::new(2, true, 1).is_err());
+        assert!(Layout::new(1, true, 1).is_err());
         assert!(Layout::new(4, false, 0).is_err());
-        let e = Layout::new(1, false, 1).expect_err("one rank").to_string();
-        assert!(e.contains("at least 2 ranks"), "{e}");
+        let e = Layout::new(1, true, 1).expect_err("one rank").to_string();
+        assert!(e.contains("at least 2 ranks with --scheduler-rank"), "{e}");
     }
 
     #[test]

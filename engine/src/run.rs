@@ -158,27 +158,29 @@ fn run_mpi<A: App>(
 ) -> Result<Option<RunOutput<A>>> {
     let place = comm.placement();
     if let Some(coord) = roles.coordinator {
-        let mut link = transport::mpi_coordinator(comm);
-        let out = match roles.scheduler {
-            Some(s) => coordinator_loop(app, config, LocalScheduler::<A>(s), coord, &mut link, &mut observer)?,
-            None => coordinator_loop(
-                app,
-                config,
-                RemoteScheduler(transport::PeerLink::new(comm)),
-                coord,
-                &mut link,
-                &mut observer,
-            )?,
-        };
-        let (scheduler, coordinator, stats) = out;
-        return Ok(Some(stats.output(scheduler, coordinator, Vec::new())));
+        // Rank 0 runs its own workers on threads beside the coordinator.
+        let ((scheduler, coordinator, stats), states) = with_worker_threads(app, roles.workers, 0, |local| {
+            let mut link = transport::mpi_coordinator(comm, local);
+            match roles.scheduler {
+                Some(s) => coordinator_loop(app, config, LocalScheduler::<A>(s), coord, &mut link, &mut observer),
+                None => coordinator_loop(
+                    app,
+                    config,
+                    RemoteScheduler(transport::PeerLink::new(comm)),
+                    coord,
+                    &mut link,
+                    &mut observer,
+                ),
+            }
+        })?;
+        return Ok(Some(stats.output(scheduler, coordinator, states)));
     }
     if let Some(sched) = roles.scheduler {
         scheduler_rank_loop(app, sched, &mut transport::PeerLink::new(comm))?;
         return Ok(None);
     }
     let link = transport::RankLink::new(comm);
-    with_worker_threads(app, roles.workers, place.worker_range.start, |local| relay_loop::<A>(&link, local))?;
+    with_worker_threads(app, roles.workers, place.worker_range.start, |mut local| relay_loop::<A>(&link, &mut local))?;
     Ok(None)
 }
 
@@ -335,8 +337,8 @@ pub fn run_threads<A: App>(
     if workers.len() != config.workers {
         return Err(Error::WorkerCount { given: workers.len(), expected: config.workers });
     }
-    let ((scheduler, coordinator, stats), states) = with_worker_threads(app, workers, 0, |link| {
-        coordinator_loop(app, config, LocalScheduler::<A>(scheduler), coordinator, link, &mut observer)
+    let ((scheduler, coordinator, stats), states) = with_worker_threads(app, workers, 0, |mut link| {
+        coordinator_loop(app, config, LocalScheduler::<A>(scheduler), coordinator, &mut link, &mut observer)
     })?;
     Ok(stats.output(scheduler, coordinator, states))
 }
@@ -345,11 +347,11 @@ pub fn run_threads<A: App>(
 /// through a local coordinator link on the calling thread; returns the driver's result and
 /// the worker states. A worker's panic is the root cause of a failure and wins over the
 /// driver's view of it.
-fn with_worker_threads<A: App, R>(
+fn with_worker_threads<'a, A: App, R>(
     app: &A,
     workers: Vec<A::Worker>,
     first: usize,
-    driver: impl FnOnce(&mut LinkOf<'_, A>) -> Result<R>,
+    driver: impl FnOnce(LinkOf<'a, A>) -> Result<R>,
 ) -> Result<(R, Vec<A::Worker>)> {
     let (link, ends) = transport::local::<DownOf<A>, A::Private, UpOf<A>>(workers.len());
     std::thread::scope(|scope| {
@@ -363,9 +365,9 @@ fn with_worker_threads<A: App, R>(
                 })
             })
             .collect();
-        let mut link = link;
-        let driver_res = driver(&mut link);
-        drop(link); // unblocks workers waiting on a broken run
+        // The driver owns the link and drops it when it returns, which unblocks workers
+        // waiting on a broken run.
+        let driver_res = driver(link);
         let mut states = Vec::with_capacity(handles.len());
         let mut first_err = None;
         for (k, h) in handles.into_iter().enumerate() {

@@ -41,9 +41,10 @@ enum CoordinatorBackend<'a, D, Q, U> {
         up: Vec<Receiver<U>>,
         _mpi: PhantomData<&'a ()>,
     },
-    /// Worker ranks each relay to `threads_per_rank` workers and reply with their messages.
+    /// Rank 0's own workers behind `local`; the worker ranks each relay to
+    /// `threads_per_rank` workers and reply with their messages.
     #[cfg(feature = "mpi")]
-    Mpi { comm: &'a mpi::MpiBackend, buf: Vec<u8> },
+    Mpi { comm: &'a mpi::MpiBackend, buf: Vec<u8>, local: Box<CoordinatorLink<'a, D, Q, U>> },
 }
 
 /// A worker's end: receive the coordinator's broadcasts, send one reply each.
@@ -71,10 +72,14 @@ pub fn local<'a, D, Q, U>(workers: usize) -> (CoordinatorLink<'a, D, Q, U>, Vec<
     (CoordinatorLink { backend: CoordinatorBackend::Local { down, up, _mpi: PhantomData } }, ends)
 }
 
-/// The coordinator's link to the worker ranks of an MPI job.
+/// The coordinator's link in an MPI job: to its own worker threads through `local` (workers
+/// `0..T`), and to the worker ranks.
 #[cfg(feature = "mpi")]
-pub(crate) fn mpi_coordinator<D, Q, U>(comm: &mpi::MpiBackend) -> CoordinatorLink<'_, D, Q, U> {
-    CoordinatorLink { backend: CoordinatorBackend::Mpi { comm, buf: Vec::new() } }
+pub(crate) fn mpi_coordinator<'a, D, Q, U>(
+    comm: &'a mpi::MpiBackend,
+    local: CoordinatorLink<'a, D, Q, U>,
+) -> CoordinatorLink<'a, D, Q, U> {
+    CoordinatorLink { backend: CoordinatorBackend::Mpi { comm, buf: Vec::new(), local: Box::new(local) } }
 }
 
 /// Encodes `msg` into `buf` (cleared first).
@@ -104,7 +109,7 @@ impl<D: Message, Q: Message, U: Message> CoordinatorLink<'_, D, Q, U> {
         match &self.backend {
             CoordinatorBackend::Local { down, .. } => down.len(),
             #[cfg(feature = "mpi")]
-            CoordinatorBackend::Mpi { comm, .. } => comm.worker_ranks() * comm.threads_per_rank(),
+            CoordinatorBackend::Mpi { comm, local, .. } => local.workers() + comm.worker_ranks() * comm.threads_per_rank(),
         }
     }
 
@@ -135,7 +140,10 @@ impl<D: Message, Q: Message, U: Message> CoordinatorLink<'_, D, Q, U> {
                 Ok(bytes)
             }
             #[cfg(feature = "mpi")]
-            CoordinatorBackend::Mpi { comm, buf } => {
+            CoordinatorBackend::Mpi { comm, buf, local } => {
+                // The worker ranks first, so that they start early; then rank 0's own workers.
+                let mut private = private;
+                let mine = if private.is_empty() { Vec::new() } else { private.drain(..local.workers()).collect() };
                 // One flag byte says whether private parts follow (a scatter).
                 buf.clear();
                 buf.push(u8::from(!private.is_empty()));
@@ -143,7 +151,7 @@ impl<D: Message, Q: Message, U: Message> CoordinatorLink<'_, D, Q, U> {
                     .map_err(|e| Error::Transport(format!("cannot encode a message: {e}")))?;
                 comm.broadcast(buf)?;
                 let mut bytes = buf.len() as u64 * comm.worker_ranks() as u64;
-                if !private.is_empty() {
+                if !private.is_empty() && comm.worker_ranks() > 0 {
                     let per_rank = comm.threads_per_rank();
                     let mut parts = private.into_iter().map(Some);
                     let mut blobs = Vec::with_capacity(comm.worker_ranks());
@@ -155,7 +163,7 @@ impl<D: Message, Q: Message, U: Message> CoordinatorLink<'_, D, Q, U> {
                     }
                     comm.scatter(&blobs)?;
                 }
-                Ok(bytes)
+                Ok(bytes + local.broadcast(msg, mine)?)
             }
         }
     }
@@ -166,7 +174,7 @@ impl<D: Message, Q: Message, U: Message> CoordinatorLink<'_, D, Q, U> {
     /// # Errors
     /// [`Error::WorkerFailed`] naming the first worker whose link closed.
     pub fn gather(&mut self) -> Result<(Vec<U>, u64)> {
-        match &self.backend {
+        match &mut self.backend {
             CoordinatorBackend::Local { up, .. } => {
                 let mut out = Vec::with_capacity(up.len());
                 let mut bytes = 0;
@@ -181,11 +189,12 @@ impl<D: Message, Q: Message, U: Message> CoordinatorLink<'_, D, Q, U> {
                 Ok((out, bytes))
             }
             #[cfg(feature = "mpi")]
-            CoordinatorBackend::Mpi { comm, .. } => {
+            CoordinatorBackend::Mpi { comm, local, .. } => {
+                // Rank 0's own workers first (they are workers 0..T, and while the main thread
+                // waits on them it does not poll MPI, which would take a core from them).
+                let (mut out, mut bytes) = local.gather()?;
                 let per_rank = comm.threads_per_rank();
                 let blobs = comm.gather()?;
-                let mut out = Vec::with_capacity(blobs.len() * per_rank);
-                let mut bytes = 0;
                 for (k, blob) in blobs.iter().enumerate() {
                     let from = format!("rank {}", comm.first_worker_rank() + k);
                     let msgs: Vec<U> = decode(blob, &from)?;

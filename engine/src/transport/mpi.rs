@@ -93,8 +93,17 @@ impl MpiBackend {
         self.group.as_ref().ok_or_else(|| Error::Transport("the scheduler rank is not in the worker group".into()))
     }
 
+    /// Whether the coordinator has no worker ranks to talk to (a one-rank group): collectives
+    /// are then skipped (MPI rejects some of them with empty buffers).
+    fn alone(&self) -> Result<bool> {
+        Ok(self.group()?.size() == 1)
+    }
+
     /// Coordinator: sends `bytes` to every worker rank.
     pub(crate) fn broadcast(&self, bytes: &mut [u8]) -> Result<()> {
+        if self.alone()? {
+            return Ok(());
+        }
         let root = self.group()?.process_at_rank(0);
         let mut len = bytes.len() as u64;
         root.broadcast_into(&mut len);
@@ -116,6 +125,9 @@ impl MpiBackend {
     /// Coordinator: sends `blobs[k]` to worker rank `k` only (`MPI_Scatter` of the lengths,
     /// `MPI_Scatterv` of the bytes).
     pub(crate) fn scatter(&self, blobs: &[Vec<u8>]) -> Result<()> {
+        if self.alone()? {
+            return Ok(());
+        }
         let root = self.group()?.process_at_rank(0);
         let mut lens = vec![0u64];
         lens.extend(blobs.iter().map(|b| b.len() as u64));
@@ -149,6 +161,9 @@ impl MpiBackend {
 
     /// Coordinator: one byte message from every worker rank, in rank order.
     pub(crate) fn gather(&self) -> Result<Vec<Vec<u8>>> {
+        if self.alone()? {
+            return Ok(Vec::new());
+        }
         let group = self.group()?;
         let root = group.process_at_rank(0);
         let size = usize::try_from(group.size()).unwrap_or(0);
