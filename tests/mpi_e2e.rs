@@ -267,3 +267,33 @@ fn wait_with_timeout(mut child: std::process::Child, timeout: Duration) -> Outpu
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// LDA: `mpirun -np 3` writes the same files as 3 threads (word blocks travel between ranks
+/// through rank 0); also with more blocks than workers, stale totals, 2 threads per rank and
+/// a scheduler rank.
+#[test]
+fn lda_under_mpirun_writes_the_same_files_as_threads() {
+    let path = data("reuters-lda/docword.reuters395.txt");
+    let p = path.to_str().expect("utf-8");
+    for (np, extra, workers) in [(3, &[][..], 3), (3, &["--threads", "2", "--scheduler-rank", "--blocks", "6", "--staleness", "1"][..], 4)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (m, t) = (dir.path().join("mpi"), dir.path().join("threads"));
+        let mut args = vec!["lda", "--data", p, "--topics", "20", "--iters", "20", "--seed", "9", "-q"];
+        args.extend(extra);
+        let (ms, mo) = (dir.path().join("m.json"), m.to_str().expect("utf-8").to_string());
+        let mut margs = args.clone();
+        margs.extend(["--out", &mo, "--summary", ms.to_str().expect("utf-8")]);
+        mpirun_ok(np, &margs);
+        let mut targs: Vec<&str> = args.iter().copied().filter(|a| !["--threads", "2", "--scheduler-rank"].contains(a)).collect();
+        let w = workers.to_string();
+        let to = t.to_str().expect("utf-8").to_string();
+        targs.extend(["--workers", &w, "--out", &to]);
+        strads_ok(&targs);
+        for f in ["doc_topic.txt", "word_topic.txt", "topics.txt"] {
+            assert!(std::fs::read(m.join(f)).expect("mpi") == std::fs::read(t.join(f)).expect("threads"), "np {np} {extra:?}: {f} differs");
+        }
+        let s = summary(&ms);
+        assert_eq!((s["backend"].as_str(), s["ranks"].as_u64(), s["workers"].as_u64()), (Some("mpi"), Some(np as u64), Some(workers as u64)));
+        assert!(s["bytes_per_round"].as_f64().expect("bytes") > 0.0);
+    }
+}
