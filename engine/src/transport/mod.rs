@@ -57,8 +57,11 @@ enum WorkerBackend<D, Q, U> {
     Local { down: Receiver<Parcel<D, Q>>, up: Sender<U> },
 }
 
+/// The coordinator's end and the workers' ends of an in-process run.
+pub type LocalLinks<'a, D, Q, U> = (CoordinatorLink<'a, D, Q, U>, Vec<WorkerLink<D, Q, U>>);
+
 /// Links for an in-process run with `workers` worker threads.
-pub fn local<'a, D, Q, U>(workers: usize) -> (CoordinatorLink<'a, D, Q, U>, Vec<WorkerLink<D, Q, U>>) {
+pub fn local<'a, D, Q, U>(workers: usize) -> LocalLinks<'a, D, Q, U> {
     let mut down = Vec::with_capacity(workers);
     let mut up = Vec::with_capacity(workers);
     let mut ends = Vec::with_capacity(workers);
