@@ -234,21 +234,29 @@ impl LdaWorker {
                 s += ab * inv[o];
                 r += beta * f64::from(dense[o]) * inv[o];
                 coef[o] = (alpha + f64::from(dense[o])) * inv[o];
-                unbump(row, old);
-                // The word bucket over the row's non-zeros.
+                // The word bucket over the row's non-zeros, with the token's own count left out;
+                // the one scan of the row also finds the old topic's entry.
                 self.q.clear();
                 let mut qsum = 0.0;
-                for &(t, c) in row.iter() {
+                let mut at_old = usize::MAX;
+                for (j, &(t, c)) in row.iter().enumerate() {
+                    let c = if t == old {
+                        at_old = j;
+                        c - 1
+                    } else {
+                        c
+                    };
                     qsum += coef[t as usize] * f64::from(c);
                     self.q.push(qsum);
                 }
+                debug_assert!(at_old < row.len(), "the token's topic has a count in its word's row");
                 let mut u = self.rng.random::<f64>() * (s + r + qsum);
-                let new = if u < qsum {
+                let (new, at_new) = if u < qsum {
                     let j = self.q.partition_point(|&c| c <= u).min(row.len() - 1);
-                    row[j].0
+                    (row[j].0, Some(j))
                 } else {
                     u -= qsum;
-                    if u < r {
+                    let t = if u < r {
                         let mut pick = self.doc_topics.last().copied();
                         for &t in &self.doc_topics {
                             u -= beta * f64::from(dense[t as usize]) * inv[t as usize];
@@ -269,8 +277,20 @@ impl LdaWorker {
                             }
                         }
                         pick
-                    }
+                    };
+                    (t, row.iter().position(|e| e.0 == t))
                 };
+                // Move the token's count in the row from the old topic to the new one.
+                if new != old {
+                    match at_new {
+                        Some(j) => row[j].1 += 1,
+                        None => row.push((new, 1)),
+                    }
+                    row[at_old].1 -= 1;
+                    if row[at_old].1 == 0 {
+                        row.swap_remove(at_old);
+                    }
+                }
                 // Add it back with its new topic.
                 let n = new as usize;
                 s -= ab * inv[n];
@@ -286,7 +306,6 @@ impl LdaWorker {
                     listed[n] = true;
                     self.doc_topics.push(new);
                 }
-                bump(row, new);
                 bt.z[i] = new;
             }
             // Fold the document's counts back into its sparse list.
@@ -345,18 +364,6 @@ fn bump(row: &mut SparseCounts, t: u16) {
     match row.iter_mut().find(|e| e.0 == t) {
         Some(e) => e.1 += 1,
         None => row.push((t, 1)),
-    }
-}
-
-/// Removes one from topic `t` of sparse counts (dropping it at zero).
-///
-/// # Panics
-/// If topic `t` has no count (a broken invariant).
-fn unbump(row: &mut SparseCounts, t: u16) {
-    let j = row.iter().position(|e| e.0 == t).expect("the token's topic has a count in its word's row");
-    row[j].1 -= 1;
-    if row[j].1 == 0 {
-        row.swap_remove(j);
     }
 }
 
