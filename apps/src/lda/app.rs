@@ -8,7 +8,7 @@ use strads_scheduler::{Blocks, Rotation};
 
 use super::loglik;
 use super::params::LdaParams;
-use super::sampler::{merge, LdaWorker, SparseCounts, WordBlock};
+use super::sampler::{merge, sort_by_count, LdaWorker, SparseCounts, WordBlock};
 
 /// LDA by model-parallel collapsed Gibbs sampling with word-block rotation [GS-04; STRADS-16,
 /// Sec. 3.2].
@@ -342,7 +342,12 @@ impl App for Lda {
             }
         }
         match task {
-            LdaTask::Setup => {}
+            LdaTask::Setup => {
+                // The sampler keeps rows sorted by count, largest first.
+                for block in c.parked.iter_mut().flatten() {
+                    block.rows.iter_mut().for_each(sort_by_count);
+                }
+            }
             LdaTask::Sample { subround, last_of_iteration } => {
                 send_totals = (subround + 1) % (self.params.staleness + 1) == 0;
                 if *last_of_iteration {

@@ -234,25 +234,25 @@ impl LdaWorker {
                 s += ab * inv[o];
                 r += beta * f64::from(dense[o]) * inv[o];
                 coef[o] = (alpha + f64::from(dense[o])) * inv[o];
-                // The word bucket over the row's non-zeros, with the token's own count left out;
-                // the one scan of the row also finds the old topic's entry.
-                self.q.clear();
-                let mut qsum = 0.0;
-                let mut at_old = usize::MAX;
-                for (j, &(t, c)) in row.iter().enumerate() {
-                    let c = if t == old {
-                        at_old = j;
-                        c - 1
-                    } else {
-                        c
-                    };
-                    qsum += coef[t as usize] * f64::from(c);
-                    self.q.push(qsum);
+                // The word bucket over the row's non-zeros, with the token's own count left
+                // out: the products into `q`, summed by four independent accumulators.
+                let n_row = row.len();
+                let at_old = row.iter().position(|e| e.0 == old).unwrap_or(n_row);
+                debug_assert!(at_old < n_row, "the token's topic has a count in its word's row");
+                if self.q.len() < n_row {
+                    self.q.resize(n_row, 0.0);
                 }
-                debug_assert!(at_old < row.len(), "the token's topic has a count in its word's row");
+                let q = &mut self.q[..n_row];
+                let qsum = word_bucket(row, coef, old, q);
                 let mut u = self.rng.random::<f64>() * (s + r + qsum);
                 let (new, at_new) = if u < qsum {
-                    let j = self.q.partition_point(|&c| c <= u).min(row.len() - 1);
+                    // Rows are kept sorted by count, largest first, so this scan stops early.
+                    let mut j = 0;
+                    let mut acc = q[0];
+                    while acc <= u && j + 1 < n_row {
+                        j += 1;
+                        acc += q[j];
+                    }
                     (row[j].0, Some(j))
                 } else {
                     u -= qsum;
@@ -280,16 +280,8 @@ impl LdaWorker {
                     };
                     (t, row.iter().position(|e| e.0 == t))
                 };
-                // Move the token's count in the row from the old topic to the new one.
                 if new != old {
-                    match at_new {
-                        Some(j) => row[j].1 += 1,
-                        None => row.push((new, 1)),
-                    }
-                    row[at_old].1 -= 1;
-                    if row[at_old].1 == 0 {
-                        row.swap_remove(at_old);
-                    }
+                    move_count(row, at_old, at_new, new);
                 }
                 // Add it back with its new topic.
                 let n = new as usize;
@@ -367,6 +359,73 @@ fn bump(row: &mut SparseCounts, t: u16) {
     }
 }
 
+/// `Σ_j coef[t_j] · c_j` over the row's entries `(t_j, c_j)`, with one count taken from topic
+/// `old`; each product is stored in `q[j]`. Four accumulators hide the latency of the adds.
+#[inline]
+fn word_bucket(row: &[(u16, u32)], coef: &[f64], old: u16, q: &mut [f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let mut rows = row.chunks_exact(4);
+    let mut qs = q.chunks_exact_mut(4);
+    for (r4, q4) in (&mut rows).zip(&mut qs) {
+        for l in 0..4 {
+            let (t, c) = r4[l];
+            let v = coef[t as usize] * f64::from(c - u32::from(t == old));
+            q4[l] = v;
+            acc[l] += v;
+        }
+    }
+    for (&(t, c), qj) in rows.remainder().iter().zip(qs.into_remainder()) {
+        let v = coef[t as usize] * f64::from(c - u32::from(t == old));
+        *qj = v;
+        acc[0] += v;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
+}
+
+/// Moves one count of a word's row from the entry at `at_old` to topic `new` (at `at_new`, or
+/// a new entry), keeping the row sorted by count, largest first (a few swaps at most), and
+/// dropping a count that reaches zero.
+fn move_count(row: &mut SparseCounts, at_old: usize, at_new: Option<usize>, new: u16) {
+    // Decrement, and let the entry sink to its place.
+    let mut k = at_old;
+    let mut at_new = at_new;
+    row[k].1 -= 1;
+    while k + 1 < row.len() && row[k + 1].1 > row[k].1 {
+        row.swap(k, k + 1);
+        if at_new == Some(k + 1) {
+            at_new = Some(k);
+        }
+        k += 1;
+    }
+    if row[k].1 == 0 {
+        let last = row.len() - 1;
+        row.swap_remove(k);
+        if at_new == Some(last) {
+            at_new = Some(k);
+        }
+    }
+    // Increment, and let the entry rise to its place.
+    let mut j = match at_new {
+        Some(j) => {
+            row[j].1 += 1;
+            j
+        }
+        None => {
+            row.push((new, 1));
+            row.len() - 1
+        }
+    };
+    while j > 0 && row[j - 1].1 < row[j].1 {
+        row.swap(j - 1, j);
+        j -= 1;
+    }
+}
+
+/// Sorts sparse counts by count, largest first (ties by topic), the order the sampler keeps.
+pub fn sort_by_count(row: &mut SparseCounts) {
+    row.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+}
+
 /// Merges sparse counts `add` into `into`.
 pub fn merge(into: &mut SparseCounts, add: &[(u16, u32)]) {
     for &(t, c) in add {
@@ -374,5 +433,50 @@ pub fn merge(into: &mut SparseCounts, add: &[(u16, u32)]) {
             Some(e) => e.1 += c,
             None => into.push((t, c)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Moving a count keeps the row a sorted, positive, duplicate-free count list with the
+        /// same total, one count moved from `old` to `new`.
+        #[test]
+        fn move_count_keeps_rows_sorted_and_exact(
+            counts in proptest::collection::btree_map(0u16..12, 1u32..6, 1..10),
+            pick in any::<proptest::sample::Index>(),
+            new in 0u16..14,
+        ) {
+            let mut row: SparseCounts = counts.iter().map(|(&t, &c)| (t, c)).collect();
+            sort_by_count(&mut row);
+            let at_old = pick.index(row.len());
+            let old = row[at_old].0;
+            prop_assume!(new != old);
+            let at_new = row.iter().position(|e| e.0 == new);
+            move_count(&mut row, at_old, at_new, new);
+            let mut want = counts.clone();
+            *want.get_mut(&old).expect("old") -= 1;
+            if want[&old] == 0 {
+                want.remove(&old);
+            }
+            *want.entry(new).or_insert(0) += 1;
+            let got: std::collections::BTreeMap<u16, u32> = row.iter().copied().collect();
+            prop_assert_eq!(got.len(), row.len(), "no duplicate topics");
+            prop_assert_eq!(got, want);
+            prop_assert!(row.windows(2).all(|w| w[0].1 >= w[1].1), "sorted: {:?}", row);
+        }
+    }
+
+    #[test]
+    fn the_word_bucket_leaves_the_token_out() {
+        let row = vec![(2u16, 3u32), (0, 2), (5, 1), (1, 1), (4, 1)];
+        let coef = [1.0, 2.0, 3.0, 0.0, 5.0, 7.0];
+        let mut q = vec![0.0; 5];
+        let sum = word_bucket(&row, &coef, 0, &mut q);
+        assert_eq!(q, vec![9.0, 1.0, 7.0, 2.0, 5.0]);
+        assert_eq!(sum, 24.0);
     }
 }
