@@ -363,23 +363,27 @@ fn bump(row: &mut SparseCounts, t: u16) {
 /// `old`; each product is stored in `q[j]`. Four accumulators hide the latency of the adds.
 #[inline]
 fn word_bucket(row: &[(u16, u32)], coef: &[f64], old: u16, q: &mut [f64]) -> f64 {
-    let mut acc = [0.0f64; 4];
+    let term = |(t, c): (u16, u32)| coef[t as usize] * f64::from(c - u32::from(t == old));
+    let (mut a0, mut a1, mut a2, mut a3) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
     let mut rows = row.chunks_exact(4);
     let mut qs = q.chunks_exact_mut(4);
     for (r4, q4) in (&mut rows).zip(&mut qs) {
-        for l in 0..4 {
-            let (t, c) = r4[l];
-            let v = coef[t as usize] * f64::from(c - u32::from(t == old));
-            q4[l] = v;
-            acc[l] += v;
-        }
+        let (v0, v1, v2, v3) = (term(r4[0]), term(r4[1]), term(r4[2]), term(r4[3]));
+        q4[0] = v0;
+        q4[1] = v1;
+        q4[2] = v2;
+        q4[3] = v3;
+        a0 += v0;
+        a1 += v1;
+        a2 += v2;
+        a3 += v3;
     }
-    for (&(t, c), qj) in rows.remainder().iter().zip(qs.into_remainder()) {
-        let v = coef[t as usize] * f64::from(c - u32::from(t == old));
+    for (&e, qj) in rows.remainder().iter().zip(qs.into_remainder()) {
+        let v = term(e);
         *qj = v;
-        acc[0] += v;
+        a0 += v;
     }
-    (acc[0] + acc[1]) + (acc[2] + acc[3])
+    (a0 + a1) + (a2 + a3)
 }
 
 /// Moves one count of a word's row from the entry at `at_old` to topic `new` (at `at_new`, or
