@@ -12,7 +12,7 @@ use strads_engine::{Backend, RunConfig};
 use strads_scheduler::{BlockConfig, Policy};
 
 use crate::error::{CliError, Result};
-use crate::launch::ParallelArgs;
+use crate::launch::{ParallelArgs, RunReport};
 use crate::output::{write_atomic, write_csv, write_json};
 
 /// Arguments of `strads lasso`.
@@ -111,6 +111,8 @@ struct TraceRow {
 /// The `--summary` document.
 #[derive(Debug, Serialize)]
 struct Summary<'a> {
+    #[serde(flatten)]
+    run: RunReport,
     app: &'static str,
     data: String,
     n: usize,
@@ -121,7 +123,6 @@ struct Summary<'a> {
     intercept: f64,
     fit_intercept: bool,
     nnz: usize,
-    rounds: u64,
     updates: u64,
     wall_s: f64,
     load_s: f64,
@@ -129,17 +130,9 @@ struct Summary<'a> {
     relative_gap: f64,
     tol: f64,
     converged: bool,
-    stop_reason: strads_engine::StopReason,
-    workers: usize,
-    backend: &'static str,
-    ranks: usize,
-    scheduler_rank: bool,
     schedule: &'a str,
     block_size: usize,
     seed: u64,
-    phases: strads_engine::PhaseTimes,
-    bytes: u64,
-    bytes_per_round: f64,
 }
 
 fn checked_time_limit(t: Option<f64>) -> Result<Option<Duration>> {
@@ -254,6 +247,7 @@ pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
         write_atomic(path, |w| fit.model.write_text(w))?;
     }
     let summary = Summary {
+        run: RunReport::new(backend, fit.rounds, fit.stop, fit.phases),
         app: "lasso",
         data: a.data.display().to_string(),
         n,
@@ -264,7 +258,6 @@ pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
         intercept: fit.model.intercept,
         fit_intercept: !a.no_intercept,
         nnz: e.nnz,
-        rounds: fit.rounds,
         updates: fit.updates,
         wall_s: fit.wall_s,
         load_s,
@@ -272,17 +265,9 @@ pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
         relative_gap: e.relative_gap,
         tol: a.tol,
         converged: e.relative_gap <= a.tol,
-        stop_reason: fit.stop,
-        workers: place.workers,
-        backend: if backend.is_mpi() { "mpi" } else { "threads" },
-        ranks: place.ranks,
-        scheduler_rank: backend.is_mpi() && !place.scheduler,
         schedule: &a.schedule,
         block_size: a.block_size,
         seed: a.seed,
-        phases: fit.phases,
-        bytes: fit.phases.bytes,
-        bytes_per_round: fit.phases.bytes as f64 / fit.rounds.max(1) as f64,
     };
     if let Some(path) = &a.summary {
         write_json(path, &summary)?;

@@ -25,3 +25,36 @@ impl ParallelArgs {
         LaunchOptions { workers: self.workers, threads_per_rank: self.threads, scheduler_rank: self.scheduler_rank }
     }
 }
+
+/// The run facts every summary reports (flattened into it): the parallel layout, the rounds,
+/// why the run stopped, and the phase times and bytes.
+#[derive(Debug, serde::Serialize)]
+pub struct RunReport {
+    workers: usize,
+    backend: &'static str,
+    ranks: usize,
+    scheduler_rank: bool,
+    rounds: u64,
+    stop_reason: strads_engine::StopReason,
+    phases: strads_engine::PhaseTimes,
+    bytes: u64,
+    bytes_per_round: f64,
+}
+
+impl RunReport {
+    /// The report of a run of `rounds` rounds on `backend`.
+    pub fn new(backend: &strads_engine::Backend, rounds: u64, stop_reason: strads_engine::StopReason, phases: strads_engine::PhaseTimes) -> Self {
+        let place = backend.placement();
+        Self {
+            workers: place.workers,
+            backend: if backend.is_mpi() { "mpi" } else { "threads" },
+            ranks: place.ranks,
+            scheduler_rank: backend.is_mpi() && !place.scheduler,
+            rounds,
+            stop_reason,
+            phases,
+            bytes: phases.bytes,
+            bytes_per_round: phases.bytes as f64 / rounds.max(1) as f64,
+        }
+    }
+}

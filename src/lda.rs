@@ -11,7 +11,7 @@ use strads_datasets::{load_corpus, CorpusFormat};
 use strads_engine::{Backend, RunConfig};
 
 use crate::error::{CliError, Result};
-use crate::launch::ParallelArgs;
+use crate::launch::{ParallelArgs, RunReport};
 use crate::output::{write_atomic_set, write_csv, write_json};
 
 /// Arguments of `strads lda`.
@@ -84,6 +84,8 @@ struct TraceRow {
 /// The `--summary` document.
 #[derive(Debug, Serialize)]
 struct Summary {
+    #[serde(flatten)]
+    run: RunReport,
     app: &'static str,
     data: String,
     loglik: f64,
@@ -98,17 +100,9 @@ struct Summary {
     wall_s: f64,
     load_s: f64,
     tokens_per_s: f64,
-    workers: usize,
-    backend: &'static str,
-    ranks: usize,
     blocks: usize,
     staleness: u64,
     seed: u64,
-    rounds: u64,
-    stop_reason: strads_engine::StopReason,
-    phases: strads_engine::PhaseTimes,
-    bytes: u64,
-    bytes_per_round: f64,
 }
 
 /// Runs `strads lda` in this process's roles on `backend`; only the coordinator reports and
@@ -192,6 +186,7 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         )?;
     }
     let summary = Summary {
+        run: RunReport::new(backend, fit.rounds, fit.stop, fit.phases),
         app: "lda",
         data: a.data.display().to_string(),
         loglik: fit.loglik,
@@ -206,17 +201,9 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         wall_s: fit.wall_s,
         load_s,
         tokens_per_s,
-        workers: place.workers,
-        backend: if backend.is_mpi() { "mpi" } else { "threads" },
-        ranks: place.ranks,
         blocks: a.blocks.unwrap_or(place.workers),
         staleness: a.staleness,
         seed: a.seed,
-        rounds: fit.rounds,
-        stop_reason: fit.stop,
-        phases: fit.phases,
-        bytes: fit.phases.bytes,
-        bytes_per_round: fit.phases.bytes as f64 / fit.rounds.max(1) as f64,
     };
     if let Some(path) = &a.summary {
         write_json(path, &summary)?;

@@ -133,14 +133,7 @@ impl MpiBackend {
         lens.extend(blobs.iter().map(|b| b.len() as u64));
         let mut mine = 0u64;
         root.scatter_into_root(&lens[..], &mut mine);
-        let mut counts = Vec::with_capacity(lens.len());
-        let mut displs = Vec::with_capacity(lens.len());
-        let mut total: usize = 0;
-        for &l in &lens {
-            counts.push(Count::try_from(l).map_err(|_| Error::Transport(format!("a message of {l} bytes exceeds MPI's count limit")))?);
-            displs.push(Count::try_from(total).map_err(|_| Error::Transport("private parts exceed 2 GiB".into()))?);
-            total += l as usize;
-        }
+        let (counts, displs, _) = partition(&lens)?;
         let flat: Vec<u8> = blobs.concat();
         let part = Partition::new(&flat[..], &counts[..], &displs[..]);
         let mut none: [u8; 0] = [];
@@ -169,16 +162,7 @@ impl MpiBackend {
         let size = usize::try_from(group.size()).unwrap_or(0);
         let mut lens = vec![0u64; size];
         root.gather_into_root(&0u64, &mut lens[..]);
-        let mut counts = Vec::with_capacity(size);
-        let mut displs = Vec::with_capacity(size);
-        let mut total: usize = 0;
-        for &l in &lens {
-            let c = Count::try_from(l)
-                .map_err(|_| Error::Transport(format!("a reply of {l} bytes exceeds MPI's count limit")))?;
-            displs.push(Count::try_from(total).map_err(|_| Error::Transport("replies exceed 2 GiB".into()))?);
-            counts.push(c);
-            total += l as usize;
-        }
+        let (counts, displs, total) = partition(&lens)?;
         let mut buf = vec![0u8; total];
         {
             let mut part = PartitionMut::new(&mut buf[..], &counts[..], &displs[..]);
@@ -226,6 +210,20 @@ impl MpiBackend {
     pub(crate) fn abort(&self, code: i32) -> ! {
         self.world.abort(code)
     }
+}
+
+/// MPI counts and displacements of messages of `lens` bytes laid end to end, and their total.
+fn partition(lens: &[u64]) -> Result<(Vec<Count>, Vec<Count>, usize)> {
+    let too_big = || Error::Transport(format!("messages of {} bytes exceed MPI's 2 GiB count limit", lens.iter().sum::<u64>()));
+    let mut counts = Vec::with_capacity(lens.len());
+    let mut displs = Vec::with_capacity(lens.len());
+    let mut total: usize = 0;
+    for &l in lens {
+        counts.push(Count::try_from(l).map_err(|_| too_big())?);
+        displs.push(Count::try_from(total).map_err(|_| too_big())?);
+        total += usize::try_from(l).map_err(|_| too_big())?;
+    }
+    Ok((counts, displs, total))
 }
 
 impl Drop for MpiBackend {
