@@ -243,7 +243,7 @@ impl LdaWorker {
                     self.q.resize(n_row, 0.0);
                 }
                 let q = &mut self.q[..n_row];
-                let qsum = word_bucket(row, coef, old, q);
+                let qsum = word_bucket(row, coef, at_old, q);
                 let mut u = self.rng.random::<f64>() * (s + r + qsum);
                 let (new, at_new) = if u < qsum {
                     // Rows are kept sorted by count, largest first, so this scan stops early.
@@ -359,11 +359,12 @@ fn bump(row: &mut SparseCounts, t: u16) {
     }
 }
 
-/// `Σ_j coef[t_j] · c_j` over the row's entries `(t_j, c_j)`, with one count taken from topic
-/// `old`; each product is stored in `q[j]`. Four accumulators hide the latency of the adds.
+/// `Σ_j coef[t_j] · c_j` over the row's entries `(t_j, c_j)`, with one count taken from the
+/// entry at `at_old`; each product is stored in `q[j]`. Four accumulators hide the latency of
+/// the adds.
 #[inline]
-fn word_bucket(row: &[(u16, u32)], coef: &[f64], old: u16, q: &mut [f64]) -> f64 {
-    let term = |(t, c): (u16, u32)| coef[t as usize] * f64::from(c - u32::from(t == old));
+fn word_bucket(row: &[(u16, u32)], coef: &[f64], at_old: usize, q: &mut [f64]) -> f64 {
+    let term = |(t, c): (u16, u32)| coef[t as usize] * f64::from(c);
     let (mut a0, mut a1, mut a2, mut a3) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
     let mut rows = row.chunks_exact(4);
     let mut qs = q.chunks_exact_mut(4);
@@ -383,7 +384,10 @@ fn word_bucket(row: &[(u16, u32)], coef: &[f64], old: u16, q: &mut [f64]) -> f64
         *qj = v;
         a0 += v;
     }
-    (a0 + a1) + (a2 + a3)
+    // The token's own count: one `coef` less at its entry.
+    let own = coef[row[at_old].0 as usize];
+    q[at_old] = coef[row[at_old].0 as usize] * f64::from(row[at_old].1 - 1);
+    (a0 + a1) + (a2 + a3) - own
 }
 
 /// Moves one count of a word's row from the entry at `at_old` to topic `new` (at `at_new`, or
@@ -479,7 +483,7 @@ mod tests {
         let row = vec![(2u16, 3u32), (0, 2), (5, 1), (1, 1), (4, 1)];
         let coef = [1.0, 2.0, 3.0, 0.0, 5.0, 7.0];
         let mut q = vec![0.0; 5];
-        let sum = word_bucket(&row, &coef, 0, &mut q);
+        let sum = word_bucket(&row, &coef, 1, &mut q);
         assert_eq!(q, vec![9.0, 1.0, 7.0, 2.0, 5.0]);
         assert_eq!(sum, 24.0);
     }
