@@ -361,8 +361,8 @@ fn bump(row: &mut SparseCounts, t: u16) {
 
 /// `Σ_j coef[t_j] · c_j` over the row's entries `(t_j, c_j)`, with one count taken from the
 /// entry at `at_old`; each product is stored in `q[j]`. Four accumulators hide the latency of
-/// the adds.
-#[inline]
+/// the adds. Not inlined: on its own it keeps all accumulators in registers.
+#[inline(never)]
 fn word_bucket(row: &[(u16, u32)], coef: &[f64], at_old: usize, q: &mut [f64]) -> f64 {
     let term = |(t, c): (u16, u32)| coef[t as usize] * f64::from(c);
     let (mut a0, mut a1, mut a2, mut a3) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
