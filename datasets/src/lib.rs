@@ -12,6 +12,7 @@
 //! | UCI bag-of-words | [`read_uci`] | `docword` files, `D`, `W`, `NNZ` header |
 //! | LDA-C | [`read_ldac`] | `N id:count ...`, 0-based |
 //! | STRADS token lists | [`read_tokens`] | two skipped fields, then word ids |
+//! | ratings | [`load_ratings`] | MovieLens `u.data` / `ratings.dat`, CSV, triplets, MatrixMarket |
 
 mod corpus;
 mod csv_reader;
@@ -20,6 +21,7 @@ mod io;
 mod libsvm;
 pub mod matrix;
 mod mtx;
+mod ratings;
 mod shared;
 
 use std::ops::Range;
@@ -32,6 +34,7 @@ pub use io::open;
 pub use libsvm::read_libsvm;
 pub use matrix::{dot_lanes, even_ranges, weighted_ranges, CscMatrix, CsrMatrix};
 pub use mtx::{read_mtx_matrix, read_mtx_vector};
+pub use ratings::{load_ratings, read_ratings, IdMap, Ratings, RatingsFormat};
 pub use shared::{shared_data_dir, shared_data_path};
 
 /// A design matrix with one target per row: `x` is `n × p` (samples × features), `y` has

@@ -1,0 +1,289 @@
+//! Rating triplets for matrix factorization: MovieLens `u.data` and `ratings.dat`, CSV with a
+//! header, whitespace triplets (Jester), MatrixMarket coordinate (STRADS's MF format).
+//!
+//! | format | layout |
+//! |---|---|
+//! | `triplets` (`.data`, `.tsv`, `.txt`) | `user item rating [more fields]`, tab or space separated |
+//! | `dat` (`.dat`) | `user::item::rating[::timestamp]` (MovieLens 1M/10M) |
+//! | `csv` (`.csv`) | header naming the columns: user (`userId`, `user`, `user_id`), item (`movieId`, `itemId`, `item`, `item_id`), `rating` |
+//! | `mtx` (`.mtx`, `.mmt`) | MatrixMarket `coordinate real general`, 1-based indices |
+//!
+//! User and item ids are arbitrary strings, mapped to dense indices in order of first
+//! appearance; [`Ratings::user_ids`] and [`Ratings::item_ids`] map them back. Ratings keep the
+//! file order. Errors name the file and line.
+
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::path::Path;
+
+use crate::error::{parse_err, Error, Result};
+use crate::io::{next_line, open};
+
+/// Ratings in file order: rating `r` is user `users[r]`'s rating `values[r]` of item `items[r]`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Ratings {
+    /// Dense user index per rating.
+    pub users: Vec<u32>,
+    /// Dense item index per rating.
+    pub items: Vec<u32>,
+    /// The ratings.
+    pub values: Vec<f64>,
+    /// Original id of every dense user index.
+    pub user_ids: Vec<String>,
+    /// Original id of every dense item index.
+    pub item_ids: Vec<String>,
+}
+
+impl Ratings {
+    /// Number of ratings.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether there are no ratings.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The ratings `keep(r)` selects, with the same id maps (so indices stay comparable).
+    pub fn select(&self, keep: impl Fn(usize) -> bool) -> Ratings {
+        let mut out = Ratings { user_ids: self.user_ids.clone(), item_ids: self.item_ids.clone(), ..Ratings::default() };
+        for r in (0..self.len()).filter(|&r| keep(r)) {
+            out.users.push(self.users[r]);
+            out.items.push(self.items[r]);
+            out.values.push(self.values[r]);
+        }
+        out
+    }
+}
+
+/// Maps ids to dense indices in order of first appearance.
+#[derive(Debug, Default)]
+pub struct IdMap {
+    index: HashMap<String, u32>,
+    ids: Vec<String>,
+}
+
+impl IdMap {
+    /// A map that already holds `ids` (indices `0..ids.len()`).
+    pub fn from_ids(ids: &[String]) -> Self {
+        Self { index: ids.iter().enumerate().map(|(k, s)| (s.clone(), k as u32)).collect(), ids: ids.to_vec() }
+    }
+
+    /// The index of `id`, added if new.
+    pub fn get_or_insert(&mut self, id: &str) -> u32 {
+        if let Some(&k) = self.index.get(id) {
+            return k;
+        }
+        let k = self.ids.len() as u32;
+        self.index.insert(id.to_string(), k);
+        self.ids.push(id.to_string());
+        k
+    }
+
+    /// The index of `id`, if known.
+    pub fn get(&self, id: &str) -> Option<u32> {
+        self.index.get(id).copied()
+    }
+
+    /// The ids by index.
+    pub fn into_ids(self) -> Vec<String> {
+        self.ids
+    }
+}
+
+/// A ratings file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RatingsFormat {
+    /// Whitespace/tab separated `user item rating ...`.
+    Triplets,
+    /// `user::item::rating[::...]`.
+    Dat,
+    /// CSV with a header.
+    Csv,
+    /// MatrixMarket coordinate.
+    Mtx,
+}
+
+impl std::str::FromStr for RatingsFormat {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "triplets" | "tsv" | "udata" => Ok(Self::Triplets),
+            "dat" => Ok(Self::Dat),
+            "csv" => Ok(Self::Csv),
+            "mtx" | "mm" => Ok(Self::Mtx),
+            _ => Err(Error::Options(format!("unknown ratings format '{s}': expected triplets, dat, csv or mtx"))),
+        }
+    }
+}
+
+impl RatingsFormat {
+    /// The format a file name implies (after removing `.gz`): `.csv`, `.dat`, `.mtx`/`.mmt`,
+    /// and `.data`/`.tsv`/`.txt` as triplets.
+    pub fn from_path(path: &Path) -> Option<Self> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        let name = name.strip_suffix(".gz").unwrap_or(&name);
+        let ext = name.rsplit_once('.').map(|(_, e)| e)?;
+        match ext {
+            "csv" => Some(Self::Csv),
+            "dat" => Some(Self::Dat),
+            "mtx" | "mmt" => Some(Self::Mtx),
+            "data" | "tsv" | "txt" => Some(Self::Triplets),
+            _ => None,
+        }
+    }
+}
+
+/// Reads ratings from `path` (gzip or not) in `format` (default: from the name), mapping ids
+/// with `users` and `items` (pass fresh maps, or the maps of a training file to read its test
+/// file with the same indices).
+///
+/// # Errors
+/// [`Error::Options`] for an unknown format; [`Error::Parse`] naming the line of a record
+/// with too few fields, a rating that is not a finite number, or a bad header;
+/// [`Error::Empty`] without ratings.
+pub fn load_ratings(path: &Path, format: Option<RatingsFormat>, users: &mut IdMap, items: &mut IdMap) -> Result<Ratings> {
+    let format = format.or_else(|| RatingsFormat::from_path(path)).ok_or_else(|| {
+        Error::Options(format!(
+            "{}: cannot tell the ratings format from the file name; pass --format (triplets, dat, csv or mtx)",
+            path.display()
+        ))
+    })?;
+    read_ratings(open(path)?, path, format, users, items)
+}
+
+/// Reads ratings from `reader` (see [`load_ratings`]); `source` names it in errors.
+///
+/// # Errors
+/// As [`load_ratings`].
+pub fn read_ratings<R: BufRead>(
+    mut reader: R,
+    source: &Path,
+    format: RatingsFormat,
+    users: &mut IdMap,
+    items: &mut IdMap,
+) -> Result<Ratings> {
+    let mut out = Ratings::default();
+    let mut buf = String::new();
+    let mut line = 0;
+    // CSV: the column positions of user, item and rating, from the header.
+    let mut columns: Option<[usize; 3]> = None;
+    let mut mtx_header_seen = false;
+    while next_line(&mut reader, &mut buf, source, line + 1)? {
+        line += 1;
+        let text = buf.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let err = |m: String| parse_err(source, line, m);
+        let fields: Vec<&str> = match format {
+            RatingsFormat::Triplets => text.split_ascii_whitespace().collect(),
+            RatingsFormat::Dat => text.split("::").collect(),
+            RatingsFormat::Csv => text.split(',').map(str::trim).collect(),
+            RatingsFormat::Mtx => {
+                if text.starts_with('%') {
+                    if line == 1 && !text.to_ascii_lowercase().starts_with("%%matrixmarket matrix coordinate") {
+                        return Err(err("expected a '%%MatrixMarket matrix coordinate ...' header".into()));
+                    }
+                    continue;
+                }
+                if !mtx_header_seen {
+                    // The size line: rows cols entries.
+                    mtx_header_seen = true;
+                    continue;
+                }
+                text.split_ascii_whitespace().collect()
+            }
+        };
+        if format == RatingsFormat::Csv && columns.is_none() {
+            let find = |names: &[&str]| fields.iter().position(|f| names.iter().any(|n| f.eq_ignore_ascii_case(n)));
+            let u = find(&["userId", "user", "user_id"]);
+            let i = find(&["movieId", "itemId", "item", "item_id", "movie_id"]);
+            let r = find(&["rating", "score"]);
+            match (u, i, r) {
+                (Some(u), Some(i), Some(r)) => columns = Some([u, i, r]),
+                _ => return Err(err(format!("the header '{text}' needs user (userId), item (movieId or itemId) and rating columns"))),
+            }
+            continue;
+        }
+        let [u, i, r] = columns.unwrap_or([0, 1, 2]);
+        let need = u.max(i).max(r) + 1;
+        if fields.len() < need {
+            return Err(err(format!("expected user, item and rating: {} field(s) found", fields.len())));
+        }
+        let value = match fields[r].parse::<f64>() {
+            Ok(v) if v.is_finite() => v,
+            _ => return Err(err(format!("rating '{}' is not a finite number", fields[r].escape_debug()))),
+        };
+        if fields[u].is_empty() || fields[i].is_empty() {
+            return Err(err("empty user or item id".into()));
+        }
+        out.users.push(users.get_or_insert(fields[u]));
+        out.items.push(items.get_or_insert(fields[i]));
+        out.values.push(value);
+    }
+    if out.is_empty() {
+        return Err(Error::Empty { path: source.to_path_buf() });
+    }
+    out.user_ids = std::mem::take(users).into_ids();
+    out.item_ids = std::mem::take(items).into_ids();
+    *users = IdMap::from_ids(&out.user_ids);
+    *items = IdMap::from_ids(&out.item_ids);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shared_data_path;
+
+    fn read(text: &str, format: RatingsFormat) -> Result<Ratings> {
+        read_ratings(text.as_bytes(), Path::new("r.txt"), format, &mut IdMap::default(), &mut IdMap::default())
+    }
+
+    #[test]
+    fn every_format_reads_the_same_ratings() {
+        let want = read("u7 i3 4\nu2 i3 1.5\nu7 i9 -2\n", RatingsFormat::Triplets).expect("triplets");
+        assert_eq!((want.users.clone(), want.items.clone(), want.values.clone()), (vec![0, 1, 0], vec![0, 0, 1], vec![4.0, 1.5, -2.0]));
+        assert_eq!(want.user_ids, vec!["u7", "u2"]);
+        let dat = read("u7::i3::4::978300760\nu2::i3::1.5::1\nu7::i9::-2::3\n", RatingsFormat::Dat).expect("dat");
+        let csv = read("timestamp,movieId,userId,rating\n1,i3,u7,4\n2,i3,u2,1.5\n3,i9,u7,-2\n", RatingsFormat::Csv).expect("csv");
+        let tabs = read("u7\ti3\t4\t881250949\nu2\ti3\t1.5\t1\n\nu7\ti9\t-2\t2\n", RatingsFormat::Triplets).expect("tabs");
+        for r in [dat, csv, tabs] {
+            assert_eq!(r, want);
+        }
+        let mtx = read("%%MatrixMarket matrix coordinate real general\n% c\n9 9 3\n7 3 4\n2 3 1.5\n7 9 -2\n", RatingsFormat::Mtx)
+            .expect("mtx");
+        assert_eq!((mtx.users, mtx.items, mtx.values), (want.users, want.items, want.values));
+        assert_eq!(mtx.user_ids, vec!["7", "2"]);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let e = read("1 2 3\n1 2\n", RatingsFormat::Triplets).expect_err("two fields").to_string();
+        assert!(e.starts_with("r.txt:2: expected user, item and rating: 2 field(s) found"), "{e}");
+        let e = read("1 2 3\n1 2 x\n", RatingsFormat::Triplets).expect_err("bad rating").to_string();
+        assert!(e.starts_with("r.txt:2: rating 'x' is not a finite number"), "{e}");
+        let e = read("a,b,c\n1,2,3\n", RatingsFormat::Csv).expect_err("header").to_string();
+        assert!(e.starts_with("r.txt:1: the header 'a,b,c' needs"), "{e}");
+        let e = read("1::2::NaN\n", RatingsFormat::Dat).expect_err("nan").to_string();
+        assert!(e.starts_with("r.txt:1: rating 'NaN'"), "{e}");
+        assert!(matches!(read("\n", RatingsFormat::Triplets), Err(Error::Empty { .. })));
+    }
+
+    #[test]
+    fn real_rating_files() {
+        let load = |rel: &str| {
+            let p = shared_data_path(rel).unwrap_or_else(|e| panic!("{e}"));
+            load_ratings(&p, None, &mut IdMap::default(), &mut IdMap::default()).unwrap_or_else(|e| panic!("{e}"))
+        };
+        let ml = load("movielens-100k/u.data");
+        assert_eq!((ml.len(), ml.user_ids.len(), ml.item_ids.len()), (100_000, 943, 1682));
+        assert!(ml.values.iter().all(|&v| (1.0..=5.0).contains(&v)));
+        let small = load("movielens-latest-small-2016/ratings.csv");
+        assert_eq!((small.len(), small.user_ids.len(), small.item_ids.len()), (100_004, 671, 9066));
+        let jester = load("jester5k/ratings.tsv");
+        assert_eq!((jester.len(), jester.user_ids.len(), jester.item_ids.len()), (363_209, 5000, 100));
+    }
+}
