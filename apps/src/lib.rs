@@ -2,9 +2,11 @@
 //!
 //! * [`lasso`]: Lasso regression by scheduled coordinate descent.
 //! * [`lda`]: LDA topic models by collapsed Gibbs sampling with word-block rotation.
+//! * [`mf`]: matrix factorization by CCD++ with row/column partitioning.
 
 pub mod lasso;
 pub mod lda;
+pub mod mf;
 
 /// Errors of the apps.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,152 @@
+//! Matrix factorization by CCD++ with STRADS row/column partitioning.
+//!
+//! See [`Mf`] for the rounds; [`fit`] runs a whole fit on a backend (threads or MPI ranks).
+
+mod app;
+mod params;
+
+pub use app::{initial_w, Mf, MfCoordinator, MfEvaluation, MfPartial, MfScheduler, MfTask, MfUpdate, MfWorker, Side};
+pub use params::{MfParams, Reg};
+
+use strads_datasets::Ratings;
+use strads_engine::{run, Backend, PhaseTimes, Roles, RunConfig, StopReason};
+
+/// One outer iteration's report.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct MfIteration {
+    /// Outer iterations completed.
+    pub iter: u64,
+    /// Seconds since the run started.
+    pub time_s: f64,
+    /// The objective.
+    pub objective: f64,
+    /// Root mean squared error on the training ratings.
+    pub train_rmse: f64,
+    /// Root mean squared error on the test ratings (if any).
+    pub test_rmse: Option<f64>,
+}
+
+/// The result of a fit (on the coordinator).
+#[derive(Debug, Clone)]
+pub struct MfFit {
+    /// `W`, `m × K`, column-major (`w[k][i]`).
+    pub w: Vec<Vec<f64>>,
+    /// `H`, `n × K`, column-major (`h[k][j]`).
+    pub h: Vec<Vec<f64>>,
+    /// Every outer iteration.
+    pub history: Vec<MfIteration>,
+    /// Engine rounds (half-steps and evaluations).
+    pub rounds: u64,
+    /// Wall seconds of the rounds.
+    pub wall_s: f64,
+    /// Phase times and bytes.
+    pub phases: PhaseTimes,
+    /// Why the run stopped.
+    pub stop: StopReason,
+}
+
+/// Predicts ratings from column-major factors: `w_iᵀh_j`, or the training mean `mean` for a
+/// user or item without factors, clamped to `range`.
+#[derive(Debug, Clone, Copy)]
+pub struct Predictor<'a> {
+    /// `W` by column.
+    pub w: &'a [Vec<f64>],
+    /// `H` by column.
+    pub h: &'a [Vec<f64>],
+    /// Fallback prediction.
+    pub mean: f64,
+    /// Clamp range (the training ratings' minimum and maximum).
+    pub range: (f64, f64),
+}
+
+impl Predictor<'_> {
+    /// The prediction for user `i`, item `j`.
+    pub fn predict(&self, i: usize, j: usize) -> f64 {
+        let known = self.w.first().is_some_and(|c| i < c.len()) && self.h.first().is_some_and(|c| j < c.len());
+        let p = if known { self.w.iter().zip(self.h).map(|(wk, hk)| wk[i] * hk[j]).sum() } else { self.mean };
+        p.clamp(self.range.0, self.range.1)
+    }
+
+    /// Root mean squared error on `ratings`.
+    pub fn rmse(&self, ratings: &Ratings) -> f64 {
+        let sse: f64 = (0..ratings.len())
+            .map(|r| {
+                let e = ratings.values[r] - self.predict(ratings.users[r] as usize, ratings.items[r] as usize);
+                e * e
+            })
+            .sum();
+        (sse / ratings.len().max(1) as f64).sqrt()
+    }
+}
+
+/// Rating counts per user and per item.
+pub fn counts(r: &Ratings) -> (Vec<u64>, Vec<u64>) {
+    let mut u = vec![0u64; r.user_ids.len()];
+    let mut i = vec![0u64; r.item_ids.len()];
+    for k in 0..r.len() {
+        u[r.users[k] as usize] += 1;
+        i[r.items[k] as usize] += 1;
+    }
+    (u, i)
+}
+
+/// Fits `train` on `backend`; every process of the run calls this with the whole training
+/// set (each worker keeps its rows' and columns' ratings). `test` (indices from the same id
+/// maps) is scored after every outer iteration on the coordinator; `on_iteration` sees each
+/// report there. Returns the fit on the coordinator, `None` on other ranks.
+///
+/// Users or items that appear only in `test` have no factors: they are predicted by the
+/// training mean; predictions are clamped to the training ratings' range.
+///
+/// # Errors
+/// [`crate::Error::InvalidParameter`] for bad hyperparameters; [`crate::Error::Engine`] if the
+/// run fails.
+pub fn fit(
+    backend: &Backend,
+    train: &Ratings,
+    test: Option<&Ratings>,
+    params: MfParams,
+    config: &RunConfig,
+    mut on_iteration: impl FnMut(&MfIteration),
+) -> crate::Result<Option<MfFit>> {
+    config.check()?;
+    let place = backend.placement();
+    let (user_counts, item_counts) = counts(train);
+    let app = Mf::new(params, &user_counts, &item_counts, config.workers)?;
+    let workers = place.worker_range.clone().map(|p| app.worker(p, &train.users, &train.items, &train.values)).collect();
+    let roles = Roles {
+        scheduler: if place.scheduler { Some(app.scheduler()?) } else { None },
+        coordinator: place.coordinator.then(|| app.coordinator()),
+        workers,
+    };
+    let mean = train.values.iter().sum::<f64>() / train.len().max(1) as f64;
+    let range = train.values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let mut history = Vec::new();
+    let out = run(&app, config, backend, roles, |info, c| {
+        for e in &c.history()[history.len()..] {
+            let predictor = Predictor { w: &c.w, h: &c.h, mean, range };
+            let it = MfIteration {
+                iter: e.iter,
+                time_s: info.elapsed_s,
+                objective: e.objective,
+                train_rmse: e.train_rmse,
+                test_rmse: test.map(|t| predictor.rmse(t)),
+            };
+            on_iteration(&it);
+            history.push(it);
+        }
+    })?;
+    let Some(out) = out else { return Ok(None) };
+    Ok(Some(MfFit {
+        w: out.coordinator.w,
+        h: out.coordinator.h,
+        history,
+        rounds: out.rounds,
+        wall_s: out.wall_s,
+        phases: out.total,
+        stop: out.stop,
+    }))
+}
+
+#[cfg(test)]
+mod tests;
