@@ -4,6 +4,7 @@ mod error;
 mod lasso;
 mod launch;
 mod lda;
+mod mf;
 mod output;
 mod progress;
 
@@ -27,6 +28,8 @@ enum Command {
     Lasso(Box<lasso::LassoArgs>),
     /// LDA topic model by model-parallel collapsed Gibbs sampling (word-block rotation).
     Lda(Box<lda::LdaArgs>),
+    /// Matrix factorization by CCD++ (fit), or `mf recommend` (top items for a user).
+    Mf(Box<mf::MfArgs>),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
     let parallel = match &cli.command {
         Command::Lasso(args) => args.parallel.options(),
         Command::Lda(args) => args.parallel.options(),
+        Command::Mf(args) => args.parallel().options(),
     };
     // Threads, or MPI under mpirun: decided here, once, before any data is read.
     let backend = match Backend::detect(&parallel) {
@@ -47,6 +51,7 @@ fn main() -> ExitCode {
     let res = match cli.command {
         Command::Lasso(args) => lasso::run(&args, &backend),
         Command::Lda(args) => lda::run(&args, &backend),
+        Command::Mf(args) => mf::run(&args, &backend),
     };
     match res {
         Ok(()) => {

@@ -22,10 +22,12 @@ use super::params::{MfParams, Reg};
 /// [`Policy::Cyclic`]). For factor `k`, the residual gets the factor's rank-one term back,
 /// `R̂ = R + w_k h_kᵀ`, then `T` inner iterations alternate two half-steps, each a round:
 ///
-/// * `W` half-step: each worker solves its rows exactly,
-///   `w_ik = Σ_{j∈Ω_i} R̂_ij h_jk / (λ_i + Σ_{j∈Ω_i} h_jk²)` (eq. 7 of the paper); the
-///   coordinator assembles the new column `w_k` and broadcasts it (sync).
-/// * `H` half-step: the same for the worker's columns with the new `w_k`.
+/// * `H` half-step: each worker solves its columns exactly,
+///   `h_jk = Σ_{i∈Ω_j} R̂_ij w_ik / (λ_j + Σ_{i∈Ω_j} w_ik²)` (eq. 7 of the paper); the
+///   coordinator assembles the new column `h_k` and broadcasts it (sync).
+/// * `W` half-step: the same for the worker's rows with the new `h_k`.
+///
+/// `W` starts random and `H` at zero (as LIBPMF), hence `H` first.
 ///
 /// and `R = R̂ − w_k h_kᵀ` when the factor is left. Each half-step minimizes the objective
 /// exactly over its variables, so the objective never rises. An `Evaluate` round after every
@@ -211,7 +213,8 @@ impl Mf {
     /// [`crate::Error::Scheduler`] if the cyclic schedule cannot be built.
     pub fn scheduler(&self) -> crate::Result<MfScheduler> {
         let order = BlockScheduler::new(self.params.rank, BlockConfig::new(Policy::Cyclic, 1, self.params.seed))?;
-        let mut s = MfScheduler { order, k: 0, inner: 0, side: Side::W, factors_done: 0, scratch: Vec::new() };
+        // H first: it starts at 0 (W is random), and a W step against h = 0 would zero W too.
+        let mut s = MfScheduler { order, k: 0, inner: 0, side: Side::H, factors_done: 0, scratch: Vec::new() };
         s.next_factor();
         Ok(s)
     }
@@ -371,9 +374,9 @@ impl App for Mf {
         }
         let task = MfTask::Half { k: s.k as u32, side: s.side, inner: s.inner as u32 };
         match s.side {
-            Side::W => s.side = Side::H,
-            Side::H => {
-                s.side = Side::W;
+            Side::H => s.side = Side::W,
+            Side::W => {
+                s.side = Side::H;
                 s.inner += 1;
                 if s.inner == self.params.inner_iters {
                     s.inner = 0;

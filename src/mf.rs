@@ -1,0 +1,359 @@
+//! `strads mf`: fit a matrix factorization; `strads mf recommend`: top items for a user.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use clap::{Args, Subcommand};
+use log::info;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use strads_apps::mf::{fit, MfIteration, MfParams, Reg};
+use strads_datasets::{load_ratings, IdMap, Ratings, RatingsFormat};
+use strads_engine::{Backend, RunConfig};
+
+use crate::error::{CliError, Result};
+use crate::launch::{ParallelArgs, RunReport};
+use crate::output::{write_atomic_set, write_csv, write_json};
+
+/// Arguments of `strads mf`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct MfArgs {
+    #[command(subcommand)]
+    command: Option<MfCommand>,
+    #[command(flatten)]
+    fit: FitArgs,
+}
+
+impl MfArgs {
+    /// The parallel options (of the fit; `recommend` runs in one process).
+    pub fn parallel(&self) -> &ParallelArgs {
+        &self.fit.parallel
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum MfCommand {
+    /// Print the top items for a user from a model written by `strads mf --out DIR`.
+    Recommend(RecommendArgs),
+}
+
+/// Arguments of a fit.
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// Ratings: MovieLens u.data or other `user item rating` triplets, ratings.dat (`::`),
+    /// CSV with a header (userId,movieId,rating), or MatrixMarket coordinate.
+    #[arg(long, value_name = "FILE", required = true)]
+    data: Option<PathBuf>,
+    /// Ratings format; by default from the file name (.csv, .dat, .mtx/.mmt, .data/.tsv/.txt).
+    #[arg(long, value_parser = ["triplets", "dat", "csv", "mtx"])]
+    format: Option<String>,
+    /// Test ratings in a separate file (same format).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["test_fraction", "test_every"])]
+    test: Option<PathBuf>,
+    /// Hold out this fraction of the ratings at random (seeded by --split-seed) as the test set.
+    #[arg(long, value_name = "F", allow_negative_numbers = true, conflicts_with = "test_every")]
+    test_fraction: Option<f64>,
+    /// Seed of --test-fraction's split.
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    split_seed: u64,
+    /// Rating i (file order, 0-based) is a test rating iff i % N == N − 1.
+    #[arg(long, value_name = "N")]
+    test_every: Option<usize>,
+    /// Rank K.
+    #[arg(long, value_name = "K", required = true)]
+    rank: Option<usize>,
+    /// Regularization λ.
+    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true, value_name = "L")]
+    lambda: f64,
+    /// plain: λ(‖W‖² + ‖H‖²); weighted: λ|Ω_i| per user and λ|Ω_j| per item.
+    #[arg(long, default_value = "weighted", value_parser = ["plain", "weighted"])]
+    reg: String,
+    /// Outer iterations (each updates every rank-one factor once).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    iters: u64,
+    /// Alternations of the W and H half-steps per rank-one factor.
+    #[arg(long, default_value_t = 3, value_name = "T")]
+    inner_iters: usize,
+    /// Threads or MPI ranks.
+    #[command(flatten)]
+    parallel: ParallelArgs,
+    /// Seed of the initial W.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Stop after this many seconds (the model is then evaluated as it is).
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    time_limit: Option<f64>,
+    /// Write a CSV trace, one row per outer iteration.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+    /// Write a JSON summary of the run.
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
+    /// Write W.txt and H.txt into this directory.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// No progress output.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Arguments of `strads mf recommend`.
+#[derive(Debug, Args)]
+struct RecommendArgs {
+    /// The model directory (W.txt, H.txt).
+    #[arg(long, value_name = "DIR")]
+    model: PathBuf,
+    /// The user's original id.
+    #[arg(long, value_name = "ID")]
+    user: String,
+    /// How many items.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    top: usize,
+    /// Leave out the items this ratings file has for the user (any ratings format).
+    #[arg(long, value_name = "FILE")]
+    exclude_rated: Option<PathBuf>,
+}
+
+/// One row of `--trace`.
+#[derive(Debug, Serialize)]
+struct TraceRow {
+    iter: u64,
+    time_s: f64,
+    objective: f64,
+    train_rmse: f64,
+    test_rmse: Option<f64>,
+}
+
+/// The `--summary` document.
+#[derive(Debug, Serialize)]
+struct Summary {
+    app: &'static str,
+    data: String,
+    objective: f64,
+    train_rmse: f64,
+    test_rmse: Option<f64>,
+    iters: u64,
+    wall_s: f64,
+    load_s: f64,
+    rank: usize,
+    lambda: f64,
+    reg: String,
+    inner_iters: usize,
+    users: usize,
+    items: usize,
+    ratings: usize,
+    test_ratings: usize,
+    seed: u64,
+    #[serde(flatten)]
+    run: RunReport,
+}
+
+/// Runs `strads mf` (a fit on `backend`, or `recommend`).
+pub fn run(a: &MfArgs, backend: &Backend) -> Result<()> {
+    match &a.command {
+        Some(MfCommand::Recommend(r)) => recommend(r),
+        None => run_fit(&a.fit, backend),
+    }
+}
+
+fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
+    let place = backend.placement();
+    let (Some(data), Some(rank)) = (&a.data, a.rank) else {
+        return Err(CliError::InvalidArgument { name: "data", value: "missing".into(), expect: "given, with --rank" });
+    };
+    let params = MfParams {
+        rank,
+        lambda: a.lambda,
+        reg: a.reg.parse::<Reg>()?,
+        iters: a.iters,
+        inner_iters: a.inner_iters,
+        seed: a.seed,
+    };
+    params.check()?;
+    if let Some(f) = a.test_fraction {
+        if !(0.0..1.0).contains(&f) {
+            return Err(CliError::InvalidArgument { name: "test-fraction", value: f.to_string(), expect: "in [0, 1)" });
+        }
+    }
+    if a.test_every.is_some_and(|n| n < 2) {
+        return Err(CliError::InvalidArgument { name: "test-every", value: format!("{:?}", a.test_every), expect: "at least 2" });
+    }
+    let time_limit = match a.time_limit {
+        None => None,
+        Some(s) if s > 0.0 && s.is_finite() => Some(Duration::from_secs_f64(s)),
+        Some(s) => {
+            return Err(CliError::InvalidArgument { name: "time-limit", value: s.to_string(), expect: "a positive number of seconds" })
+        }
+    };
+    let config = RunConfig { workers: place.workers, max_rounds: None, time_limit };
+    config.check()?;
+    let format = a.format.as_deref().map(str::parse::<RatingsFormat>).transpose()?;
+
+    // Every process reads the ratings (the workers keep their rows' and columns' ratings).
+    let t0 = Instant::now();
+    let (mut users, mut items) = (IdMap::default(), IdMap::default());
+    let all = load_ratings(data, format, &mut users, &mut items)?;
+    let (train, test) = if let Some(path) = &a.test {
+        // Ids new in the test file get indices past the training ones (no factors: they are
+        // predicted by the training mean).
+        let test = load_ratings(path, format, &mut users, &mut items)?;
+        (all, Some(test))
+    } else if let Some(n) = a.test_every {
+        (all.select(|r| r % n != n - 1), Some(all.select(|r| r % n == n - 1)))
+    } else if let Some(f) = a.test_fraction.filter(|&f| f > 0.0) {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(a.split_seed);
+        let is_test: Vec<bool> = (0..all.len()).map(|_| rng.random::<f64>() < f).collect();
+        (all.select(|r| !is_test[r]), Some(all.select(|r| is_test[r])))
+    } else {
+        (all, None)
+    };
+    let load_s = t0.elapsed().as_secs_f64();
+    info!(
+        "{}: loaded {}: {} users, {} items, {} training and {} test ratings in {load_s:.3} s",
+        place.describe(),
+        data.display(),
+        train.user_ids.len(),
+        train.item_ids.len(),
+        train.len(),
+        test.as_ref().map_or(0, Ratings::len)
+    );
+    if train.is_empty() {
+        return Err(CliError::InvalidArgument { name: "data", value: data.display().to_string(), expect: "training ratings" });
+    }
+
+    let show = !a.quiet && place.coordinator;
+    let mut trace = Vec::new();
+    let fit = fit(backend, &train, test.as_ref(), params, &config, |it: &MfIteration| {
+        if show {
+            eprintln!(
+                "iter {:>3}  {:>8.3} s  objective {:.6e}  train RMSE {:.5}  test RMSE {}",
+                it.iter,
+                it.time_s,
+                it.objective,
+                it.train_rmse,
+                it.test_rmse.map_or("-".into(), |t| format!("{t:.5}"))
+            );
+        }
+        trace.push(TraceRow { iter: it.iter, time_s: it.time_s, objective: it.objective, train_rmse: it.train_rmse, test_rmse: it.test_rmse });
+    })?;
+    let Some(fit) = fit else { return Ok(()) };
+    let last = *fit.history.last().ok_or(CliError::App(strads_apps::Error::NoEvaluation))?;
+
+    if let Some(path) = &a.trace {
+        write_csv(path, &trace)?;
+    }
+    if let Some(dir) = &a.out {
+        write_atomic_set(
+            dir,
+            vec![
+                ("W.txt", Box::new(|w: &mut dyn Write| write_factors(w, &train.user_ids, &fit.w))),
+                ("H.txt", Box::new(|w: &mut dyn Write| write_factors(w, &train.item_ids, &fit.h))),
+            ],
+        )?;
+    }
+    let summary = Summary {
+        app: "mf",
+        data: data.display().to_string(),
+        objective: last.objective,
+        train_rmse: last.train_rmse,
+        test_rmse: last.test_rmse,
+        iters: last.iter,
+        wall_s: fit.wall_s,
+        load_s,
+        rank,
+        lambda: a.lambda,
+        reg: a.reg.clone(),
+        inner_iters: a.inner_iters,
+        users: train.user_ids.len(),
+        items: train.item_ids.len(),
+        ratings: train.len(),
+        test_ratings: test.as_ref().map_or(0, Ratings::len),
+        seed: a.seed,
+        run: RunReport::new(backend, fit.rounds, fit.stop, fit.phases),
+    };
+    if let Some(path) = &a.summary {
+        write_json(path, &summary)?;
+    }
+    if !a.quiet {
+        eprintln!(
+            "mf: {} iterations in {:.3} s: objective {:.6e}, train RMSE {:.5}, test RMSE {}",
+            last.iter,
+            fit.wall_s,
+            last.objective,
+            last.train_rmse,
+            last.test_rmse.map_or("-".into(), |t| format!("{t:.5}"))
+        );
+    }
+    Ok(())
+}
+
+/// Writes one line per row: the original id, then its K factor values (shortest round-trip
+/// form, so they read back bit for bit).
+fn write_factors(out: &mut dyn Write, ids: &[String], cols: &[Vec<f64>]) -> std::io::Result<()> {
+    for (i, id) in ids.iter().enumerate() {
+        write!(out, "{id}")?;
+        for c in cols {
+            write!(out, " {:?}", c.get(i).copied().unwrap_or(0.0))?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// Reads a factor file: `(ids, rows)`.
+fn read_factors(path: &Path) -> Result<(Vec<String>, Vec<Vec<f64>>)> {
+    let bad = |line: usize, msg: String| CliError::Data(strads_datasets::Error::Parse { path: path.to_path_buf(), line, msg });
+    let file = std::fs::File::open(path)
+        .map_err(|e| CliError::Data(strads_datasets::Error::Io { path: path.to_path_buf(), source: e }))?;
+    let (mut ids, mut rows) = (Vec::new(), Vec::new());
+    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|e| CliError::Data(strads_datasets::Error::Io { path: path.to_path_buf(), source: e }))?;
+        let mut f = line.split_ascii_whitespace();
+        let Some(id) = f.next() else { continue };
+        let row: std::result::Result<Vec<f64>, _> = f.map(str::parse::<f64>).collect();
+        let row = row.map_err(|_| bad(n + 1, "a factor value is not a number".into()))?;
+        if rows.first().is_some_and(|r: &Vec<f64>| r.len() != row.len()) {
+            return Err(bad(n + 1, format!("{} values, the first line has {}", row.len(), rows[0].len())));
+        }
+        ids.push(id.to_string());
+        rows.push(row);
+    }
+    Ok((ids, rows))
+}
+
+fn recommend(a: &RecommendArgs) -> Result<()> {
+    let (uids, w) = read_factors(&a.model.join("W.txt"))?;
+    let (iids, h) = read_factors(&a.model.join("H.txt"))?;
+    let u = uids.iter().position(|x| *x == a.user).ok_or_else(|| CliError::InvalidArgument {
+        name: "user",
+        value: a.user.clone(),
+        expect: "a user id of the model (the first column of W.txt)",
+    })?;
+    let mut exclude = std::collections::HashSet::new();
+    if let Some(path) = &a.exclude_rated {
+        let (mut users, mut items) = (IdMap::default(), IdMap::default());
+        let r = load_ratings(path, None, &mut users, &mut items)?;
+        if let Some(ui) = users.get(&a.user) {
+            for k in 0..r.len() {
+                if r.users[k] == ui {
+                    exclude.insert(r.item_ids[r.items[k] as usize].clone());
+                }
+            }
+        }
+    }
+    let mut scored: Vec<(f64, &str)> = iids
+        .iter()
+        .zip(&h)
+        .filter(|(id, _)| !exclude.contains(*id))
+        .map(|(id, hj)| (w[u].iter().zip(hj).map(|(x, y)| x * y).sum(), id.as_str()))
+        .collect();
+    scored.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(y.1)));
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for (s, id) in scored.iter().take(a.top) {
+        writeln!(out, "{id}\t{s:.4}").map_err(|e| CliError::Write { path: "stdout".into(), source: e })?;
+    }
+    Ok(())
+}
