@@ -201,11 +201,13 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
         let test = load_ratings(path, format, &mut users, &mut items)?;
         (all, Some(test))
     } else if let Some(n) = a.test_every {
-        (all.select(|r| r % n != n - 1), Some(all.select(|r| r % n == n - 1)))
+        let (train, test) = all.split(|r| r % n == n - 1);
+        (train, Some(test))
     } else if let Some(f) = a.test_fraction.filter(|&f| f > 0.0) {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(a.split_seed);
         let is_test: Vec<bool> = (0..all.len()).map(|_| rng.random::<f64>() < f).collect();
-        (all.select(|r| !is_test[r]), Some(all.select(|r| is_test[r])))
+        let (train, test) = all.split(|r| is_test[r]);
+        (train, Some(test))
     } else {
         (all, None)
     };

@@ -297,3 +297,28 @@ fn lda_under_mpirun_writes_the_same_files_as_threads() {
         assert!(s["bytes_per_round"].as_f64().expect("bytes") > 0.0);
     }
 }
+
+/// MF: `mpirun -np 3` writes the same factors as 3 threads.
+#[test]
+fn mf_under_mpirun_writes_the_same_factors_as_threads() {
+    let path = data("movielens-100k/u.data");
+    let p = path.to_str().expect("utf-8");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (m, t) = (dir.path().join("mpi"), dir.path().join("threads"));
+    let args = ["mf", "--data", p, "--test-every", "10", "--rank", "10", "--lambda", "0.1", "--iters", "4", "--seed", "2", "-q"];
+    let ms = dir.path().join("m.json");
+    let mut margs = args.to_vec();
+    let (mo, mss) = (m.to_str().expect("utf-8").to_string(), ms.to_str().expect("utf-8").to_string());
+    margs.extend(["--out", &mo, "--summary", &mss]);
+    mpirun_ok(3, &margs);
+    let mut targs = args.to_vec();
+    let to = t.to_str().expect("utf-8").to_string();
+    targs.extend(["--workers", "3", "--out", &to]);
+    strads_ok(&targs);
+    for f in ["W.txt", "H.txt"] {
+        assert!(std::fs::read(m.join(f)).expect("mpi") == std::fs::read(t.join(f)).expect("threads"), "{f} differs");
+    }
+    let s = summary(&ms);
+    assert_eq!((s["backend"].as_str(), s["ranks"].as_u64(), s["workers"].as_u64()), (Some("mpi"), Some(3), Some(3)));
+    assert!(s["test_rmse"].as_f64().expect("test") <= 0.93);
+}

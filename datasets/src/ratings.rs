@@ -45,15 +45,34 @@ impl Ratings {
         self.values.is_empty()
     }
 
-    /// The ratings `keep(r)` selects, with the same id maps (so indices stay comparable).
-    pub fn select(&self, keep: impl Fn(usize) -> bool) -> Ratings {
-        let mut out = Ratings { user_ids: self.user_ids.clone(), item_ids: self.item_ids.clone(), ..Ratings::default() };
-        for r in (0..self.len()).filter(|&r| keep(r)) {
-            out.users.push(self.users[r]);
-            out.items.push(self.items[r]);
-            out.values.push(self.values[r]);
+    /// Splits into a training and a test set (rating `r` is a test rating iff `is_test(r)`),
+    /// both in file order. The training set's ids are those of its own ratings, indexed in
+    /// order of first appearance; the test set uses the same indices, and ids seen only in
+    /// the test set get indices past the training ones.
+    pub fn split(&self, is_test: impl Fn(usize) -> bool) -> (Ratings, Ratings) {
+        let (mut users, mut items) = (IdMap::default(), IdMap::default());
+        let mut train = Ratings::default();
+        let mut test_rows = Vec::new();
+        for r in 0..self.len() {
+            if is_test(r) {
+                test_rows.push(r);
+                continue;
+            }
+            train.users.push(users.get_or_insert(&self.user_ids[self.users[r] as usize]));
+            train.items.push(items.get_or_insert(&self.item_ids[self.items[r] as usize]));
+            train.values.push(self.values[r]);
         }
-        out
+        train.user_ids = users.ids.clone();
+        train.item_ids = items.ids.clone();
+        let mut test = Ratings::default();
+        for r in test_rows {
+            test.users.push(users.get_or_insert(&self.user_ids[self.users[r] as usize]));
+            test.items.push(items.get_or_insert(&self.item_ids[self.items[r] as usize]));
+            test.values.push(self.values[r]);
+        }
+        test.user_ids = users.into_ids();
+        test.item_ids = items.into_ids();
+        (train, test)
     }
 }
 
@@ -257,6 +276,16 @@ mod tests {
             .expect("mtx");
         assert_eq!((mtx.users, mtx.items, mtx.values), (want.users, want.items, want.values));
         assert_eq!(mtx.user_ids, vec!["7", "2"]);
+    }
+
+    #[test]
+    fn split_reindexes_training_ids_first() {
+        let r = read("a x 1\nb y 2\nc z 3\na z 4\n", RatingsFormat::Triplets).expect("read");
+        let (train, test) = r.split(|k| k == 1);
+        assert_eq!((train.user_ids.clone(), train.item_ids.clone()), (vec!["a".to_string(), "c".into()], vec!["x".to_string(), "z".into()]));
+        assert_eq!((train.users.clone(), train.items.clone(), train.values.clone()), (vec![0, 1, 0], vec![0, 1, 1], vec![1.0, 3.0, 4.0]));
+        assert_eq!((test.users.clone(), test.items.clone(), test.values.clone()), (vec![2], vec![2], vec![2.0]));
+        assert_eq!(test.user_ids, vec!["a", "c", "b"]);
     }
 
     #[test]

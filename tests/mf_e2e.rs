@@ -1,0 +1,178 @@
+//! End-to-end tests of `strads mf` on the real ratings in ../shared/data, checked by
+//! independent oracles: RMSEs recomputed here from the written factors and the data files.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use common::*;
+
+fn summary(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("summary written")).expect("summary is JSON")
+}
+
+/// Reads `W.txt` / `H.txt`: id → factor row.
+fn read_factors(path: &Path) -> HashMap<String, Vec<f64>> {
+    std::fs::read_to_string(path)
+        .expect("factors")
+        .lines()
+        .map(|l| {
+            let mut f = l.split_whitespace();
+            let id = f.next().expect("id").to_string();
+            (id, f.map(|x| x.parse().expect("value")).collect())
+        })
+        .collect()
+}
+
+/// `(user, item, rating)` of u.data, parsed here.
+fn udata(path: &Path) -> Vec<(String, String, f64)> {
+    std::fs::read_to_string(path)
+        .expect("u.data")
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[0].to_string(), f[1].to_string(), f[2].parse().expect("rating"))
+        })
+        .collect()
+}
+
+fn mf(args: &[&str]) -> std::process::Output {
+    let mut all = vec!["mf"];
+    all.extend(args);
+    strads_ok(&all)
+}
+
+#[test]
+fn movielens_100k_reaches_test_rmse_0_93_and_the_factors_reproduce_it() {
+    let path = data("movielens-100k/u.data");
+    let p = path.to_str().expect("utf-8");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (out, sum, trace) = (dir.path().join("model"), dir.path().join("s.json"), dir.path().join("t.csv"));
+    for workers in ["1", "2"] {
+        mf(&[
+            "--data", p, "--test-every", "10", "--rank", "10", "--lambda", "0.1", "--iters", "10", "--workers", workers, "-q",
+            "--out", out.to_str().expect("utf-8"), "--summary", sum.to_str().expect("utf-8"), "--trace", trace.to_str().expect("utf-8"),
+        ]);
+        let s = summary(&sum);
+        let test_rmse = s["test_rmse"].as_f64().expect("test_rmse");
+        assert!(test_rmse <= 0.93, "{workers} workers: test RMSE {test_rmse}");
+        let all = udata(&path);
+        let train: Vec<_> = all.iter().enumerate().filter(|(i, _)| i % 10 != 9).map(|(_, r)| r).collect();
+        let distinct = |f: &dyn Fn(&(String, String, f64)) -> &String| train.iter().map(|r| f(r)).collect::<std::collections::HashSet<_>>().len() as u64;
+        let (users, items) = (distinct(&|r| &r.0), distinct(&|r| &r.1));
+        assert_eq!((s["users"].as_u64(), s["items"].as_u64(), s["ratings"].as_u64()), (Some(users), Some(items), Some(90_000)));
+        assert_eq!(s["test_ratings"].as_u64(), Some(10_000));
+        assert_eq!((s["rank"].as_u64(), s["iters"].as_u64(), s["workers"].as_u64()), (Some(10), Some(10), Some(workers.parse().expect("n"))));
+        // Recompute both RMSEs from the written factors and the file (rating i is test iff
+        // i % 10 == 9); unseen test ids fall back to the training mean, predictions are clamped
+        // to the training range [1, 5].
+        let (w, h) = (read_factors(&out.join("W.txt")), read_factors(&out.join("H.txt")));
+        assert_eq!((w.len() as u64, h.len() as u64), (users, items));
+        assert!(w.values().chain(h.values()).all(|r| r.len() == 10));
+        let mean = train.iter().map(|r| r.2).sum::<f64>() / train.len() as f64;
+        let predict = |u: &str, i: &str| match (w.get(u), h.get(i)) {
+            (Some(a), Some(b)) => a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>().clamp(1.0, 5.0),
+            _ => mean,
+        };
+        let rmse = |rs: &mut dyn Iterator<Item = &(String, String, f64)>| {
+            let (mut sse, mut n) = (0.0, 0.0);
+            for (u, i, r) in rs {
+                sse += (r - predict(u, i)).powi(2);
+                n += 1.0;
+            }
+            (sse / n).sqrt()
+        };
+        let test = rmse(&mut all.iter().enumerate().filter(|(i, _)| i % 10 == 9).map(|(_, r)| r));
+        assert!((test - test_rmse).abs() < 1e-9, "test RMSE {test} recomputed vs {test_rmse}");
+        // The training RMSE is reported unclamped: recompute it so.
+        let train_sse: f64 = train
+            .iter()
+            .map(|(u, i, r)| (r - w[u].iter().zip(&h[i]).map(|(x, y)| x * y).sum::<f64>()).powi(2))
+            .sum();
+        let train_rmse = (train_sse / train.len() as f64).sqrt();
+        let reported = s["train_rmse"].as_f64().expect("train_rmse");
+        assert!((train_rmse - reported).abs() < 1e-9, "train RMSE {train_rmse} recomputed vs {reported}");
+        // The trace: one row per iteration, the objective never rising.
+        let rows: Vec<Vec<f64>> = std::fs::read_to_string(&trace)
+            .expect("trace")
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').map(|x| x.parse().expect("number")).collect())
+            .collect();
+        assert_eq!(rows.len(), 10);
+        assert!(rows.windows(2).all(|r| r[1][2] <= r[0][2] * (1.0 + 1e-12)), "objective rises: {rows:?}");
+    }
+}
+
+#[test]
+fn same_seed_same_factors_and_recommendations() {
+    let path = data("movielens-100k/u.data");
+    let p = path.to_str().expect("utf-8");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for out in [&a, &b] {
+        mf(&["--data", p, "--rank", "8", "--iters", "3", "--workers", "3", "--seed", "5", "-q", "--out", out.to_str().expect("utf-8")]);
+    }
+    for f in ["W.txt", "H.txt"] {
+        assert!(std::fs::read(a.join(f)).expect("a") == std::fs::read(b.join(f)).expect("b"), "{f} differs");
+    }
+    let out = mf(&["recommend", "--model", a.to_str().expect("utf-8"), "--user", "196", "--top", "5", "--exclude-rated", p]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let items: Vec<&str> = text.lines().map(|l| l.split('\t').next().expect("item")).collect();
+    assert_eq!(items.len(), 5, "{text}");
+    // None of them rated by user 196 in u.data; scores in decreasing order.
+    let rated: Vec<String> = udata(&path).into_iter().filter(|r| r.0 == "196").map(|r| r.1).collect();
+    assert!(items.iter().all(|i| !rated.iter().any(|r| r == i)), "{text}");
+    let scores: Vec<f64> = text.lines().map(|l| l.split('\t').nth(1).expect("score").parse().expect("f64")).collect();
+    assert!(scores.windows(2).all(|s| s[0] >= s[1]));
+}
+
+#[test]
+fn other_rating_files_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (rel, lambda) in [("movielens-latest-small-2016/ratings.csv", "0.1"), ("jester5k/ratings.tsv", "0.05")] {
+        let path = data(rel);
+        let sum = dir.path().join("s.json");
+        mf(&["--data", path.to_str().expect("utf-8"), "--test-fraction", "0.1", "--split-seed", "3", "--rank", "10", "--lambda", lambda, "--iters", "5", "--workers", "2", "-q", "--summary", sum.to_str().expect("utf-8")]);
+        let s = summary(&sum);
+        let (train, test) = (s["train_rmse"].as_f64().expect("train"), s["test_rmse"].as_f64().expect("test"));
+        assert!(train.is_finite() && test.is_finite() && train < test * 1.5, "{rel}: train {train}, test {test}");
+        // Better than predicting the mean rating: the scale of these errors.
+        let limit = if rel.starts_with("jester") { 5.0 } else { 1.1 };
+        assert!(test < limit, "{rel}: test RMSE {test}");
+    }
+}
+
+#[test]
+fn bad_input_fails_cleanly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        p.to_str().expect("utf-8").to_string()
+    };
+    let nonnum = write("a.data", "1\t2\t5\n1\t3\tgood\n");
+    let two = write("b.data", "1\t2\t5\n1\t3\n");
+    let good = write("c.data", "1\t2\t5\n2\t3\t1\n");
+    let out = dir.path().join("out");
+    let o = out.to_str().expect("utf-8");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--data", &nonnum, "--rank", "2"], "a.data:2: rating 'good' is not a finite number"),
+        (vec!["--data", &two, "--rank", "2"], "b.data:2: expected user, item and rating: 2 field(s) found"),
+        (vec!["--data", &good, "--rank", "0"], "invalid --rank 0"),
+        (vec!["--data", &good, "--rank", "2", "--lambda", "-1"], "invalid --lambda -1"),
+        (vec!["--data", &good, "--rank", "2", "--test-fraction", "1.5"], "invalid --test-fraction 1.5"),
+    ];
+    for (extra, expect) in cases {
+        let mut args = vec!["mf", "--out", o];
+        args.extend(extra.iter().copied());
+        let res = strads(&args);
+        let err = String::from_utf8_lossy(&res.stderr);
+        assert!(!res.status.success(), "{args:?} should fail");
+        assert!(err.contains(expect), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+        assert!(!out.exists(), "no output after a failure");
+    }
+}
