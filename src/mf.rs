@@ -44,8 +44,12 @@ enum MfCommand {
 pub struct FitArgs {
     /// Ratings: MovieLens u.data or other `user item rating` triplets, ratings.dat (`::`),
     /// CSV with a header (userId,movieId,rating), or MatrixMarket coordinate.
-    #[arg(long, value_name = "FILE", required = true)]
+    #[arg(long, value_name = "FILE", required_unless_present = "synthetic")]
     data: Option<PathBuf>,
+    /// Instead of --data: N synthetic Netflix-shaped ratings (480,189 users × 17,770 items,
+    /// heavy-tailed degrees, 1–5 stars from a hidden rank-10 model; seeded by --split-seed).
+    #[arg(long, value_name = "N", conflicts_with_all = ["data", "test"])]
+    synthetic: Option<usize>,
     /// Ratings format; by default from the file name (.csv, .dat, .mtx/.mmt, .data/.tsv/.txt).
     #[arg(long, value_parser = ["triplets", "dat", "csv", "mtx"])]
     format: Option<String>,
@@ -160,8 +164,13 @@ pub fn run(a: &MfArgs, backend: &Backend) -> Result<()> {
 
 fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
     let place = backend.placement();
-    let (Some(data), Some(rank)) = (&a.data, a.rank) else {
-        return Err(CliError::InvalidArgument { name: "data", value: "missing".into(), expect: "given, with --rank" });
+    let Some(rank) = a.rank else {
+        return Err(CliError::InvalidArgument { name: "rank", value: "missing".into(), expect: "given" });
+    };
+    let data_name = match (&a.data, a.synthetic) {
+        (Some(d), _) => d.display().to_string(),
+        (None, Some(n)) => format!("synthetic Netflix-shaped, {n} ratings"),
+        (None, None) => return Err(CliError::InvalidArgument { name: "data", value: "missing".into(), expect: "given (or --synthetic N)" }),
     };
     let params = MfParams {
         rank,
@@ -194,7 +203,10 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
     // Every process reads the ratings (the workers keep their rows' and columns' ratings).
     let t0 = Instant::now();
     let (mut users, mut items) = (IdMap::default(), IdMap::default());
-    let all = load_ratings(data, format, &mut users, &mut items)?;
+    let all = match (&a.data, a.synthetic) {
+        (Some(data), _) => load_ratings(data, format, &mut users, &mut items)?,
+        (None, n) => strads_datasets::synthetic_ratings(strads_datasets::SyntheticShape::netflix(n.unwrap_or(0)), a.split_seed),
+    };
     let (train, test) = if let Some(path) = &a.test {
         // Ids new in the test file get indices past the training ones (no factors: they are
         // predicted by the training mean).
@@ -215,14 +227,14 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
     info!(
         "{}: loaded {}: {} users, {} items, {} training and {} test ratings in {load_s:.3} s",
         place.describe(),
-        data.display(),
+        data_name,
         train.user_ids.len(),
         train.item_ids.len(),
         train.len(),
         test.as_ref().map_or(0, Ratings::len)
     );
     if train.is_empty() {
-        return Err(CliError::InvalidArgument { name: "data", value: data.display().to_string(), expect: "training ratings" });
+        return Err(CliError::InvalidArgument { name: "data", value: data_name, expect: "training ratings" });
     }
 
     let show = !a.quiet && place.coordinator;
@@ -257,7 +269,7 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
     }
     let summary = Summary {
         app: "mf",
-        data: data.display().to_string(),
+        data: data_name,
         objective: last.objective,
         train_rmse: last.train_rmse,
         test_rmse: last.test_rmse,

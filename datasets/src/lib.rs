@@ -23,6 +23,7 @@ pub mod matrix;
 mod mtx;
 mod ratings;
 mod shared;
+mod synthetic;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,7 @@ pub use matrix::{dot_lanes, even_ranges, weighted_ranges, CscMatrix, CsrMatrix};
 pub use mtx::{read_mtx_matrix, read_mtx_vector};
 pub use ratings::{load_ratings, read_ratings, IdMap, Ratings, RatingsFormat};
 pub use shared::{shared_data_dir, shared_data_path};
+pub use synthetic::{synthetic_ratings, SyntheticShape, NETFLIX_ITEMS, NETFLIX_USERS};
 
 /// A design matrix with one target per row: `x` is `n × p` (samples × features), `y` has
 /// length `n`; or, when read with [`LoadOptions::shards`], the rows
