@@ -1,7 +1,7 @@
 //! `strads lasso`: fit a Lasso model.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::{ArgGroup, Args};
 use log::info;
@@ -135,18 +135,6 @@ struct Summary<'a> {
     seed: u64,
 }
 
-fn checked_time_limit(t: Option<f64>) -> Result<Option<Duration>> {
-    match t {
-        None => Ok(None),
-        Some(s) if s > 0.0 && s.is_finite() => Ok(Some(Duration::from_secs_f64(s))),
-        Some(s) => Err(CliError::InvalidArgument {
-            name: "time-limit",
-            value: s.to_string(),
-            expect: "a positive number of seconds",
-        }),
-    }
-}
-
 /// Runs `strads lasso` in this process's roles on `backend`; only the coordinator reports
 /// and writes the outputs.
 pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
@@ -174,7 +162,7 @@ pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
     let config = RunConfig {
         workers: place.workers,
         max_rounds: a.max_rounds,
-        time_limit: checked_time_limit(a.time_limit)?,
+        time_limit: crate::launch::checked_time_limit(a.time_limit)?,
     };
     config.check()?;
     let format = a.format.as_deref().map(str::parse::<Format>).transpose()?;

@@ -1,5 +1,7 @@
 //! The parallel-layout options shared by every subcommand.
 
+use std::time::Duration;
+
 use clap::Args;
 use strads_engine::LaunchOptions;
 
@@ -56,5 +58,21 @@ impl RunReport {
             bytes: phases.bytes,
             bytes_per_round: phases.bytes as f64 / rounds.max(1) as f64,
         }
+    }
+}
+
+/// `--time-limit` as a duration, checked.
+///
+/// # Errors
+/// [`crate::error::CliError::InvalidArgument`] unless it is a positive finite number of seconds.
+pub fn checked_time_limit(t: Option<f64>) -> crate::error::Result<Option<Duration>> {
+    match t {
+        None => Ok(None),
+        Some(s) if s > 0.0 && s.is_finite() => Ok(Some(Duration::from_secs_f64(s))),
+        Some(s) => Err(crate::error::CliError::InvalidArgument {
+            name: "time-limit",
+            value: s.to_string(),
+            expect: "a positive number of seconds",
+        }),
     }
 }

@@ -1,7 +1,7 @@
 //! `strads lda`: fit an LDA topic model.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::Args;
 use log::info;
@@ -120,13 +120,7 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         check_invariants: a.check_invariants,
     };
     params.check()?;
-    let time_limit = match a.time_limit {
-        None => None,
-        Some(s) if s > 0.0 && s.is_finite() => Some(Duration::from_secs_f64(s)),
-        Some(s) => {
-            return Err(CliError::InvalidArgument { name: "time-limit", value: s.to_string(), expect: "a positive number of seconds" })
-        }
-    };
+    let time_limit = crate::launch::checked_time_limit(a.time_limit)?;
     let config = RunConfig { workers: place.workers, max_rounds: None, time_limit };
     config.check()?;
     let format = a.format.as_deref().map(str::parse::<CorpusFormat>).transpose()?;

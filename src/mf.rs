@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::{Args, Subcommand};
 use log::info;
@@ -189,13 +189,7 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
     if a.test_every.is_some_and(|n| n < 2) {
         return Err(CliError::InvalidArgument { name: "test-every", value: format!("{:?}", a.test_every), expect: "at least 2" });
     }
-    let time_limit = match a.time_limit {
-        None => None,
-        Some(s) if s > 0.0 && s.is_finite() => Some(Duration::from_secs_f64(s)),
-        Some(s) => {
-            return Err(CliError::InvalidArgument { name: "time-limit", value: s.to_string(), expect: "a positive number of seconds" })
-        }
-    };
+    let time_limit = crate::launch::checked_time_limit(a.time_limit)?;
     let config = RunConfig { workers: place.workers, max_rounds: None, time_limit };
     config.check()?;
     let format = a.format.as_deref().map(str::parse::<RatingsFormat>).transpose()?;

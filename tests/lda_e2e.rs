@@ -239,12 +239,6 @@ fn bad_input_fails_cleanly() {
     for (extra, expect) in cases {
         let mut args = vec!["lda", "--out", o];
         args.extend(extra.iter().copied());
-        let res = strads(&args);
-        let err = String::from_utf8_lossy(&res.stderr);
-        assert!(!res.status.success(), "{args:?} should fail");
-        assert!(err.contains(expect), "{args:?}: {err}");
-        assert!(!err.contains("panicked"), "{err}");
-        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-        assert!(!out.exists(), "no output after a failure");
+        fails_cleanly(&args, expect, &out);
     }
 }

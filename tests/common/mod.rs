@@ -204,3 +204,15 @@ pub fn serial_cd(d: &Dense, lambda: f64) -> (f64, Vec<f64>) {
     let b0 = my - mx.iter().zip(&beta).map(|(m, b)| m * b).sum::<f64>();
     (b0, beta)
 }
+
+/// Runs `strads` with `args`, expecting a clean failure: non-zero exit, one line of stderr
+/// containing `expect`, no panic, and nothing at `out`.
+pub fn fails_cleanly(args: &[&str], expect: &str, out: &Path) {
+    let res = strads(args);
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(!res.status.success(), "{args:?} should fail");
+    assert!(err.contains(expect), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(!out.exists(), "no output after a failure: {}", out.display());
+}
