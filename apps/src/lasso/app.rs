@@ -378,6 +378,8 @@ impl Lasso {
         LassoUpdate::Setup { norms, priorities }
     }
 
+    // Block positions index the block, its gradient and its Gram matrix together.
+    #[allow(clippy::needless_range_loop)]
     fn pull_update(
         &self,
         c: &mut LassoCoordinator,
@@ -468,6 +470,8 @@ impl Lasso {
         LassoUpdate::Deltas { block: block.to_vec(), delta }
     }
 
+    // One index runs over the gradient, the coefficients and the column statistics.
+    #[allow(clippy::needless_range_loop)]
     fn pull_evaluate(
         &self,
         c: &mut LassoCoordinator,
