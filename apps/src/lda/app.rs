@@ -34,6 +34,8 @@ pub struct Lda {
     vocab: usize,
     tokens: u64,
     blocks: Arc<Blocks>,
+    /// The position of every word among its block's members.
+    positions: Arc<Vec<u32>>,
     rotation: Rotation,
 }
 
@@ -109,7 +111,6 @@ pub struct LdaCoordinator {
     doc_loglik: f64,
     doc_topic: Vec<SparseCounts>,
     collected: bool,
-    check: bool,
 }
 
 /// The scheduler's state: the iteration budget.
@@ -130,12 +131,19 @@ impl Lda {
         let u = params.blocks.unwrap_or(workers);
         let rotation = Rotation::new(workers, u).map_err(|_| crate::Error::invalid("blocks", u, "at least the number of workers"))?;
         let blocks = Blocks::balanced(word_counts, u)?;
+        let mut positions = vec![0u32; word_counts.len()];
+        for m in &blocks.members {
+            for (j, &w) in m.iter().enumerate() {
+                positions[w as usize] = j as u32;
+            }
+        }
         Ok(Self {
             params,
             workers,
             vocab: word_counts.len(),
             tokens: word_counts.iter().sum(),
             blocks: Arc::new(blocks),
+            positions: Arc::new(positions),
             rotation,
         })
     }
@@ -151,14 +159,14 @@ impl Lda {
     }
 
     /// The position of every word among its block's members.
-    pub fn positions(&self) -> Vec<u32> {
-        let mut pos = vec![0u32; self.vocab];
-        for m in &self.blocks.members {
-            for (j, &w) in m.iter().enumerate() {
-                pos[w as usize] = j as u32;
-            }
-        }
-        pos
+    pub fn positions(&self) -> &[u32] {
+        &self.positions
+    }
+
+    /// Whether the count invariants are checked after every round (`check_invariants`, and
+    /// always in debug builds).
+    fn checking(&self) -> bool {
+        self.params.check_invariants || cfg!(debug_assertions)
     }
 
     /// A worker for documents `first_doc..` given as token lists (global word ids).
@@ -168,7 +176,7 @@ impl Lda {
             docs,
             first_doc,
             &self.blocks.block_of,
-            &self.positions(),
+            &self.positions,
             self.blocks.len(),
             p.topics,
             p.alpha,
@@ -188,7 +196,6 @@ impl Lda {
             doc_loglik: 0.0,
             doc_topic: Vec::new(),
             collected: false,
-            check: self.params.check_invariants || cfg!(debug_assertions),
         }
     }
 
@@ -287,7 +294,6 @@ impl App for Lda {
     }
 
     fn push(&self, w: &mut LdaWorker, task: &LdaTask) -> LdaPartial {
-        let check = self.params.check_invariants || cfg!(debug_assertions);
         let partial = match task {
             LdaTask::Setup => {
                 let members: Vec<usize> = self.blocks.members.iter().map(Vec::len).collect();
@@ -300,7 +306,7 @@ impl App for Lda {
             }
             LdaTask::Collect => LdaPartial::Collect { doc_topic: w.doc_topic(), doc_loglik: w.doc_loglik() },
         };
-        if check {
+        if self.checking() {
             if let Err(e) = w.check_invariants() {
                 panic!("invariant broken after {task:?}: {e}");
             }
@@ -362,7 +368,7 @@ impl App for Lda {
                 control = Control::Converged;
             }
         }
-        if c.check {
+        if self.checking() {
             self.check(c);
         }
         (LdaUpdate { totals: send_totals.then(|| c.totals.clone()) }, control)
