@@ -84,11 +84,6 @@ pub struct IdMap {
 }
 
 impl IdMap {
-    /// A map that already holds `ids` (indices `0..ids.len()`).
-    pub fn from_ids(ids: &[String]) -> Self {
-        Self { index: ids.iter().enumerate().map(|(k, s)| (s.clone(), k as u32)).collect(), ids: ids.to_vec() }
-    }
-
     /// The index of `id`, added if new.
     pub fn get_or_insert(&mut self, id: &str) -> u32 {
         if let Some(&k) = self.index.get(id) {
@@ -245,10 +240,8 @@ pub fn read_ratings<R: BufRead>(
     if out.is_empty() {
         return Err(Error::Empty { path: source.to_path_buf() });
     }
-    out.user_ids = std::mem::take(users).into_ids();
-    out.item_ids = std::mem::take(items).into_ids();
-    *users = IdMap::from_ids(&out.user_ids);
-    *items = IdMap::from_ids(&out.item_ids);
+    out.user_ids.clone_from(&users.ids);
+    out.item_ids.clone_from(&items.ids);
     Ok(out)
 }
 
