@@ -26,10 +26,8 @@ use strads_scheduler::Policy;
 /// # Panics
 /// If `workers == 0` or `y.len() != x.nrows`.
 pub fn shard_rows(x: &CsrMatrix, y: &[f64], workers: usize) -> Vec<LassoWorker> {
-    even_ranges(x.nrows, workers)
-        .into_iter()
-        .map(|r| LassoWorker::new(x.row_block_csc(r.clone()), y[r].to_vec()))
-        .collect()
+    let rows = HeldRows { x, y, offset: 0, total: x.nrows };
+    rows.workers(workers, 0..workers).expect("every row is held")
 }
 
 /// Rows of the data held by this process: rows `offset..offset + x.nrows` of `total`.
@@ -38,6 +36,26 @@ struct HeldRows<'a> {
     y: &'a [f64],
     offset: usize,
     total: usize,
+}
+
+impl HeldRows<'_> {
+    /// Workers `ks` of `p`: worker `k` owns rows `even_ranges(total, p)[k]`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Shape`] if a worker's rows are not all held here.
+    fn workers(&self, p: usize, ks: std::ops::Range<usize>) -> crate::Result<Vec<LassoWorker>> {
+        let held = self.offset..self.offset + self.x.nrows;
+        let ranges = even_ranges(self.total, p);
+        ks.map(|k| {
+            let r = &ranges[k];
+            if r.start < held.start || r.end > held.end {
+                return Err(crate::Error::Shape(format!("worker {k} owns rows {r:?} but this process read rows {held:?}")));
+            }
+            let local = r.start - held.start..r.end - held.start;
+            Ok(LassoWorker::new(self.x.row_block_csc(local.clone()), self.y[local].to_vec()))
+        })
+        .collect()
+    }
 }
 
 /// The result of a fit.
@@ -139,18 +157,7 @@ fn fit_rows(
         None
     };
     let coordinator = place.coordinator.then(|| app.coordinator());
-    let ranges = even_ranges(n, config.workers);
-    let mut workers = Vec::with_capacity(place.worker_range.len());
-    for k in place.worker_range.clone() {
-        let r = &ranges[k];
-        if r.start < held.start || r.end > held.end {
-            return Err(crate::Error::Shape(format!(
-                "worker {k} owns rows {r:?} but this process read rows {held:?}"
-            )));
-        }
-        let local = r.start - held.start..r.end - held.start;
-        workers.push(LassoWorker::new(x.row_block_csc(local.clone()), y[local].to_vec()));
-    }
+    let workers = rows.workers(config.workers, place.worker_range.clone())?;
     let roles = Roles { scheduler, coordinator, workers };
     let Some(out) = run(&app, config, backend, roles, observer)? else { return Ok(None) };
     let c = &out.coordinator;
