@@ -128,9 +128,14 @@ pub fn run<A: App>(
             config.workers, place.workers
         )));
     }
-    let missing = |what: &str| Error::Roles(format!("{} needs the {what} state", place.describe()));
     if place.scheduler != roles.scheduler.is_some() || place.coordinator != roles.coordinator.is_some() {
-        return Err(missing("scheduler and coordinator states of its roles (and no others);"));
+        let takes = |yes: bool| if yes { "a" } else { "no" };
+        return Err(Error::Roles(format!(
+            "{} takes {} scheduler state and {} coordinator state",
+            place.describe(),
+            takes(place.scheduler),
+            takes(place.coordinator)
+        )));
     }
     if roles.workers.len() != place.worker_range.len() {
         return Err(Error::WorkerCount { given: roles.workers.len(), expected: place.worker_range.len() });
@@ -138,7 +143,7 @@ pub fn run<A: App>(
     match backend {
         Backend::Threads { .. } => {
             let (Some(sched), Some(coord)) = (roles.scheduler, roles.coordinator) else {
-                return Err(missing("scheduler and coordinator"));
+                unreachable!("one process plays every role, and the states were checked above")
             };
             run_threads(app, config, sched, coord, roles.workers, observer).map(Some)
         }
