@@ -163,6 +163,7 @@ pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
         workers: place.workers,
         max_rounds: a.max_rounds,
         time_limit: crate::launch::checked_time_limit(a.time_limit)?,
+        staleness: a.parallel.staleness(),
     };
     config.check()?;
     let format = a.format.as_deref().map(str::parse::<Format>).transpose()?;

@@ -19,12 +19,22 @@ pub struct ParallelArgs {
     /// on rank 0.
     #[arg(long)]
     scheduler_rank: bool,
+    /// Rounds the scheduler may run ahead of the workers (STRADS's pipelined scheduling):
+    /// round t is scheduled having seen the updates of rounds ≤ t − S − 1. 0 = schedule each
+    /// round after the previous round's pull. Deterministic for each S.
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    staleness: u64,
 }
 
 impl ParallelArgs {
     /// The engine's launch options.
     pub fn options(&self) -> LaunchOptions {
         LaunchOptions { workers: self.workers, threads_per_rank: self.threads, scheduler_rank: self.scheduler_rank }
+    }
+
+    /// The engine's staleness bound `S` (`--staleness`).
+    pub fn staleness(&self) -> u64 {
+        self.staleness
     }
 }
 

@@ -41,9 +41,10 @@ pub struct LdaArgs {
     /// Vocabulary blocks U (≥ workers; default: the number of workers).
     #[arg(long, value_name = "U")]
     blocks: Option<usize>,
-    /// Sub-rounds a worker may run on stale topic totals (0 = fresh totals every sub-round).
+    /// Sub-rounds a worker may run on stale topic totals n_k (0 = fresh totals every
+    /// sub-round). Not the engine's --staleness, which bounds how far the scheduler runs ahead.
     #[arg(long, default_value_t = 0, value_name = "S")]
-    staleness: u64,
+    totals_staleness: u64,
     /// Threads or MPI ranks.
     #[command(flatten)]
     pub parallel: ParallelArgs,
@@ -101,7 +102,7 @@ struct Summary {
     load_s: f64,
     tokens_per_s: f64,
     blocks: usize,
-    staleness: u64,
+    totals_staleness: u64,
     seed: u64,
 }
 
@@ -114,14 +115,14 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         alpha: a.alpha,
         beta: a.beta,
         iters: a.iters,
-        staleness: a.staleness,
+        totals_staleness: a.totals_staleness,
         blocks: a.blocks,
         seed: a.seed,
         check_invariants: a.check_invariants,
     };
     params.check()?;
     let time_limit = crate::launch::checked_time_limit(a.time_limit)?;
-    let config = RunConfig { workers: place.workers, max_rounds: None, time_limit };
+    let config = RunConfig { workers: place.workers, max_rounds: None, time_limit, staleness: a.parallel.staleness() };
     config.check()?;
     let format = a.format.as_deref().map(str::parse::<CorpusFormat>).transpose()?;
 
@@ -196,7 +197,7 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         load_s,
         tokens_per_s,
         blocks: a.blocks.unwrap_or(place.workers),
-        staleness: a.staleness,
+        totals_staleness: a.totals_staleness,
         seed: a.seed,
     };
     if let Some(path) = &a.summary {

@@ -190,7 +190,7 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
         return Err(CliError::InvalidArgument { name: "test-every", value: format!("{:?}", a.test_every), expect: "at least 2" });
     }
     let time_limit = crate::launch::checked_time_limit(a.time_limit)?;
-    let config = RunConfig { workers: place.workers, max_rounds: None, time_limit };
+    let config = RunConfig { workers: place.workers, max_rounds: None, time_limit, staleness: a.parallel.staleness() };
     config.check()?;
     let format = a.format.as_deref().map(str::parse::<RatingsFormat>).transpose()?;
 

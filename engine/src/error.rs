@@ -29,6 +29,9 @@ pub enum Error {
         /// What is known of the cause.
         cause: String,
     },
+    /// The scheduler (its thread or rank) failed, with the cause.
+    #[error("the scheduler failed: {0}")]
+    SchedulerFailed(String),
     /// The role states handed to [`crate::run`] do not match the process's placement.
     #[error("{0}")]
     Roles(String),

@@ -41,6 +41,7 @@
 mod app;
 mod error;
 mod launch;
+mod pipeline;
 mod run;
 mod stats;
 pub mod transport;

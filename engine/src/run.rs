@@ -1,5 +1,6 @@
 //! The round loop: schedule → push → pull → sync, over a transport.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -9,7 +10,8 @@ use crate::app::{App, Control};
 use crate::error::{Error, Result};
 use crate::launch::Backend;
 use crate::stats::{PhaseTimes, RoundInfo, StopReason};
-use crate::transport::{self, CoordinatorLink, WorkerLink};
+use crate::pipeline::{since, Inline, SchedulerSide, Step, Threaded};
+use crate::transport::{self, wire_bytes, CoordinatorLink, WorkerLink};
 
 /// How many workers, and when to stop regardless of the app's own rule.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,12 +22,18 @@ pub struct RunConfig {
     pub max_rounds: Option<u64>,
     /// Stop at the first round boundary after this much wall time.
     pub time_limit: Option<Duration>,
+    /// `S`: how many rounds the scheduler may run ahead of the workers. The task of round
+    /// `t` is scheduled having observed the updates of rounds `≤ t − S − 1`; `0` (the
+    /// default) schedules each round after the previous round's pull. With `S ≥ 1` the
+    /// scheduler runs on its own thread (or its own rank) and overlaps the workers; results
+    /// are deterministic for each `S` [STRADS-16, Sec. 4.2].
+    pub staleness: u64,
 }
 
 impl RunConfig {
     /// `workers` workers, no round or time limit.
     pub fn new(workers: usize) -> Self {
-        Self { workers, max_rounds: None, time_limit: None }
+        Self { workers, max_rounds: None, time_limit: None, staleness: 0 }
     }
 
     /// Validates the values.
@@ -78,14 +86,18 @@ pub struct RunOutput<A: App> {
     pub total: PhaseTimes,
     /// Why the run ended.
     pub stop: StopReason,
+    /// The staleness bound the run used ([`RunConfig::staleness`]).
+    pub staleness: u64,
 }
 
 /// Coordinator → workers: the update of the previous round (if any) and the task of the
-/// next (none when the run ends). Carrying both in one message halves the round trips.
+/// next (none when the run ends). Carrying both in one message halves the round trips; the
+/// coordinator shares the update with the scheduler and the task with the workers without
+/// copying them.
 #[derive(Serialize, Deserialize)]
 struct Down<T, U> {
-    update: Option<U>,
-    task: Option<T>,
+    update: Option<Arc<U>>,
+    task: Option<Arc<T>>,
 }
 
 /// The role states this process holds, as its [`crate::Placement`] asks: every role on
@@ -162,37 +174,52 @@ fn run_mpi<A: App>(
     mut observer: impl FnMut(&RoundInfo, &A::Coordinator),
 ) -> Result<Option<RunOutput<A>>> {
     let place = comm.placement();
+    let s = config.staleness;
     if let Some(coord) = roles.coordinator {
-        // Rank 0 runs its own workers on threads beside the coordinator.
-        let ((scheduler, coordinator, stats), states) = with_worker_threads(app, roles.workers, 0, |local| {
-            let mut link = transport::mpi_coordinator(comm, local);
-            match roles.scheduler {
-                Some(s) => coordinator_loop(app, config, LocalScheduler::<A>(s), coord, &mut link, &mut observer),
-                None => coordinator_loop(
-                    app,
-                    config,
-                    RemoteScheduler(transport::PeerLink::new(comm)),
-                    coord,
-                    &mut link,
-                    &mut observer,
-                ),
-            }
-        })?;
-        return Ok(Some(stats.output(scheduler, coordinator, states)));
+        // Rank 0 runs its own workers beside the coordinator (worker 0 on its own thread).
+        return std::thread::scope(|scope| {
+            let ((scheduler, coordinator, stats), states) =
+                with_worker_threads(app, roles.workers, 0, |inline, local| {
+                    let mut link = transport::mpi_coordinator(comm, local);
+                    let obs = &mut observer;
+                    match roles.scheduler {
+                        Some(st) if s == 0 => coordinator_loop(app, config, Inline::<A>::new(st, 0), coord, inline, &mut link, obs),
+                        Some(st) => coordinator_loop(app, config, Threaded::spawn(scope, app, st, s), coord, inline, &mut link, obs),
+                        None => coordinator_loop(
+                            app,
+                            config,
+                            crate::pipeline::Remote::new(transport::PeerLink::new(comm), s),
+                            coord,
+                            inline,
+                            &mut link,
+                            obs,
+                        ),
+                    }
+                })?;
+            Ok(Some(stats.output(scheduler, coordinator, states)))
+        });
     }
     if let Some(sched) = roles.scheduler {
-        scheduler_rank_loop(app, sched, &mut transport::PeerLink::new(comm))?;
+        crate::pipeline::scheduler_rank_loop(app, sched, s, &mut transport::PeerLink::new(comm))?;
         return Ok(None);
     }
     let link = transport::RankLink::new(comm);
-    with_worker_threads(app, roles.workers, place.worker_range.start, |mut local| relay_loop::<A>(&link, &mut local))?;
+    with_worker_threads(app, roles.workers, place.worker_range.start, |inline, mut local| {
+        relay_loop::<A>(app, &link, inline, &mut local)
+    })?;
     Ok(None)
 }
 
-/// A worker rank: relays each broadcast of the coordinator to the rank's worker threads and
-/// their replies back, until the message that ends the run.
+/// A worker rank: relays each broadcast of the coordinator to the rank's workers (its first
+/// worker runs on the relaying thread itself) and their replies back, until the message that
+/// ends the run.
 #[cfg(feature = "mpi")]
-fn relay_loop<A: App>(link: &transport::RankLink<'_>, local: &mut LinkOf<'_, A>) -> Result<()> {
+fn relay_loop<A: App>(
+    app: &A,
+    link: &transport::RankLink<'_>,
+    mut inline: Option<&mut A::Worker>,
+    local: &mut LinkOf<'_, A>,
+) -> Result<()> {
     loop {
         let (down, private): (DownOf<A>, Vec<Option<A::Private>>) = link.recv()?;
         let last = down.task.is_none();
@@ -200,110 +227,11 @@ fn relay_loop<A: App>(link: &transport::RankLink<'_>, local: &mut LinkOf<'_, A>)
             .into_iter()
             .collect::<Option<_>>()
             .ok_or_else(|| Error::Transport("a private part is missing for a worker of this rank".into()))?;
-        local.broadcast(&Arc::new(down), private)?;
-        let (ups, _) = local.gather()?;
+        let (ups, _) = exchange(app, local, inline.as_deref_mut(), &Arc::new(down), private, false)?;
         link.send(&ups)?;
         if last {
             return Ok(());
         }
-    }
-}
-
-/// A dedicated scheduler rank: sends the first task, then for each request observes the
-/// round's update and answers with the next task, until it answers none.
-#[cfg(feature = "mpi")]
-fn scheduler_rank_loop<A: App>(app: &A, mut sched: A::Scheduler, peer: &mut transport::PeerLink<'_>) -> Result<()> {
-    let mut task = app.schedule(&mut sched, 0);
-    peer.send(&Some(&task))?;
-    loop {
-        let req: SchedulerRequest<A::Update> = peer.recv()?;
-        let next = scheduler_step(app, &mut sched, &task, &req.update, req.step);
-        peer.send(&next)?;
-        match next {
-            Some(t) => task = t,
-            None => return Ok(()),
-        }
-    }
-}
-
-/// What the scheduler does after a round's pull.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-enum Step {
-    /// Schedule this round.
-    Schedule(u64),
-    /// The run stops on a limit: the app's final task, if any.
-    Final,
-    /// The run stops: no task.
-    Stop,
-}
-
-/// Coordinator → dedicated scheduler rank: the round's update and what to do next.
-#[cfg(feature = "mpi")]
-#[derive(Serialize, Deserialize)]
-struct SchedulerRequest<U> {
-    update: U,
-    step: Step,
-}
-
-/// The scheduler's part after a pull: observe the update, then the task of `step`.
-fn scheduler_step<A: App>(app: &A, sched: &mut A::Scheduler, task: &A::Task, update: &A::Update, step: Step) -> Option<A::Task> {
-    app.observe(sched, task, update);
-    match step {
-        Step::Schedule(round) => Some(app.schedule(sched, round)),
-        Step::Final => app.final_task(sched),
-        Step::Stop => None,
-    }
-}
-
-/// The scheduler as the coordinator sees it: in the same process or on its own rank.
-trait SchedulerSide<A: App> {
-    /// The task of round 0.
-    fn first(&mut self, app: &A) -> Result<A::Task>;
-    /// [`scheduler_step`] wherever the scheduler is.
-    fn next(&mut self, app: &A, task: &A::Task, update: A::Update, step: Step) -> Result<(A::Update, Option<A::Task>)>;
-    /// The final scheduler state, if it is in this process.
-    fn into_state(self) -> Option<A::Scheduler>;
-    /// Bytes exchanged with the scheduler since the last call (0 in the same process).
-    fn take_bytes(&mut self) -> u64 {
-        0
-    }
-}
-
-struct LocalScheduler<A: App>(A::Scheduler);
-
-impl<A: App> SchedulerSide<A> for LocalScheduler<A> {
-    fn first(&mut self, app: &A) -> Result<A::Task> {
-        Ok(app.schedule(&mut self.0, 0))
-    }
-    fn next(&mut self, app: &A, task: &A::Task, update: A::Update, step: Step) -> Result<(A::Update, Option<A::Task>)> {
-        let next = scheduler_step(app, &mut self.0, task, &update, step);
-        Ok((update, next))
-    }
-    fn into_state(self) -> Option<A::Scheduler> {
-        Some(self.0)
-    }
-}
-
-#[cfg(feature = "mpi")]
-struct RemoteScheduler<'a>(transport::PeerLink<'a>);
-
-#[cfg(feature = "mpi")]
-impl<A: App> SchedulerSide<A> for RemoteScheduler<'_> {
-    fn first(&mut self, _: &A) -> Result<A::Task> {
-        let t: Option<A::Task> = self.0.recv()?;
-        t.ok_or_else(|| Error::Transport("the scheduler rank sent no first task".into()))
-    }
-    fn next(&mut self, _: &A, _: &A::Task, update: A::Update, step: Step) -> Result<(A::Update, Option<A::Task>)> {
-        let req = SchedulerRequest { update, step };
-        self.0.send(&req)?;
-        let next = self.0.recv()?;
-        Ok((req.update, next))
-    }
-    fn into_state(self) -> Option<A::Scheduler> {
-        None
-    }
-    fn take_bytes(&mut self) -> u64 {
-        self.0.take_bytes()
     }
 }
 
@@ -320,16 +248,20 @@ struct Up<P> {
     sync_s: f64,
 }
 
-/// Runs `app` with one thread per worker until the app converges or a limit is reached.
+/// Runs `app` with `P` workers in this process until the app converges or a limit is
+/// reached.
 ///
-/// `workers` holds one state per worker (its shard), in worker order. The coordinator and
-/// scheduler run on the calling thread. `observer` is called after every round's pull with
-/// the round's statistics and the coordinator state (for traces and progress display).
+/// `workers` holds one state per worker (its shard), in worker order. The coordinator runs
+/// on the calling thread, and so does worker 0 (so one worker needs no thread and no
+/// hand-off); workers `1..P` get a thread each. The scheduler runs on the calling thread with
+/// `staleness` 0 and on its own thread otherwise (see [`RunConfig::staleness`]). `observer` is
+/// called after every round's pull with the round's statistics and the coordinator state (for
+/// traces and progress display).
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] from [`RunConfig::check`], [`Error::WorkerCount`] if
 /// `workers.len() != config.workers`, [`Error::WorkerFailed`] if a worker thread panicked
-/// (with its panic message).
+/// (with its panic message), [`Error::SchedulerFailed`] if the scheduler thread panicked.
 pub fn run_threads<A: App>(
     app: &A,
     config: &RunConfig,
@@ -342,25 +274,45 @@ pub fn run_threads<A: App>(
     if workers.len() != config.workers {
         return Err(Error::WorkerCount { given: workers.len(), expected: config.workers });
     }
-    let ((scheduler, coordinator, stats), states) = with_worker_threads(app, workers, 0, |mut link| {
-        coordinator_loop(app, config, LocalScheduler::<A>(scheduler), coordinator, &mut link, &mut observer)
-    })?;
-    Ok(stats.output(scheduler, coordinator, states))
+    let s = config.staleness;
+    std::thread::scope(|scope| {
+        let ((scheduler, coordinator, stats), states) = with_worker_threads(app, workers, 0, |inline, mut link| {
+            if s == 0 {
+                coordinator_loop(app, config, Inline::<A>::new(scheduler, 0), coordinator, inline, &mut link, &mut observer)
+            } else {
+                let side = Threaded::spawn(scope, app, scheduler, s);
+                coordinator_loop(app, config, side, coordinator, inline, &mut link, &mut observer)
+            }
+        })?;
+        Ok(stats.output(scheduler, coordinator, states))
+    })
 }
 
-/// Runs `workers` (global indices from `first`) on threads while `driver` talks to them
-/// through a local coordinator link on the calling thread; returns the driver's result and
-/// the worker states. A worker's panic is the root cause of a failure and wins over the
-/// driver's view of it.
+/// The message of a panic payload.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panicked".into())
+}
+
+/// Runs `workers` (global indices from `first`): the first on the calling thread, handed to
+/// `driver`, the others on threads behind a local coordinator link, also handed to `driver`;
+/// returns the driver's result and the worker states in worker order. A worker's panic is
+/// the root cause of a failure and wins over the driver's view of it.
 fn with_worker_threads<'a, A: App, R>(
     app: &A,
     workers: Vec<A::Worker>,
     first: usize,
-    driver: impl FnOnce(LinkOf<'a, A>) -> Result<R>,
+    driver: impl FnOnce(Option<&mut A::Worker>, LinkOf<'a, A>) -> Result<R>,
 ) -> Result<(R, Vec<A::Worker>)> {
-    let (link, ends) = transport::local::<DownOf<A>, A::Private, UpOf<A>>(workers.len());
+    let mut workers = workers.into_iter();
+    let mut inline = workers.next();
+    let threaded: Vec<A::Worker> = workers.collect();
+    let (link, ends) = transport::local::<DownOf<A>, A::Private, UpOf<A>>(threaded.len());
     std::thread::scope(|scope| {
-        let handles: Vec<_> = workers
+        let handles: Vec<_> = threaded
             .into_iter()
             .zip(ends)
             .map(|(mut state, end)| {
@@ -372,31 +324,29 @@ fn with_worker_threads<'a, A: App, R>(
             .collect();
         // The driver owns the link and drops it when it returns, which unblocks workers
         // waiting on a broken run.
-        let driver_res = driver(link);
-        let mut states = Vec::with_capacity(handles.len());
-        let mut first_err = None;
+        let driver_res = driver(inline.as_mut(), link);
+        let mut states: Vec<A::Worker> = inline.into_iter().collect();
+        // A worker's panic is a root cause; a worker's broken link follows the driver's
+        // failure, so the driver's error wins over it.
+        let (mut panicked, mut link_err) = (None, None);
         for (k, h) in handles.into_iter().enumerate() {
-            let rank = first + k;
+            let rank = first + 1 + k;
             match h.join() {
                 Ok((state, res)) => {
                     if let Err(e) = res {
-                        first_err.get_or_insert(Error::WorkerFailed { rank, cause: e.to_string() });
+                        link_err.get_or_insert(Error::WorkerFailed { rank, cause: e.to_string() });
                     }
                     states.push(state);
                 }
                 Err(payload) => {
-                    let cause = payload
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| payload.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "panicked".into());
-                    first_err = Some(Error::WorkerFailed { rank, cause: format!("panicked: {cause}") });
+                    let cause = panic_message(&*payload);
+                    panicked.get_or_insert(Error::WorkerFailed { rank, cause: format!("panicked: {cause}") });
                 }
             }
         }
-        match (driver_res, first_err) {
-            (_, Some(e)) | (Err(e), None) => Err(e),
-            (Ok(v), None) => Ok((v, states)),
+        match (panicked, driver_res, link_err) {
+            (Some(e), _, _) | (None, Err(e), _) | (None, Ok(_), Some(e)) => Err(e),
+            (None, Ok(v), None) => Ok((v, states)),
         }
     })
 }
@@ -407,6 +357,7 @@ struct LoopStats {
     wall_s: f64,
     total: PhaseTimes,
     stop: StopReason,
+    staleness: u64,
 }
 
 impl LoopStats {
@@ -420,11 +371,34 @@ impl LoopStats {
             wall_s: self.wall_s,
             total: self.total,
             stop: self.stop,
+            staleness: self.staleness,
         }
     }
 }
 
-/// The worker role: sync the previous update, push the next task, until no task comes.
+/// One worker's part of a round: take its private part, sync the previous update, push the
+/// task (none on the message that ends the run).
+fn worker_step<A: App>(app: &A, state: &mut A::Worker, msg: &DownOf<A>, private: Option<A::Private>) -> UpOf<A> {
+    let t0 = Instant::now();
+    if let Some(p) = private {
+        app.receive(state, p);
+    }
+    if let Some(u) = &msg.update {
+        app.sync(state, u);
+    }
+    let sync_s = t0.elapsed().as_secs_f64();
+    match &msg.task {
+        Some(task) => {
+            let t1 = Instant::now();
+            let partial = app.push(state, task);
+            Up { partial: Some(partial), push_s: t1.elapsed().as_secs_f64(), sync_s }
+        }
+        None => Up { partial: None, push_s: 0.0, sync_s },
+    }
+}
+
+/// The worker role on its own thread: sync the previous update, push the next task, until
+/// no task comes.
 fn worker_loop<A: App>(
     app: &A,
     state: &mut A::Worker,
@@ -432,55 +406,99 @@ fn worker_loop<A: App>(
 ) -> Result<()> {
     loop {
         let (msg, private) = link.recv()?;
-        let t0 = Instant::now();
-        if let Some(p) = private {
-            app.receive(state, p);
-        }
-        if let Some(u) = &msg.update {
-            app.sync(state, u);
-        }
-        let sync_s = t0.elapsed().as_secs_f64();
-        match &msg.task {
-            Some(task) => {
-                let t1 = Instant::now();
-                let partial = app.push(state, task);
-                let push_s = t1.elapsed().as_secs_f64();
-                link.send(Up { partial: Some(partial), push_s, sync_s })?;
-            }
-            None => {
-                link.send(Up { partial: None, push_s: 0.0, sync_s })?;
-                return Ok(());
-            }
+        let up = worker_step(app, state, &msg, private);
+        let last = up.partial.is_none();
+        link.send(up)?;
+        if last {
+            return Ok(());
         }
     }
 }
 
-/// The coordinator and scheduler roles.
-fn coordinator_loop<A: App>(
+/// One exchange with the workers: broadcast `msg` (with the private parts, one per worker or
+/// none), run the inline worker (the first) meanwhile, gather every reply in worker order.
+/// Returns the replies and the bytes they and the messages cost on a wire (counted only if
+/// `count`).
+fn exchange<A: App>(
+    app: &A,
+    link: &mut LinkOf<'_, A>,
+    inline: Option<&mut A::Worker>,
+    msg: &Arc<DownOf<A>>,
+    mut private: Vec<A::Private>,
+    count: bool,
+) -> Result<(Vec<UpOf<A>>, u64)> {
+    let mine = if inline.is_some() && !private.is_empty() { Some(private.remove(0)) } else { None };
+    // The other workers first, so that they start while the inline worker computes.
+    let mut bytes = link.broadcast(msg, private)?;
+    let mut ups = Vec::with_capacity(link.workers() + 1);
+    if let Some(w) = inline {
+        if count {
+            bytes += wire_bytes(msg.as_ref()) + mine.as_ref().map_or(0, wire_bytes);
+        }
+        let up = worker_step(app, w, msg, mine);
+        if count {
+            bytes += wire_bytes(&up);
+        }
+        ups.push(up);
+    }
+    let (rest, b) = link.gather()?;
+    ups.extend(rest);
+    Ok((ups, bytes + b))
+}
+
+/// The coordinator role (with the scheduler wherever `sched` puts it): runs the rounds, then
+/// collects the scheduler's final state (also after an error, so that a scheduler thread is
+/// always joined; its panic is the root cause and wins).
+fn coordinator_loop<A: App, S: SchedulerSide<A>>(
     app: &A,
     config: &RunConfig,
-    mut sched: impl SchedulerSide<A>,
+    mut sched: S,
     mut coord: A::Coordinator,
+    inline: Option<&mut A::Worker>,
     link: &mut LinkOf<'_, A>,
     observer: &mut impl FnMut(&RoundInfo, &A::Coordinator),
 ) -> Result<(Option<A::Scheduler>, A::Coordinator, LoopStats)> {
+    let res = rounds(app, config, &mut sched, &mut coord, inline, link, observer);
+    let state = sched.finish();
+    match (res, state) {
+        (_, Err(e)) | (Err(e), Ok(_)) => Err(e),
+        (Ok(stats), Ok(state)) => Ok((state, coord, stats)),
+    }
+}
+
+/// The round loop at the coordinator.
+fn rounds<A: App, S: SchedulerSide<A>>(
+    app: &A,
+    config: &RunConfig,
+    sched: &mut S,
+    coord: &mut A::Coordinator,
+    mut inline: Option<&mut A::Worker>,
+    link: &mut LinkOf<'_, A>,
+    observer: &mut impl FnMut(&RoundInfo, &A::Coordinator),
+) -> Result<LoopStats> {
     let start = Instant::now();
     let mut total = PhaseTimes::default();
     let mut updates = 0u64;
     let mut round = 0u64;
     // Set once a limit or convergence ends the run; a limit may still run one final task.
     let mut stop: Option<StopReason> = None;
-    let mut final_round;
+    let missing = || Error::SchedulerFailed("the scheduler answered a running round with no task".into());
 
     let mut this = PhaseTimes::default();
     let mut round_start = Instant::now();
     let t = Instant::now();
-    let mut task = Arc::new(Down::<A::Task, A::Update> { update: None, task: Some(sched.first(app)?) });
-    this.schedule_s = t.elapsed().as_secs_f64();
-    this.bytes += sched.take_bytes() + link.broadcast(&task, Vec::new())?;
+    // Tasks scheduled ahead (rounds t + 1 ..= t + S while round t runs).
+    let mut ahead: VecDeque<Arc<A::Task>> = sched.start(app)?.into();
+    this.schedule_s = since(t);
+    this.bytes += sched.take_bytes();
+    let first = ahead.pop_front().ok_or_else(missing)?;
+    let mut msg = Arc::new(Down::<A::Task, A::Update> { update: None, task: Some(first) });
+    let mut private = Vec::new();
+    // Whether a scheduler answer is owed (the next round's task, computed in the background).
+    let mut owed = false;
 
     loop {
-        let (ups, bytes) = link.gather()?;
+        let (ups, bytes) = exchange(app, link, inline.as_deref_mut(), &msg, std::mem::take(&mut private), true)?;
         this.bytes += bytes;
         let mut partials = Vec::with_capacity(ups.len());
         for (rank, up) in ups.into_iter().enumerate() {
@@ -491,18 +509,17 @@ fn coordinator_loop<A: App>(
                 cause: "replied without a partial result".into(),
             })?);
         }
-        let current = match &task.task {
-            Some(t) => t,
-            None => unreachable!("a task is always sent before a gather of partials"),
+        let Some(current) = msg.task.as_ref() else {
+            return Err(Error::Transport("a round ran without a task".into()));
         };
         let t = Instant::now();
-        let (update, control) = app.pull(&mut coord, current, partials);
-        this.pull_s = t.elapsed().as_secs_f64();
+        let (update, control) = app.pull(coord, current, partials);
+        this.pull_s = since(t);
         updates += app.updates(current);
 
-        let t = Instant::now();
-        let elapsed = start.elapsed();
+        let final_round;
         if stop.is_none() {
+            let elapsed = start.elapsed();
             stop = if control == Control::Converged {
                 Some(StopReason::Converged)
             } else if config.max_rounds.is_some_and(|m| round + 1 >= m) {
@@ -517,43 +534,61 @@ fn coordinator_loop<A: App>(
             final_round = false;
         }
         let step = match stop {
-            None => Step::Schedule(round + 1),
+            None => Step::Continue,
             Some(_) if final_round => Step::Final,
             Some(_) => Step::Stop,
         };
-        let (update, next) = sched.next(app, current, update, step)?;
-        this.bytes += sched.take_bytes();
-        let t_scatter = Instant::now();
-        let private = match &next {
-            Some(task) => app.scatter(&mut coord, task),
-            None => Vec::new(),
-        };
-        this.pull_s += t_scatter.elapsed().as_secs_f64();
-        let finished = next.is_none();
-        this.schedule_s += t.elapsed().as_secs_f64();
 
-        let msg = Arc::new(Down::<A::Task, A::Update> { update: Some(update), task: next });
-        let sent = link.broadcast(&msg, private)?;
+        // The scheduler: collect the answer owed since the last round, hand it this round's
+        // update, and take the next task (from the tasks scheduled ahead when S ≥ 1).
+        let update = Arc::new(update);
+        let t = Instant::now();
+        if owed {
+            let answer = sched.take()?;
+            if step == Step::Continue {
+                ahead.push_back(answer.ok_or_else(missing)?);
+            }
+        }
+        sched.submit(app, &update, step)?;
+        owed = true;
+        let next = if step == Step::Continue {
+            if ahead.is_empty() {
+                owed = false;
+                ahead.push_back(sched.take()?.ok_or_else(missing)?);
+            }
+            ahead.pop_front()
+        } else {
+            owed = false;
+            ahead.clear();
+            sched.take()?
+        };
+        this.schedule_s += since(t);
+        this.bytes += sched.take_bytes();
+
+        let t = Instant::now();
+        if let Some(task) = &next {
+            private = app.scatter(coord, task);
+        }
+        this.pull_s += since(t);
+        let finished = next.is_none();
+        msg = Arc::new(Down { update: Some(update), task: next });
+
         let busy = this.schedule_s + this.push_s + this.pull_s + this.sync_s;
-        this.comm_s = (round_start.elapsed().as_secs_f64() - busy).max(0.0);
+        this.comm_s = (since(round_start) - busy).max(0.0);
         total += this;
-        observer(
-            &RoundInfo { round, elapsed_s: start.elapsed().as_secs_f64(), this_round: this, total, updates },
-            &coord,
-        );
+        observer(&RoundInfo { round, elapsed_s: since(start), this_round: this, total, updates }, coord);
         round += 1;
-        // The next round's accounting starts with the broadcast that opens it.
-        this = PhaseTimes { bytes: sent, ..PhaseTimes::default() };
+        this = PhaseTimes::default();
         round_start = Instant::now();
-        task = msg;
         if finished {
             let stop = stop.unwrap_or(StopReason::Converged);
-            // Collect the final acknowledgements so the last sync is complete and counted.
-            let (acks, bytes) = link.gather()?;
-            total.bytes += sent + bytes;
+            // Send the last update and collect the acknowledgements, so that the last sync
+            // is complete and counted.
+            let (acks, bytes) = exchange(app, link, inline.as_deref_mut(), &msg, Vec::new(), true)?;
+            total.bytes += bytes;
             total.sync_s += acks.iter().map(|a| a.sync_s).fold(0.0, f64::max);
-            let wall_s = start.elapsed().as_secs_f64();
-            return Ok((sched.into_state(), coord, LoopStats { rounds: round, updates, wall_s, total, stop }));
+            total.comm_s += (since(round_start) - acks.iter().map(|a| a.sync_s).fold(0.0, f64::max)).max(0.0);
+            return Ok(LoopStats { rounds: round, updates, wall_s: since(start), total, stop, staleness: config.staleness });
         }
     }
 }

@@ -25,7 +25,7 @@ use super::sampler::{merge, sort_by_count, LdaWorker, SparseCounts, WordBlock};
 ///   (a private message; under MPI the blocks travel through rank 0). push: SparseLDA
 ///   sampling; the block goes back in the partial with the worker's changes of `n_k`.
 ///   pull: blocks parked, `n_k` summed; at the end of an iteration the log-likelihood.
-///   sync: fresh `n_k` every `staleness + 1` sub-rounds.
+///   sync: fresh `n_k` every `totals_staleness + 1` sub-rounds.
 /// * `Collect` — the doc-topic counts and the final log-likelihood; ends the run.
 #[derive(Debug, Clone)]
 pub struct Lda {
@@ -87,7 +87,7 @@ pub enum LdaPartial {
 /// What the coordinator broadcasts.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LdaUpdate {
-    /// Fresh topic totals `n_k`, when the staleness bound asks for them.
+    /// Fresh topic totals `n_k`, when the totals-staleness bound asks for them.
     pub totals: Option<Vec<i64>>,
 }
 
@@ -355,7 +355,7 @@ impl App for Lda {
                 }
             }
             LdaTask::Sample { subround, last_of_iteration } => {
-                send_totals = (subround + 1) % (self.params.staleness + 1) == 0;
+                send_totals = (subround + 1) % (self.params.totals_staleness + 1) == 0;
                 if *last_of_iteration {
                     let ll = doc_ll + self.word_loglik(c);
                     let iter = (subround + 1) / self.blocks.len() as u64;

@@ -14,8 +14,10 @@ pub struct LdaParams {
     /// Iterations: each samples every token once (≥ 1).
     pub iters: u64,
     /// Sub-rounds a worker may run on stale topic totals `n_k`: the coordinator broadcasts
-    /// fresh totals every `staleness + 1` sub-rounds (0 = after every sub-round, STRADS).
-    pub staleness: u64,
+    /// fresh totals every `totals_staleness + 1` sub-rounds (0 = after every sub-round, STRADS).
+    /// This is the workers' view of stale totals inside one iteration; the engine's
+    /// `--staleness` (how far the scheduler runs ahead) is a different bound.
+    pub totals_staleness: u64,
     /// `U`, vocabulary blocks (≥ workers; `None` = the number of workers).
     pub blocks: Option<usize>,
     /// Seed of the per-worker random streams.
@@ -26,7 +28,7 @@ pub struct LdaParams {
 
 impl Default for LdaParams {
     fn default() -> Self {
-        Self { topics: 100, alpha: 0.1, beta: 0.01, iters: 100, staleness: 0, blocks: None, seed: 0, check_invariants: false }
+        Self { topics: 100, alpha: 0.1, beta: 0.01, iters: 100, totals_staleness: 0, blocks: None, seed: 0, check_invariants: false }
     }
 }
 

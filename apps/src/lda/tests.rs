@@ -55,7 +55,7 @@ fn same_seed_same_bits_and_more_blocks_work() {
     let a = fit_threads(&c, params(5), 2);
     let b = fit_threads(&c, params(5), 2);
     assert_eq!((a.doc_topic.clone(), a.word_topic.clone(), a.loglik), (b.doc_topic, b.word_topic, b.loglik));
-    let more = LdaParams { blocks: Some(5), staleness: 2, ..params(5) };
+    let more = LdaParams { blocks: Some(5), totals_staleness: 2, ..params(5) };
     let m = fit_threads(&c, more, 2);
     assert_eq!(m.totals.iter().sum::<i64>(), 1200);
     assert!(fit(&Backend::Threads { workers: 3 }, &c, LdaParams { blocks: Some(2), ..params(1) }, &RunConfig::new(3), |_, _| {}).is_err());

@@ -1,0 +1,302 @@
+//! The scheduler role and its pipeline: the scheduler may run up to `S` rounds ahead of the
+//! workers (STRADS's pipelined scheduling [STRADS-16, Sec. 4.2]).
+//!
+//! **Staleness.** With staleness `S`, the task of round `t` is scheduled after the scheduler
+//! has observed the updates of rounds `0 ..= t − S − 1` and no later ones: rounds `0 ..= S`
+//! are scheduled before any update, then after the update of round `k` the scheduler schedules
+//! round `k + S + 1`. `S = 0` is the unpipelined loop: round `t + 1` is scheduled right after
+//! the pull of round `t`. The sequence of [`App::observe`] and [`App::schedule`] calls depends
+//! only on `S` and the updates, never on timing, so a run is deterministic for each `S`, on
+//! every backend (threads, a scheduler thread beside the coordinator, or a scheduler rank).
+//!
+//! When the run stops, the tasks scheduled ahead are dropped unrun; a stop on a limit asks
+//! for [`App::final_task`] after the last update is observed.
+//!
+//! Where the scheduler runs:
+//! * [`Inline`]: on the coordinator's thread (always for `S = 0` in one process: there is
+//!   nothing to overlap, and a hand-off would only add latency);
+//! * [`Threaded`]: on its own thread beside the coordinator (`S ≥ 1`), computing round
+//!   `k + S + 1` while the workers run round `k + 1`;
+//! * `Remote` (MPI, `--scheduler-rank`): on its own rank, same protocol over point-to-point
+//!   messages.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender};
+use serde::{Deserialize, Serialize};
+
+use crate::app::App;
+use crate::error::{Error, Result};
+
+/// What the scheduler does after observing a round's update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Step {
+    /// The run goes on: schedule the next round not yet scheduled.
+    Continue,
+    /// The run stops on a limit: drop the rounds scheduled ahead, return the app's final
+    /// task, if any.
+    Final,
+    /// The run stops: no task.
+    Stop,
+}
+
+/// The scheduler's state and its queue of tasks scheduled but not yet observed.
+pub(crate) struct SchedulerCore<A: App> {
+    state: A::Scheduler,
+    staleness: u64,
+    /// Tasks handed out whose update has not been observed yet, oldest first.
+    pending: VecDeque<Arc<A::Task>>,
+    /// The next round to schedule.
+    next_round: u64,
+}
+
+impl<A: App> SchedulerCore<A> {
+    pub(crate) fn new(state: A::Scheduler, staleness: u64) -> Self {
+        Self { state, staleness, pending: VecDeque::new(), next_round: 0 }
+    }
+
+    fn schedule(&mut self, app: &A) -> Arc<A::Task> {
+        let t = Arc::new(app.schedule(&mut self.state, self.next_round));
+        self.next_round += 1;
+        self.pending.push_back(Arc::clone(&t));
+        t
+    }
+
+    /// The tasks of rounds `0 ..= S`, scheduled before any update.
+    pub(crate) fn start(&mut self, app: &A) -> Vec<Arc<A::Task>> {
+        (0..=self.staleness).map(|_| self.schedule(app)).collect()
+    }
+
+    /// Observes the update of the oldest pending task, then the task `step` asks for.
+    pub(crate) fn step(&mut self, app: &A, update: &A::Update, step: Step) -> Result<Option<Arc<A::Task>>> {
+        let task = self
+            .pending
+            .pop_front()
+            .ok_or_else(|| Error::Transport("the scheduler got an update for a round it did not schedule".into()))?;
+        app.observe(&mut self.state, &task, update);
+        Ok(match step {
+            Step::Continue => Some(self.schedule(app)),
+            Step::Final => {
+                self.pending.clear();
+                let t = app.final_task(&mut self.state).map(Arc::new);
+                if let Some(t) = &t {
+                    self.pending.push_back(Arc::clone(t));
+                }
+                t
+            }
+            Step::Stop => {
+                self.pending.clear();
+                None
+            }
+        })
+    }
+
+    pub(crate) fn into_state(self) -> A::Scheduler {
+        self.state
+    }
+}
+
+/// The scheduler as the coordinator sees it. The coordinator keeps at most one request
+/// outstanding: it [`SchedulerSide::take`]s the answer to the previous update before it
+/// [`SchedulerSide::submit`]s the next one.
+pub(crate) trait SchedulerSide<A: App> {
+    /// The tasks of rounds `0 ..= S`.
+    fn start(&mut self, app: &A) -> Result<Vec<Arc<A::Task>>>;
+    /// Hands the scheduler the update of the oldest round it has not observed, and what to
+    /// do next.
+    fn submit(&mut self, app: &A, update: &Arc<A::Update>, step: Step) -> Result<()>;
+    /// The answer to the last [`SchedulerSide::submit`] (waits for it).
+    fn take(&mut self) -> Result<Option<Arc<A::Task>>>;
+    /// The scheduler's final state, if it is in this process.
+    fn finish(self) -> Result<Option<A::Scheduler>>;
+    /// Bytes exchanged with the scheduler since the last call (0 in the same process).
+    fn take_bytes(&mut self) -> u64 {
+        0
+    }
+}
+
+/// The scheduler on the coordinator's thread.
+pub(crate) struct Inline<A: App> {
+    core: SchedulerCore<A>,
+    answer: Option<Option<Arc<A::Task>>>,
+}
+
+impl<A: App> Inline<A> {
+    pub(crate) fn new(state: A::Scheduler, staleness: u64) -> Self {
+        Self { core: SchedulerCore::new(state, staleness), answer: None }
+    }
+}
+
+impl<A: App> SchedulerSide<A> for Inline<A> {
+    fn start(&mut self, app: &A) -> Result<Vec<Arc<A::Task>>> {
+        Ok(self.core.start(app))
+    }
+    fn submit(&mut self, app: &A, update: &Arc<A::Update>, step: Step) -> Result<()> {
+        self.answer = Some(self.core.step(app, update, step)?);
+        Ok(())
+    }
+    fn take(&mut self) -> Result<Option<Arc<A::Task>>> {
+        self.answer.take().ok_or_else(|| Error::Transport("no scheduler request is outstanding".into()))
+    }
+    fn finish(self) -> Result<Option<A::Scheduler>> {
+        Ok(Some(self.core.into_state()))
+    }
+}
+
+type Request<U> = (Arc<U>, Step);
+
+/// The scheduler on its own thread: the coordinator's end of the channels.
+pub(crate) struct Threaded<'scope, A: App> {
+    requests: Option<Sender<Request<A::Update>>>,
+    answers: Receiver<Option<Arc<A::Task>>>,
+    handle: std::thread::ScopedJoinHandle<'scope, Result<A::Scheduler>>,
+    /// Answers still to receive.
+    owed: usize,
+}
+
+impl<'scope, A: App> Threaded<'scope, A> {
+    /// Spawns the scheduler thread in `scope`.
+    pub(crate) fn spawn<'env>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        app: &'env A,
+        state: A::Scheduler,
+        staleness: u64,
+    ) -> Self
+    where
+        A::Scheduler: 'scope,
+    {
+        let (req_tx, req_rx) = crossbeam_channel::unbounded::<Request<A::Update>>();
+        let (ans_tx, ans_rx) = crossbeam_channel::unbounded();
+        let handle = scope.spawn(move || {
+            let mut core = SchedulerCore::<A>::new(state, staleness);
+            for t in core.start(app) {
+                if ans_tx.send(Some(t)).is_err() {
+                    return Ok(core.into_state());
+                }
+            }
+            // Ends when the coordinator stops the run or drops its end (on an error).
+            while let Ok((update, step)) = req_rx.recv() {
+                let next = core.step(app, &update, step)?;
+                let last = next.is_none();
+                if ans_tx.send(next).is_err() || last {
+                    break;
+                }
+            }
+            Ok(core.into_state())
+        });
+        Self { requests: Some(req_tx), answers: ans_rx, handle, owed: staleness as usize + 1 }
+    }
+
+    fn recv(&mut self) -> Result<Option<Arc<A::Task>>> {
+        let a = self
+            .answers
+            .recv()
+            .map_err(|_| Error::SchedulerFailed("the scheduler thread stopped".into()))?;
+        self.owed -= 1;
+        Ok(a)
+    }
+}
+
+impl<A: App> SchedulerSide<A> for Threaded<'_, A> {
+    fn start(&mut self, _: &A) -> Result<Vec<Arc<A::Task>>> {
+        let n = self.owed;
+        (0..n)
+            .map(|_| self.recv()?.ok_or_else(|| Error::SchedulerFailed("no first tasks".into())))
+            .collect()
+    }
+    fn submit(&mut self, _: &A, update: &Arc<A::Update>, step: Step) -> Result<()> {
+        let tx = self.requests.as_ref().ok_or_else(|| Error::SchedulerFailed("the run has ended".into()))?;
+        tx.send((Arc::clone(update), step))
+            .map_err(|_| Error::SchedulerFailed("the scheduler thread stopped".into()))?;
+        self.owed += 1;
+        Ok(())
+    }
+    fn take(&mut self) -> Result<Option<Arc<A::Task>>> {
+        self.recv()
+    }
+    fn finish(mut self) -> Result<Option<A::Scheduler>> {
+        self.requests = None;
+        match self.handle.join() {
+            Ok(res) => res.map(Some),
+            Err(payload) => Err(Error::SchedulerFailed(format!("panicked: {}", crate::run::panic_message(&*payload)))),
+        }
+    }
+}
+
+/// Coordinator → dedicated scheduler rank: the oldest unobserved round's update and what to
+/// do next.
+#[cfg(feature = "mpi")]
+#[derive(Serialize, Deserialize)]
+struct RankRequest<U> {
+    update: Arc<U>,
+    step: Step,
+}
+
+/// The scheduler on its own MPI rank: the coordinator's end.
+#[cfg(feature = "mpi")]
+pub(crate) struct Remote<'a> {
+    peer: crate::transport::PeerLink<'a>,
+    staleness: u64,
+}
+
+#[cfg(feature = "mpi")]
+impl<'a> Remote<'a> {
+    pub(crate) fn new(peer: crate::transport::PeerLink<'a>, staleness: u64) -> Self {
+        Self { peer, staleness }
+    }
+}
+
+#[cfg(feature = "mpi")]
+impl<A: App> SchedulerSide<A> for Remote<'_> {
+    fn start(&mut self, _: &A) -> Result<Vec<Arc<A::Task>>> {
+        (0..=self.staleness)
+            .map(|_| {
+                let t: Option<Arc<A::Task>> = self.peer.recv()?;
+                t.ok_or_else(|| Error::SchedulerFailed("the scheduler rank sent no first task".into()))
+            })
+            .collect()
+    }
+    fn submit(&mut self, _: &A, update: &Arc<A::Update>, step: Step) -> Result<()> {
+        self.peer.send(&RankRequest { update: Arc::clone(update), step })
+    }
+    fn take(&mut self) -> Result<Option<Arc<A::Task>>> {
+        self.peer.recv()
+    }
+    fn finish(self) -> Result<Option<A::Scheduler>> {
+        Ok(None)
+    }
+    fn take_bytes(&mut self) -> u64 {
+        self.peer.take_bytes()
+    }
+}
+
+/// A dedicated scheduler rank: sends the tasks of rounds `0 ..= S`, then answers each
+/// request with the task it asks for, until the request that stops the run.
+#[cfg(feature = "mpi")]
+pub(crate) fn scheduler_rank_loop<A: App>(
+    app: &A,
+    state: A::Scheduler,
+    staleness: u64,
+    peer: &mut crate::transport::PeerLink<'_>,
+) -> Result<()> {
+    let mut core = SchedulerCore::<A>::new(state, staleness);
+    for t in core.start(app) {
+        peer.send(&Some(t))?;
+    }
+    loop {
+        let req: RankRequest<A::Update> = peer.recv()?;
+        let next = core.step(app, &req.update, req.step)?;
+        let last = next.is_none();
+        peer.send(&next)?;
+        if last {
+            return Ok(());
+        }
+    }
+}
+
+/// Seconds since `t`.
+pub(crate) fn since(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64()
+}
