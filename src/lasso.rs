@@ -12,7 +12,7 @@ use strads_engine::{Backend, RunConfig};
 use strads_scheduler::{BlockConfig, Policy};
 
 use crate::error::{CliError, Result};
-use crate::launch::{ParallelArgs, RunReport};
+use crate::launch::{ParallelArgs, RunFacts, RunReport};
 use crate::output::{write_atomic, write_csv, write_json};
 
 /// Arguments of `strads lasso`.
@@ -236,7 +236,10 @@ pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
         write_atomic(path, |w| fit.model.write_text(w))?;
     }
     let summary = Summary {
-        run: RunReport::new(backend, fit.rounds, fit.stop, fit.phases),
+        run: RunReport::new(
+            backend,
+            RunFacts { rounds: fit.rounds, stop: fit.stop, phases: fit.phases, wall_s: fit.wall_s, updates: Some(fit.updates), staleness: config.staleness },
+        ),
         app: "lasso",
         data: a.data.display().to_string(),
         n,

@@ -39,7 +39,8 @@ impl ParallelArgs {
 }
 
 /// The run facts every summary reports (flattened into it): the parallel layout, the rounds,
-/// why the run stopped, and the phase times and bytes.
+/// why the run stopped, the phase times and bytes, and what the engine's rounds cost beyond
+/// the app's work.
 #[derive(Debug, serde::Serialize)]
 pub struct RunReport {
     workers: usize,
@@ -51,22 +52,53 @@ pub struct RunReport {
     phases: strads_engine::PhaseTimes,
     bytes: u64,
     bytes_per_round: f64,
+    /// The engine's staleness bound `S` (`--staleness`).
+    staleness: u64,
+    /// Seconds the coordinator spent in, or waiting for, the scheduler (`phases.schedule_s`):
+    /// with `S ≥ 1` the scheduling the pipeline did not hide.
+    scheduler_wait_s: f64,
+    /// `(wall − push − pull) / rounds` in µs: what a round costs beyond the workers' and the
+    /// coordinator's computation (scheduling not overlapped, hand-offs, sync, byte counting).
+    round_overhead_us: f64,
+    /// `schedule_s / updates` in µs (null for apps that count no updates).
+    schedule_us_per_update: Option<f64>,
+}
+
+/// The engine's view of a finished run, for [`RunReport::new`].
+pub struct RunFacts {
+    /// Rounds run.
+    pub rounds: u64,
+    /// Why the run stopped.
+    pub stop: strads_engine::StopReason,
+    /// Phase times and bytes.
+    pub phases: strads_engine::PhaseTimes,
+    /// Wall seconds of the round loop.
+    pub wall_s: f64,
+    /// Variable updates, for apps that count them.
+    pub updates: Option<u64>,
+    /// The staleness bound.
+    pub staleness: u64,
 }
 
 impl RunReport {
-    /// The report of a run of `rounds` rounds on `backend`.
-    pub fn new(backend: &strads_engine::Backend, rounds: u64, stop_reason: strads_engine::StopReason, phases: strads_engine::PhaseTimes) -> Self {
+    /// The report of a run on `backend`.
+    pub fn new(backend: &strads_engine::Backend, f: RunFacts) -> Self {
         let place = backend.placement();
+        let rounds = f.rounds.max(1) as f64;
         Self {
             workers: place.workers,
             backend: if backend.is_mpi() { "mpi" } else { "threads" },
             ranks: place.ranks,
             scheduler_rank: backend.is_mpi() && !place.scheduler,
-            rounds,
-            stop_reason,
-            phases,
-            bytes: phases.bytes,
-            bytes_per_round: phases.bytes as f64 / rounds.max(1) as f64,
+            rounds: f.rounds,
+            stop_reason: f.stop,
+            phases: f.phases,
+            bytes: f.phases.bytes,
+            bytes_per_round: f.phases.bytes as f64 / rounds,
+            staleness: f.staleness,
+            scheduler_wait_s: f.phases.schedule_s,
+            round_overhead_us: (f.wall_s - f.phases.push_s - f.phases.pull_s).max(0.0) / rounds * 1e6,
+            schedule_us_per_update: f.updates.filter(|&u| u > 0).map(|u| f.phases.schedule_s / u as f64 * 1e6),
         }
     }
 }

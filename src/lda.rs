@@ -11,7 +11,7 @@ use strads_datasets::{load_corpus, CorpusFormat};
 use strads_engine::{Backend, RunConfig};
 
 use crate::error::{CliError, Result};
-use crate::launch::{ParallelArgs, RunReport};
+use crate::launch::{ParallelArgs, RunFacts, RunReport};
 use crate::output::{write_atomic_set, write_csv, write_json};
 
 /// Arguments of `strads lda`.
@@ -181,7 +181,10 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         )?;
     }
     let summary = Summary {
-        run: RunReport::new(backend, fit.rounds, fit.stop, fit.phases),
+        run: RunReport::new(
+            backend,
+            RunFacts { rounds: fit.rounds, stop: fit.stop, phases: fit.phases, wall_s: fit.wall_s, updates: None, staleness: config.staleness },
+        ),
         app: "lda",
         data: a.data.display().to_string(),
         loglik: fit.loglik,

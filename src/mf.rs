@@ -13,7 +13,7 @@ use strads_datasets::{load_ratings, IdMap, Ratings, RatingsFormat};
 use strads_engine::{Backend, RunConfig};
 
 use crate::error::{CliError, Result};
-use crate::launch::{ParallelArgs, RunReport};
+use crate::launch::{ParallelArgs, RunFacts, RunReport};
 use crate::output::{write_atomic_set, write_csv, write_json};
 
 /// Arguments of `strads mf`.
@@ -279,7 +279,10 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
         ratings: train.len(),
         test_ratings: test.as_ref().map_or(0, Ratings::len),
         seed: a.seed,
-        run: RunReport::new(backend, fit.rounds, fit.stop, fit.phases),
+        run: RunReport::new(
+            backend,
+            RunFacts { rounds: fit.rounds, stop: fit.stop, phases: fit.phases, wall_s: fit.wall_s, updates: None, staleness: config.staleness },
+        ),
     };
     if let Some(path) = &a.summary {
         write_json(path, &summary)?;

@@ -177,7 +177,7 @@ impl<'scope, A: App> Threaded<'scope, A> {
                 }
             }
             // Ends when the coordinator stops the run or drops its end (on an error).
-            while let Ok((update, step)) = req_rx.recv() {
+            while let Ok((update, step)) = crate::transport::recv_spinning(&req_rx) {
                 let next = core.step(app, &update, step)?;
                 let last = next.is_none();
                 if ans_tx.send(next).is_err() || last {
@@ -190,9 +190,7 @@ impl<'scope, A: App> Threaded<'scope, A> {
     }
 
     fn recv(&mut self) -> Result<Option<Arc<A::Task>>> {
-        let a = self
-            .answers
-            .recv()
+        let a = crate::transport::recv_spinning(&self.answers)
             .map_err(|_| Error::SchedulerFailed("the scheduler thread stopped".into()))?;
         self.owed -= 1;
         Ok(a)

@@ -21,6 +21,33 @@ use crossbeam_channel::{Receiver, Sender};
 use crate::app::Message;
 use crate::error::{Error, Result};
 
+/// How long a waiting thread spins before it parks: a round's hand-off usually comes within
+/// a few µs, and waking a parked thread costs about as much again.
+const SPIN: std::time::Duration = std::time::Duration::from_micros(50);
+
+/// Receives from `rx`, spinning for up to [`SPIN`] (yielding the core now and then) before
+/// blocking.
+pub(crate) fn recv_spinning<T>(rx: &Receiver<T>) -> std::result::Result<T, crossbeam_channel::RecvError> {
+    let start = std::time::Instant::now();
+    let mut spins = 0u32;
+    loop {
+        match rx.try_recv() {
+            Ok(m) => return Ok(m),
+            Err(crossbeam_channel::TryRecvError::Disconnected) => return Err(crossbeam_channel::RecvError),
+            Err(crossbeam_channel::TryRecvError::Empty) => {}
+        }
+        spins += 1;
+        if spins % 64 == 0 {
+            if start.elapsed() >= SPIN {
+                return rx.recv();
+            }
+            std::thread::yield_now();
+        } else {
+            std::hint::spin_loop();
+        }
+    }
+}
+
 /// The encoded size of a message in bytes: what it costs on a wire.
 pub fn wire_bytes<T: Message>(msg: &T) -> u64 {
     bincode::serialized_size(msg).unwrap_or(0)
@@ -182,7 +209,7 @@ impl<D: Message, Q: Message, U: Message> CoordinatorLink<'_, D, Q, U> {
                 let mut out = Vec::with_capacity(up.len());
                 let mut bytes = 0;
                 for (rank, rx) in up.iter().enumerate() {
-                    let m = rx.recv().map_err(|_| Error::WorkerFailed {
+                    let m = recv_spinning(rx).map_err(|_| Error::WorkerFailed {
                         rank,
                         cause: "its link closed before it replied (the worker stopped)".into(),
                     })?;
@@ -228,8 +255,7 @@ impl<D: Message, Q: Message, U: Message> WorkerLink<D, Q, U> {
     /// [`Error::Transport`] if the coordinator's link closed.
     pub fn recv(&mut self) -> Result<Parcel<D, Q>> {
         match &self.backend {
-            WorkerBackend::Local { down, .. } => down
-                .recv()
+            WorkerBackend::Local { down, .. } => recv_spinning(down)
                 .map_err(|_| Error::Transport("the coordinator's link closed".into())),
         }
     }
