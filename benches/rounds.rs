@@ -25,6 +25,7 @@ fn params(policy: Policy, block: usize) -> LassoParams {
         schedule: BlockConfig::new(policy, block, 0),
         eval_every: Some(u64::MAX), // update rounds only
         inner_passes: 10,
+        screening: true,
     }
 }
 

@@ -67,6 +67,9 @@ pub struct LassoArgs {
     /// Passes of coordinate descent over each block at the coordinator (1 = plain CD).
     #[arg(long, default_value_t = 10, value_name = "K")]
     inner_passes: usize,
+    /// Turn off gap-safe screening (features proven zero at the optimum leave the problem).
+    #[arg(long)]
+    no_screening: bool,
     /// Stop after this many rounds.
     #[arg(long, value_name = "N")]
     max_rounds: Option<u64>,
@@ -157,6 +160,7 @@ pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
         schedule,
         eval_every: a.eval_every,
         inner_passes: a.inner_passes,
+        screening: !a.no_screening,
     };
     params.check()?;
     let config = RunConfig {

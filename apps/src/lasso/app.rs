@@ -6,8 +6,11 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use strads_datasets::CscMatrix;
 use strads_engine::{App, Control};
-use strads_scheduler::{BlockScheduler, DependencyOracle, Independent, PearsonOracle, Policy};
+use strads_scheduler::{
+    filter_block, BlockConfig, BlockScheduler, DependencyOracle, Independent, PearsonOracle, Policy,
+};
 
+use super::extrapolation::{DualExtrapolation, ResidualWindow};
 use super::model::LassoModel;
 use super::params::{LassoParams, Penalty};
 
@@ -16,6 +19,11 @@ const CORRELATION_CACHE: usize = 1 << 21;
 /// Inner passes over a block stop once a pass moves the fitted values by at most this
 /// fraction of what the first pass moved them.
 const INNER_TOL: f64 = 1e-3;
+/// Most coordinate-descent passes over a working set at the coordinator.
+const WS_PASSES: usize = 1000;
+/// A working set's passes stop once `|W| · (largest change)²`, a bound on what another pass
+/// could gain, is below this fraction of the last duality gap.
+const WS_INNER: f64 = 0.3;
 /// Pairs of columns whose Gram entry `x_jᵀx_k` the coordinator keeps (16 bytes each).
 const GRAM_CACHE: usize = 1 << 22;
 
@@ -93,6 +101,8 @@ pub enum LassoPartial {
         xty: Vec<f64>,
         /// `Σ y_i`.
         y_sum: f64,
+        /// `Σ y_i²`.
+        y_sq: f64,
     },
     /// For [`LassoTask::Update`].
     Update {
@@ -113,6 +123,9 @@ pub enum LassoPartial {
         r_sq: f64,
         /// `Σ y_i r_i`.
         y_r: f64,
+        /// `rᵀr_k` with this worker's kept residuals of the last evaluations, oldest first
+        /// (the last is this one's `Σ r_i²`), for the dual extrapolation.
+        r_dots: Vec<f64>,
     },
 }
 
@@ -126,15 +139,25 @@ pub enum LassoUpdate {
         /// Their changes.
         delta: Vec<f64>,
     },
-    /// New scheduling priorities: the predicted change of every feature if it were updated
-    /// now, in fitted-value units `|Δβ_j| ‖x̃_j‖` (for the scheduler; workers ignore it).
-    Priorities(Vec<f64>),
+    /// After an evaluation: new scheduling priorities, the support and the features screened
+    /// out by this evaluation.
+    Evaluated {
+        /// The predicted change of every feature if it were updated now, in fitted-value
+        /// units `|Δβ_j| ‖x̃_j‖` (0 for screened features; for the scheduler, workers
+        /// ignore it).
+        priorities: Vec<f64>,
+        /// Features with `β_j ≠ 0`, increasing.
+        support: Vec<u32>,
+        /// Features newly proven zero at the optimum by the gap-safe test (they leave the
+        /// scheduler and the workers' evaluations), increasing.
+        screened: Vec<u32>,
+    },
     /// After setup: the centered column norms `‖x̃_j‖` (to put later changes in fitted-value
     /// units) and the first priorities.
     Setup {
         /// `‖x̃_j‖`, length `p`.
         norms: Vec<f64>,
-        /// As in [`LassoUpdate::Priorities`].
+        /// As in [`LassoUpdate::Evaluated`].
         priorities: Vec<f64>,
     },
 }
@@ -170,6 +193,13 @@ pub struct LassoCoordinator {
     round: u64,
     last: Option<Evaluation>,
     converged: bool,
+    /// Features proven zero at the optimum (gap-safe screening).
+    screened: Vec<bool>,
+    /// `‖r̃‖²` of the committed β: set by the setup and every evaluation, carried through
+    /// update rounds with the block's Gram matrix.
+    rr: f64,
+    /// The last evaluations, for the extrapolated dual point.
+    extrapolation: DualExtrapolation,
     /// Summed (uncentered) Gram entries `x_jᵀx_k` by [`pair_key`].
     gram_cache: FxHashMap<u64, f64>,
     // Scratch for the pull of an update round.
@@ -189,6 +219,13 @@ pub struct LassoScheduler {
     needs_setup: bool,
     /// `‖x̃_j‖`: a change Δβ_j moves the fitted values by `|Δβ_j| ‖x̃_j‖`.
     norms: Vec<f64>,
+    /// Working-set rounds (the dynamic schedule): the exact priorities, support and
+    /// screened features of the latest evaluation seen.
+    priorities: Vec<f64>,
+    support: Vec<u32>,
+    screened: Vec<bool>,
+    /// Working sets alternate with evaluations: the next task is an evaluation.
+    eval_next: bool,
 }
 
 /// One worker: its shard of rows (as CSC), their targets and residuals.
@@ -198,6 +235,10 @@ pub struct LassoWorker {
     y: Vec<f64>,
     r: Vec<f64>,
     dense: Vec<f64>,
+    /// Features not screened out, whose gradient evaluations compute.
+    active: Vec<u32>,
+    /// Residuals of the last evaluations (dual extrapolation).
+    window: ResidualWindow,
 }
 
 impl LassoWorker {
@@ -209,7 +250,8 @@ impl LassoWorker {
         assert_eq!(y.len(), x.nrows, "one target per row");
         let r = y.clone();
         let dense = vec![0.0; x.nrows];
-        Self { x, y, r, dense }
+        let active = (0..x.ncols as u32).collect();
+        Self { x, y, r, dense, active, window: ResidualWindow::default() }
     }
 
     /// The residual `y − Xβ` on this worker's rows (without the intercept).
@@ -242,7 +284,69 @@ impl LassoScheduler {
             scratch: Vec::new(),
             needs_setup: true,
             norms: vec![1.0; p],
+            priorities: vec![0.0; p],
+            support: Vec::new(),
+            screened: vec![false; p],
+            eval_next: false,
         })
+    }
+}
+
+/// The duality gap of the Lasso restricted to `block` (the other coefficients fixed), from
+/// the coordinator's block state: with `ỹ' = r̃ + X̃_B β_B` the subproblem's target, the dual
+/// point `θ = s r̃`, `s = min(1, λ / max_B |g_j|)`, gives
+/// `gap = ½(1 − s)²‖r̃‖² + λ‖β_B‖₁ − s β_Bᵀg_B`, where `‖r̃‖² = ‖r̃₀‖² − Δᵀ(g₀ + g)`.
+fn block_gap(c: &LassoCoordinator, block: &[u32], start: &[f64], g0: &[f64]) -> f64 {
+    let mut rr = c.rr;
+    let (mut l1, mut bg, mut norm) = (0.0, 0.0, 0.0f64);
+    for (a, &j) in block.iter().enumerate() {
+        let beta = c.beta[j as usize];
+        let d = beta - start[a];
+        rr -= d * (g0[a] + c.grad[a]);
+        l1 += beta.abs();
+        bg += beta * c.grad[a];
+        norm = norm.max(c.grad[a].abs());
+    }
+    let s = if norm > c.lambda { c.lambda / norm } else { 1.0 };
+    (0.5 * (1.0 - s) * (1.0 - s) * rr.max(0.0) + c.lambda * l1 - s * bg).max(0.0)
+}
+
+impl LassoScheduler {
+    /// Keeps `|priority|` per feature (the predicted change is signed).
+    fn set_priorities(&mut self, priorities: &[f64]) {
+        self.priorities.clear();
+        self.priorities.extend(priorities.iter().map(|v| if v.is_finite() { v.abs() } else { 0.0 }));
+    }
+
+    /// The next working set [Massias, Gramfort & Salmon 2018, Sec. 4, with our priorities]:
+    /// the support of the latest evaluation, then features in decreasing priority (the
+    /// predicted change `|Δβ_j| ‖x̃_j‖`, non-zero only where the KKT conditions fail), each
+    /// kept only if its |correlation| with every feature kept before it is below ρ (the
+    /// STRADS filter [STRADS-16, Sec. 3.1], greedy in priority order), up to
+    /// `max(block size, 2 |support|)` features. Screened features never enter.
+    fn working_set(&mut self, cfg: &BlockConfig) -> Vec<u32> {
+        let size = (2 * self.support.len()).max(cfg.block_size).min(usize::from(u16::MAX));
+        let mut ws: Vec<u32> = self.support.iter().copied().filter(|&j| !self.screened[j as usize]).collect();
+        ws.truncate(size);
+        let want = size - ws.len();
+        let (prio, support, screened) = (&self.priorities, &self.support, &self.screened);
+        let mut cand: Vec<usize> = (0..prio.len())
+            .filter(|&j| !screened[j] && prio[j] > 0.0 && support.binary_search(&(j as u32)).is_err())
+            .collect();
+        let by_priority = |a: &usize, b: &usize| prio[*b].total_cmp(&prio[*a]).then(a.cmp(b));
+        let keep = (cfg.candidates.max(2 * want)).min(cand.len());
+        if keep < cand.len() {
+            cand.select_nth_unstable_by(keep, by_priority);
+            cand.truncate(keep);
+        }
+        cand.sort_unstable_by(by_priority);
+        let oracle: &mut dyn DependencyOracle = match &mut self.oracle {
+            Some(o) => o,
+            None => &mut Independent,
+        };
+        filter_block(&cand, cfg.rho, want, oracle, &mut self.scratch);
+        ws.extend(self.scratch.iter().map(|&j| j as u32));
+        ws
     }
 }
 
@@ -311,6 +415,13 @@ impl Lasso {
         LassoModel { intercept, coef: c.beta.clone() }
     }
 
+    /// True for the dynamic schedule, which solves working sets: each update round takes the
+    /// support and the highest-priority features (correlation-filtered) and the next round
+    /// evaluates.
+    pub fn working_sets(&self) -> bool {
+        self.params.schedule.policy == Policy::Dynamic
+    }
+
     /// Update rounds between evaluations.
     pub fn eval_every(&self) -> u64 {
         self.eval_every
@@ -328,6 +439,9 @@ impl Lasso {
             round: 0,
             last: None,
             converged: false,
+            screened: vec![false; self.p],
+            rr: 0.0,
+            extrapolation: DualExtrapolation::default(),
             gram_cache: FxHashMap::default(),
             grad: Vec::new(),
             gram: Vec::new(),
@@ -348,7 +462,8 @@ impl Lasso {
         let mut col_sq = vec![0.0; self.p];
         let mut xty = vec![0.0; self.p];
         for part in partials {
-            if let LassoPartial::Setup { col_sum, col_sq: sq, xty: xy, y_sum } = part {
+            if let LassoPartial::Setup { col_sum, col_sq: sq, xty: xy, y_sum, y_sq } = part {
+                c.rr += y_sq;
                 for j in 0..self.p {
                     c.col_sum[j] += col_sum[j];
                     col_sq[j] += sq[j];
@@ -362,6 +477,8 @@ impl Lasso {
             c.col_sum.iter_mut().for_each(|s| *s = 0.0);
         }
         let y_mean = if self.params.intercept { c.y_sum / n } else { 0.0 };
+        // ‖ỹ‖², the centered residual's squared norm at β = 0.
+        c.rr -= y_mean * c.y_sum;
         let mut grad = vec![0.0; self.p];
         for j in 0..self.p {
             let s = c.col_sum[j];
@@ -438,7 +555,14 @@ impl Lasso {
         // exact serial coordinate descent, and repeated passes minimize F over the block.
         let start: Vec<f64> = block.iter().map(|&j| c.beta[j as usize]).collect();
         let mut first_pass_max = 0.0f64;
-        for pass in 0..self.params.inner_passes {
+        // A working set is solved until a pass could lower F by no more than a fraction of
+        // the last duality gap (celer's inner tolerance [Massias, Gramfort & Salmon 2018]);
+        // other blocks until a pass moves little compared with the first.
+        let ws = self.working_sets();
+        let max_passes = if ws { WS_PASSES.max(self.params.inner_passes) } else { self.params.inner_passes };
+        let g0 = c.grad.clone();
+        let mut gap_target = c.last.map(|e| WS_INNER * e.duality_gap);
+        for pass in 0..max_passes {
             let mut pass_max = 0.0f64;
             for a in 0..b {
                 let j = block[a] as usize;
@@ -462,11 +586,23 @@ impl Lasso {
             if pass == 0 {
                 first_pass_max = pass_max;
             }
-            if pass_max <= INNER_TOL * first_pass_max {
+            if pass_max == 0.0 {
+                break;
+            }
+            if ws {
+                // The block's own duality gap, with the other features fixed.
+                let gap = block_gap(c, block, &start, &g0);
+                let target = *gap_target.get_or_insert(WS_INNER * gap);
+                if gap <= target {
+                    break;
+                }
+            } else if pass_max <= INNER_TOL * first_pass_max {
                 break;
             }
         }
-        let delta = block.iter().zip(&start).map(|(&j, s)| c.beta[j as usize] - s).collect();
+        // ‖r̃‖² after the block's changes Δ: with g = g0 − G̃Δ, ‖r̃ − X̃Δ‖² = ‖r̃‖² − Δᵀ(g0 + g).
+        let delta: Vec<f64> = block.iter().zip(&start).map(|(&j, s)| c.beta[j as usize] - s).collect();
+        c.rr -= delta.iter().zip(g0.iter().zip(&c.grad)).map(|(d, (a, g))| d * (a + g)).sum::<f64>();
         LassoUpdate::Deltas { block: block.to_vec(), delta }
     }
 
@@ -479,12 +615,15 @@ impl Lasso {
     ) -> (LassoUpdate, Control) {
         let mut grad = vec![0.0; self.p];
         let (mut r_sum, mut r_sq, mut y_r) = (0.0, 0.0, 0.0);
+        let mut dots: Vec<f64> = Vec::new();
         for part in &partials {
-            if let LassoPartial::Evaluate { xtr, r_sum: a, r_sq: b, y_r: d } = part {
+            if let LassoPartial::Evaluate { xtr, r_sum: a, r_sq: b, y_r: d, r_dots } = part {
                 grad.iter_mut().zip(xtr).for_each(|(g, x)| *g += x);
                 r_sum += a;
                 r_sq += b;
                 y_r += d;
+                dots.resize(r_dots.len(), 0.0);
+                dots.iter_mut().zip(r_dots).for_each(|(g, x)| *g += x);
             }
         }
         let n = self.n as f64;
@@ -500,6 +639,11 @@ impl Lasso {
         let mut kkt: f64 = 0.0;
         let mut nnz = 0;
         for j in 0..self.p {
+            if c.screened[j] {
+                // Not computed: the feature left the problem (its β_j = 0 at the optimum).
+                grad[j] = 0.0;
+                continue;
+            }
             grad[j] -= c.col_sum[j] * r_mean;
             dual_norm = dual_norm.max(grad[j].abs());
             l1 += c.beta[j].abs();
@@ -509,11 +653,43 @@ impl Lasso {
                 nnz += 1;
             }
         }
+        c.rr = rr;
         let primal = 0.5 * rr + lambda * l1;
-        let s = if dual_norm > lambda { lambda / dual_norm } else { 1.0 };
-        let dual = s * yr - 0.5 * s * s * rr;
+        let mut s = if dual_norm > lambda { lambda / dual_norm } else { 1.0 };
+        let mut dual = s * yr - 0.5 * s * s * rr;
+        // The extrapolated dual point, when it is better [Massias, Gramfort & Salmon 2018].
+        c.extrapolation.push(&grad, r_sum, yr, dots);
+        let mut best_grad = None;
+        if let Some(acc) = c.extrapolation.extrapolate(n, self.params.intercept) {
+            let norm = (0..self.p).filter(|&j| !c.screened[j]).fold(0.0f64, |m, j| m.max(acc.grad[j].abs()));
+            let sa = if norm > lambda { lambda / norm } else { 1.0 };
+            let da = sa * acc.yr - 0.5 * sa * sa * acc.rr;
+            if da.is_finite() && da > dual {
+                dual = da;
+                s = sa;
+                best_grad = Some(acc.grad);
+            }
+        }
+        let dual_grad = best_grad.as_deref().unwrap_or(&grad);
+        // With screened features the dual point is feasible for the reduced problem, whose
+        // optimum is the full problem's (screened features are 0 there), so the gap still
+        // bounds F(β) − F(β*).
         let gap = (primal - dual).max(0.0);
         let relative_gap = if primal > 0.0 { gap / primal } else { 0.0 };
+        // Gap-safe screening [Fercoq, Gramfort & Salmon 2015, Eq. 11]: the optimal dual point
+        // θ* lies within √(2·gap)/λ of θ = s r̃ / λ, so |x̃_jᵀθ*| < 1, hence β*_j = 0, when
+        // s|x̃_jᵀr̃| + √(2·gap) ‖x̃_j‖ < λ. Only zero coefficients are screened (no residual
+        // change is needed).
+        let mut screened = Vec::new();
+        if self.params.screening {
+            let radius = (2.0 * gap).sqrt();
+            for j in 0..self.p {
+                if !c.screened[j] && c.beta[j] == 0.0 && s * dual_grad[j].abs() + radius * c.curvature[j].sqrt() < lambda {
+                    c.screened[j] = true;
+                    screened.push(j as u32);
+                }
+            }
+        }
         let eval = Evaluation {
             round: c.round,
             objective: primal,
@@ -524,9 +700,11 @@ impl Lasso {
         };
         c.last = Some(eval);
         c.converged = relative_gap <= self.params.tol;
-        let prio = (0..self.p).map(|j| self.predicted_change(c, j, grad[j])).collect();
+        let priorities =
+            (0..self.p).map(|j| if c.screened[j] { 0.0 } else { self.predicted_change(c, j, grad[j]) }).collect();
+        let support = (0..self.p as u32).filter(|&j| c.beta[j as usize] != 0.0).collect();
         let control = if c.converged { Control::Converged } else { Control::Continue };
-        (LassoUpdate::Priorities(prio), control)
+        (LassoUpdate::Evaluated { priorities, support, screened }, control)
     }
 }
 
@@ -544,17 +722,27 @@ impl App for Lasso {
             s.needs_setup = false;
             return LassoTask::Setup;
         }
-        if s.since_eval >= self.eval_every {
-            s.since_eval = 0;
-            return LassoTask::Evaluate;
-        }
-        let oracle: &mut dyn DependencyOracle = match &mut s.oracle {
-            Some(o) => o,
-            None => &mut Independent,
+        let block: Vec<u32> = if self.working_sets() {
+            if s.eval_next {
+                s.eval_next = false;
+                return LassoTask::Evaluate;
+            }
+            s.eval_next = true;
+            s.working_set(&self.params.schedule)
+        } else {
+            if s.since_eval >= self.eval_every {
+                s.since_eval = 0;
+                return LassoTask::Evaluate;
+            }
+            let oracle: &mut dyn DependencyOracle = match &mut s.oracle {
+                Some(o) => o,
+                None => &mut Independent,
+            };
+            s.block.next_block(oracle, &mut s.scratch);
+            s.since_eval += 1;
+            let screened = &s.screened;
+            s.scratch.iter().filter(|&&j| !screened[j]).map(|&j| j as u32).collect()
         };
-        s.block.next_block(oracle, &mut s.scratch);
-        s.since_eval += 1;
-        let block: Vec<u32> = s.scratch.iter().map(|&j| j as u32).collect();
         // Ask for the Gram entries the coordinator does not hold. It stores every entry it
         // receives while it holds fewer than GRAM_CACHE, exactly as mirrored here.
         let mut pairs = Vec::new();
@@ -585,7 +773,7 @@ impl App for Lasso {
                     col_sq[j] = v.iter().map(|a| a * a).sum();
                     xty[j] = w.x.col_dot(j, &w.y);
                 }
-                LassoPartial::Setup { col_sum, col_sq, xty, y_sum: w.y.iter().sum() }
+                LassoPartial::Setup { col_sum, col_sq, xty, y_sum: w.y.iter().sum(), y_sq: w.y.iter().map(|v| v * v).sum() }
             }
             LassoTask::Update { block, pairs } => {
                 let xtr = block.iter().map(|&j| w.x.col_dot(j as usize, &w.r)).collect();
@@ -608,10 +796,14 @@ impl App for Lasso {
                 LassoPartial::Update { xtr, gram, r_sum: w.r.iter().sum() }
             }
             LassoTask::Evaluate => {
-                let xtr = (0..w.x.ncols).map(|j| w.x.col_dot(j, &w.r)).collect();
+                let mut xtr = vec![0.0; w.x.ncols];
+                for &j in &w.active {
+                    xtr[j as usize] = w.x.col_dot(j as usize, &w.r);
+                }
                 let r_sq = w.r.iter().map(|r| r * r).sum();
                 let y_r = w.y.iter().zip(&w.r).map(|(y, r)| y * r).sum();
-                LassoPartial::Evaluate { xtr, r_sum: w.r.iter().sum(), r_sq, y_r }
+                let r_dots = w.window.push(&w.r);
+                LassoPartial::Evaluate { xtr, r_sum: w.r.iter().sum(), r_sq, y_r, r_dots }
             }
         }
     }
@@ -634,12 +826,18 @@ impl App for Lasso {
     }
 
     fn sync(&self, w: &mut LassoWorker, update: &LassoUpdate) {
-        if let LassoUpdate::Deltas { block, delta } = update {
-            for (&j, &d) in block.iter().zip(delta) {
-                if d != 0.0 {
-                    w.x.col_axpy(j as usize, -d, &mut w.r);
+        match update {
+            LassoUpdate::Deltas { block, delta } => {
+                for (&j, &d) in block.iter().zip(delta) {
+                    if d != 0.0 {
+                        w.x.col_axpy(j as usize, -d, &mut w.r);
+                    }
                 }
             }
+            LassoUpdate::Evaluated { screened, .. } if !screened.is_empty() => {
+                w.active.retain(|j| screened.binary_search(j).is_err());
+            }
+            _ => {}
         }
     }
 
@@ -650,10 +848,18 @@ impl App for Lasso {
                     s.block.set_progress(j as usize, d * s.norms[j as usize]);
                 }
             }
-            LassoUpdate::Priorities(prio) => s.block.refresh_progress(prio),
+            LassoUpdate::Evaluated { priorities, support, screened } => {
+                s.block.refresh_progress(priorities);
+                s.set_priorities(priorities);
+                s.support.clone_from(support);
+                for &j in screened {
+                    s.screened[j as usize] = true;
+                }
+            }
             LassoUpdate::Setup { norms, priorities } => {
                 s.norms.clone_from(norms);
                 s.block.refresh_progress(priorities);
+                s.set_priorities(priorities);
             }
         }
     }

@@ -5,6 +5,7 @@
 //! [`fit_threads`] for a complete fit.
 
 mod app;
+mod extrapolation;
 mod model;
 mod params;
 

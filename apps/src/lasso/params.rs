@@ -34,6 +34,9 @@ pub struct LassoParams {
     /// objective over the block's variables, with no extra communication (the coordinator
     /// holds the block's Gram matrix), stopping early once a pass changes little.
     pub inner_passes: usize,
+    /// Gap-safe screening at every evaluation [Fercoq, Gramfort & Salmon 2015]: features
+    /// proven zero at the optimum leave the scheduler and the evaluations.
+    pub screening: bool,
 }
 
 impl LassoParams {

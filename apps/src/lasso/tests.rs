@@ -64,6 +64,7 @@ fn params(policy: Policy, ratio: f64) -> LassoParams {
         schedule: BlockConfig::new(policy, 5, 7),
         eval_every: None,
         inner_passes: 10,
+        screening: true,
     }
 }
 
