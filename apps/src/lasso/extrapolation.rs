@@ -184,28 +184,32 @@ mod tests {
         assert!(solve(&mut [1.0, 2.0, 2.0, 4.0], vec![1.0, 1.0], 2).is_none(), "singular");
     }
 
-    /// Residuals of a linear fixed-point iteration r_{t+1} = r* + A (r_t − r*) with a
-    /// 2-dimensional A: Anderson with K ≥ 2 recovers r* exactly.
+    /// Residuals of a linear fixed-point iteration r_{t+1} = r* + A (r_t − r*) whose A has
+    /// 4 modes and a faint fifth: Anderson with K = 5 differences (weights on the newest 5
+    /// snapshots) recovers r* (exactly for 4 modes; the fifth keeps the system regular).
     #[test]
     fn extrapolation_recovers_the_limit_of_a_linear_iteration() {
         let n = 7;
         let limit: Vec<f64> = (0..n).map(|i| (i as f64 * 0.7).sin()).collect();
-        let e1: Vec<f64> = (0..n).map(|i| if i == 2 { 1.0 } else { 0.0 }).collect();
-        let e2: Vec<f64> = (0..n).map(|i| if i == 5 { 1.0 } else { 0.0 }).collect();
+        let rates = [0.8, -0.5, 0.3, 0.6, 0.01];
         let mut window = ResidualWindow::default();
         let mut ex = DualExtrapolation::default();
         // X = identity (p = n), y = 0 for simplicity: the gradient is the residual itself.
         for t in 0..SNAPSHOTS {
-            let (a, b) = (0.8f64.powi(t as i32), (-0.5f64).powi(t as i32));
-            let r: Vec<f64> = (0..n).map(|i| limit[i] + a * e1[i] + b * e2[i]).collect();
+            let mut r = limit.clone();
+            for (mode, rate) in rates.iter().enumerate() {
+                let amplitude = if mode == 4 { 1e-4 } else { 1.0 };
+                r[mode] += amplitude * f64::powi(*rate, t as i32);
+            }
             let dots = window.push(&r);
             ex.push(&r, r.iter().sum(), 0.0, dots);
+            assert_eq!(ex.extrapolate(n as f64, false).is_some(), t + 1 == SNAPSHOTS, "only a full window");
         }
         let acc = ex.extrapolate(n as f64, false).expect("full window");
         for (g, l) in acc.grad.iter().zip(&limit) {
-            assert!((g - l).abs() < 1e-9, "{:?} vs {limit:?}", acc.grad);
+            assert!((g - l).abs() < 1e-3, "{:?} vs {limit:?}", acc.grad);
         }
         let rr: f64 = limit.iter().map(|v| v * v).sum();
-        assert!((acc.rr - rr).abs() < 1e-9);
+        assert!((acc.rr - rr).abs() < 1e-3, "{} vs {rr}", acc.rr);
     }
 }
