@@ -15,6 +15,10 @@ if [ ! -x "$here/.venv/bin/python" ]; then
   "$here/.venv/bin/pip" install -q numpy scipy scikit-learn celer
 fi
 (cd "$root" && cargo build --release -q)
-LASSO_COMPARE_CMD="$(printf '%q ' "$0" "$@")"
-export LASSO_COMPARE_CMD="${LASSO_COMPARE_CMD% }"
+# The command line as typed, for the top of the table (arguments quoted only where needed).
+LASSO_COMPARE_CMD="$0"
+for arg in "$@"; do
+  if [[ "$arg" =~ ^[A-Za-z0-9_.,:/=+-]+$ ]]; then LASSO_COMPARE_CMD+=" $arg"; else LASSO_COMPARE_CMD+=" $(printf '%q' "$arg")"; fi
+done
+export LASSO_COMPARE_CMD
 exec "$here/.venv/bin/python" "$here/lasso_compare.py" --data "$data" --binary "$root/target/release/strads" --root "$root" "$@"
