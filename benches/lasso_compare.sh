@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Prints the Lasso comparison table of the README: strads schedules vs scikit-learn and celer
-# on the ALL leukemia set. Sets up a Python virtual environment in benches/.venv (PyPI).
-# Usage: benches/lasso_compare.sh [--ratios 0.1,0.01] [--repeat 3] [--schedules dynamic,cyclic]
+# Prints one markdown table: strads Lasso schedules (dynamic, cyclic, random) × 1 and 2 workers ×
+# --staleness 0 and 2 (when the build has that flag) against scikit-learn and celer, on the ALL
+# leukemia set at 0.1 and 0.01 λ_max and on problems made by `strads generate lasso` (cached in
+# benches/.data, gitignored). Sets up a Python virtual environment in benches/.venv (PyPI).
+# Usage: benches/lasso_compare.sh [--problems all-0.1,all-0.01,sparse-500,synth-1m] [--repeat 3]
+#        [--strads-time-limit 120] [--schedules dynamic,cyclic,random] [--staleness 0,2]
+#        [--peer-time-limit 600] [--peers scikit-learn,celer]
+# A full run (every problem, --repeat 3) takes about an hour on 2 cores: the random and cyclic
+# schedules stop at the time limit on the harder problems.
 set -euo pipefail
 source "$(dirname "$0")/data.sh"
 if [ ! -x "$here/.venv/bin/python" ]; then
@@ -9,4 +15,10 @@ if [ ! -x "$here/.venv/bin/python" ]; then
   "$here/.venv/bin/pip" install -q numpy scipy scikit-learn celer
 fi
 (cd "$root" && cargo build --release -q)
-exec "$here/.venv/bin/python" "$here/lasso_compare.py" --data "$data" --binary "$root/target/release/strads" "$@"
+# The command line as typed, for the top of the table (arguments quoted only where needed).
+LASSO_COMPARE_CMD="$0"
+for arg in "$@"; do
+  if [[ "$arg" =~ ^[A-Za-z0-9_.,:/=+-]+$ ]]; then LASSO_COMPARE_CMD+=" $arg"; else LASSO_COMPARE_CMD+=" $(printf '%q' "$arg")"; fi
+done
+export LASSO_COMPARE_CMD
+exec "$here/.venv/bin/python" "$here/lasso_compare.py" --data "$data" --binary "$root/target/release/strads" --root "$root" "$@"

@@ -1,6 +1,7 @@
 //! `strads`: scheduled model-parallel machine learning from the command line.
 
 mod error;
+mod generate;
 mod lasso;
 mod launch;
 mod lda;
@@ -30,12 +31,24 @@ enum Command {
     Lda(Box<lda::LdaArgs>),
     /// Matrix factorization by CCD++ (fit), or `mf recommend` (top items for a user).
     Mf(Box<mf::MfArgs>),
+    /// Write a seeded synthetic problem to a file (`generate lasso`).
+    Generate(generate::GenerateArgs),
 }
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
     let parallel = match &cli.command {
+        // Generating data needs no workers: done here, before any backend is chosen.
+        Command::Generate(args) => {
+            return match generate::run(args) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("strads: error: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Command::Lasso(args) => args.parallel.options(),
         Command::Lda(args) => args.parallel.options(),
         Command::Mf(args) => args.parallel().options(),
@@ -52,6 +65,7 @@ fn main() -> ExitCode {
         Command::Lasso(args) => lasso::run(&args, &backend),
         Command::Lda(args) => lda::run(&args, &backend),
         Command::Mf(args) => mf::run(&args, &backend),
+        Command::Generate(_) => unreachable!("strads generate returns before a backend is chosen"),
     };
     match res {
         Ok(()) => {

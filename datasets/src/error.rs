@@ -47,6 +47,16 @@ pub enum Error {
     /// Options that do not apply to the input (e.g. a CSV target column for LIBSVM data).
     #[error("{0}")]
     Options(String),
+    /// A bad setting of a generator (the value and what it must be).
+    #[error("invalid {name} {value}: must be {expect}")]
+    InvalidParameter {
+        /// The setting, named as on the command line (`nnz-per-col`).
+        name: &'static str,
+        /// The value given.
+        value: String,
+        /// What it must be.
+        expect: &'static str,
+    },
     /// An unknown format name.
     #[error("unknown format '{0}': expected libsvm, mtx or csv")]
     FormatName(String),

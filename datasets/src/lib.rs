@@ -13,11 +13,15 @@
 //! | LDA-C | [`read_ldac`] | `N id:count ...`, 0-based |
 //! | STRADS token lists | [`read_tokens`] | two skipped fields, then word ids |
 //! | ratings | [`load_ratings`] | MovieLens `u.data` / `ratings.dat`, CSV, triplets, MatrixMarket |
+//!
+//! Generators: [`lasso_synth`] (seeded sparse Lasso problems with correlated column groups,
+//! written back as LIBSVM or MatrixMarket) and [`synthetic_ratings`] (Netflix-shaped ratings).
 
 mod corpus;
 mod csv_reader;
 mod error;
 mod io;
+mod lasso_synth;
 mod libsvm;
 pub mod matrix;
 mod mtx;
@@ -32,6 +36,7 @@ pub use corpus::{load_corpus, read_ldac, read_tokens, read_uci, read_vocab, Corp
 pub use csv_reader::read_csv;
 pub use error::{Error, Result};
 pub use io::open;
+pub use lasso_synth::{lasso_synth, LassoProblem, LassoSynthParams};
 pub use libsvm::read_libsvm;
 pub use matrix::{dot_lanes, even_ranges, weighted_ranges, CscMatrix, CsrMatrix};
 pub use mtx::{read_mtx_matrix, read_mtx_vector};

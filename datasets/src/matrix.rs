@@ -119,6 +119,30 @@ impl CscMatrix {
         self.indices.len()
     }
 
+    /// The whole matrix in CSR form (column indices increasing within each row).
+    pub fn to_csr(&self) -> CsrMatrix {
+        let mut indptr = vec![0usize; self.nrows + 1];
+        for &i in &self.indices {
+            indptr[i as usize + 1] += 1;
+        }
+        for i in 0..self.nrows {
+            indptr[i + 1] += indptr[i];
+        }
+        let mut next = indptr.clone();
+        let mut indices = vec![0u32; self.nnz()];
+        let mut values = vec![0f64; self.nnz()];
+        for j in 0..self.ncols {
+            let (idx, val) = self.col(j);
+            for (&i, &v) in idx.iter().zip(val) {
+                let slot = &mut next[i as usize];
+                indices[*slot] = j as u32;
+                values[*slot] = v;
+                *slot += 1;
+            }
+        }
+        CsrMatrix { nrows: self.nrows, ncols: self.ncols, indptr, indices, values }
+    }
+
     /// Column `j` as `(row indices, values)`.
     ///
     /// # Panics
