@@ -153,6 +153,30 @@ impl CscMatrix {
         (&self.indices[a..b], &self.values[a..b])
     }
 
+    /// Rows `rows` of this matrix as their own `rows.len() × ncols` CSC matrix (row numbers
+    /// renumbered from 0), in one sequential pass over the entries: each column's rows are
+    /// increasing, so its part in `rows` is a contiguous run found by binary search.
+    ///
+    /// # Panics
+    /// If `rows` is not within `0..nrows`.
+    pub fn row_block(&self, rows: std::ops::Range<usize>) -> CscMatrix {
+        assert!(rows.end <= self.nrows && rows.start <= rows.end, "rows {rows:?} of {}", self.nrows);
+        let (lo, hi) = (rows.start as u32, rows.end as u32);
+        let mut indptr = Vec::with_capacity(self.ncols + 1);
+        indptr.push(0);
+        let mut indices = Vec::new();
+        let mut values = Vec::new();
+        for j in 0..self.ncols {
+            let (idx, val) = self.col(j);
+            let a = idx.partition_point(|&i| i < lo);
+            let b = a + idx[a..].partition_point(|&i| i < hi);
+            indices.extend(idx[a..b].iter().map(|&i| i - lo));
+            values.extend_from_slice(&val[a..b]);
+            indptr.push(indices.len());
+        }
+        CscMatrix { nrows: rows.len(), ncols: self.ncols, indptr, indices, values }
+    }
+
     /// `x_jᵀ v` for a dense vector `v` of length `nrows`.
     #[inline]
     pub fn col_dot(&self, j: usize, v: &[f64]) -> f64 {

@@ -115,7 +115,7 @@ pub enum LassoPartial {
     },
     /// For [`LassoTask::Evaluate`].
     Evaluate {
-        /// `x_jᵀr` for every feature, length `p`.
+        /// `x_jᵀr` for every active (not screened) feature, in increasing order.
         xtr: Vec<f64>,
         /// `Σ r_i`.
         r_sum: f64,
@@ -175,6 +175,8 @@ pub struct Evaluation {
     pub relative_gap: f64,
     /// Non-zero coefficients.
     pub nnz: usize,
+    /// Features screened out so far (proven zero at the optimum).
+    pub screened: usize,
     /// Largest KKT violation `max(|x̃_jᵀr̃| − λ, 0)` over zero coefficients, relative to λ.
     pub max_kkt_violation: f64,
 }
@@ -200,6 +202,10 @@ pub struct LassoCoordinator {
     rr: f64,
     /// The last evaluations, for the extrapolated dual point.
     extrapolation: DualExtrapolation,
+    /// Features not screened out, increasing (mirrored by every worker).
+    active: Vec<u32>,
+    /// Scratch: the evaluation's gradient, length `p` (valid at active features).
+    eval_grad: Vec<f64>,
     /// Summed (uncentered) Gram entries `x_jᵀx_k` by [`pair_key`].
     gram_cache: FxHashMap<u64, f64>,
     // Scratch for the pull of an update round.
@@ -442,6 +448,8 @@ impl Lasso {
             screened: vec![false; self.p],
             rr: 0.0,
             extrapolation: DualExtrapolation::default(),
+            active: (0..self.p as u32).collect(),
+            eval_grad: Vec::new(),
             gram_cache: FxHashMap::default(),
             grad: Vec::new(),
             gram: Vec::new(),
@@ -613,12 +621,20 @@ impl Lasso {
         c: &mut LassoCoordinator,
         partials: Vec<LassoPartial>,
     ) -> (LassoUpdate, Control) {
-        let mut grad = vec![0.0; self.p];
+        // Gradients of the active (unscreened) features, in the order of `c.active`, which
+        // every worker's `active` list mirrors.
+        let mut grad = std::mem::take(&mut c.eval_grad);
+        grad.resize(self.p, 0.0);
+        for &j in &c.active {
+            grad[j as usize] = 0.0;
+        }
         let (mut r_sum, mut r_sq, mut y_r) = (0.0, 0.0, 0.0);
         let mut dots: Vec<f64> = Vec::new();
         for part in &partials {
             if let LassoPartial::Evaluate { xtr, r_sum: a, r_sq: b, y_r: d, r_dots } = part {
-                grad.iter_mut().zip(xtr).for_each(|(g, x)| *g += x);
+                for (&j, x) in c.active.iter().zip(xtr) {
+                    grad[j as usize] += x;
+                }
                 r_sum += a;
                 r_sq += b;
                 y_r += d;
@@ -638,12 +654,9 @@ impl Lasso {
         let mut l1 = 0.0;
         let mut kkt: f64 = 0.0;
         let mut nnz = 0;
-        for j in 0..self.p {
-            if c.screened[j] {
-                // Not computed: the feature left the problem (its β_j = 0 at the optimum).
-                grad[j] = 0.0;
-                continue;
-            }
+        // Screened features are 0 in β and left the problem: they take no part.
+        for &j in &c.active {
+            let j = j as usize;
             grad[j] -= c.col_sum[j] * r_mean;
             dual_norm = dual_norm.max(grad[j].abs());
             l1 += c.beta[j].abs();
@@ -658,10 +671,10 @@ impl Lasso {
         let mut s = if dual_norm > lambda { lambda / dual_norm } else { 1.0 };
         let mut dual = s * yr - 0.5 * s * s * rr;
         // The extrapolated dual point, when it is better [Massias, Gramfort & Salmon 2018].
-        c.extrapolation.push(&grad, r_sum, yr, dots);
+        c.extrapolation.push(&grad, &c.active, r_sum, yr, dots);
         let mut best_grad = None;
-        if let Some(acc) = c.extrapolation.extrapolate(n, self.params.intercept) {
-            let norm = (0..self.p).filter(|&j| !c.screened[j]).fold(0.0f64, |m, j| m.max(acc.grad[j].abs()));
+        if let Some(acc) = c.extrapolation.extrapolate(&c.active, n, self.params.intercept) {
+            let norm = c.active.iter().fold(0.0f64, |m, &j| m.max(acc.grad[j as usize].abs()));
             let sa = if norm > lambda { lambda / norm } else { 1.0 };
             let da = sa * acc.yr - 0.5 * sa * sa * acc.rr;
             if da.is_finite() && da > dual {
@@ -683,26 +696,41 @@ impl Lasso {
         let mut screened = Vec::new();
         if self.params.screening {
             let radius = (2.0 * gap).sqrt();
-            for j in 0..self.p {
-                if !c.screened[j] && c.beta[j] == 0.0 && s * dual_grad[j].abs() + radius * c.curvature[j].sqrt() < lambda {
-                    c.screened[j] = true;
-                    screened.push(j as u32);
+            for &j in &c.active {
+                let ju = j as usize;
+                if c.beta[ju] == 0.0 && s * dual_grad[ju].abs() + radius * c.curvature[ju].sqrt() < lambda {
+                    c.screened[ju] = true;
+                    screened.push(j);
                 }
             }
         }
+        let mut priorities = vec![0.0; self.p];
+        let mut support = Vec::new();
+        for &j in &c.active {
+            let ju = j as usize;
+            if !c.screened[ju] {
+                priorities[ju] = self.predicted_change(c, ju, grad[ju]);
+            }
+            if c.beta[ju] != 0.0 {
+                support.push(j);
+            }
+        }
+        if !screened.is_empty() {
+            let flags = &c.screened;
+            c.active.retain(|&j| !flags[j as usize]);
+        }
+        c.eval_grad = grad;
         let eval = Evaluation {
             round: c.round,
             objective: primal,
             duality_gap: gap,
             relative_gap,
             nnz,
+            screened: self.p - c.active.len(),
             max_kkt_violation: if lambda > 0.0 { kkt.max(0.0) / lambda } else { kkt.max(0.0) },
         };
         c.last = Some(eval);
         c.converged = relative_gap <= self.params.tol;
-        let priorities =
-            (0..self.p).map(|j| if c.screened[j] { 0.0 } else { self.predicted_change(c, j, grad[j]) }).collect();
-        let support = (0..self.p as u32).filter(|&j| c.beta[j as usize] != 0.0).collect();
         let control = if c.converged { Control::Converged } else { Control::Continue };
         (LassoUpdate::Evaluated { priorities, support, screened }, control)
     }
@@ -796,10 +824,7 @@ impl App for Lasso {
                 LassoPartial::Update { xtr, gram, r_sum: w.r.iter().sum() }
             }
             LassoTask::Evaluate => {
-                let mut xtr = vec![0.0; w.x.ncols];
-                for &j in &w.active {
-                    xtr[j as usize] = w.x.col_dot(j as usize, &w.r);
-                }
+                let xtr = w.active.iter().map(|&j| w.x.col_dot(j as usize, &w.r)).collect();
                 let r_sq = w.r.iter().map(|r| r * r).sum();
                 let y_r = w.y.iter().zip(&w.r).map(|(y, r)| y * r).sum();
                 let r_dots = w.window.push(&w.r);
@@ -849,7 +874,9 @@ impl App for Lasso {
                 }
             }
             LassoUpdate::Evaluated { priorities, support, screened } => {
-                s.block.refresh_progress(priorities);
+                if !self.working_sets() {
+                    s.block.refresh_progress(priorities);
+                }
                 s.set_priorities(priorities);
                 s.support.clone_from(support);
                 for &j in screened {
@@ -858,7 +885,9 @@ impl App for Lasso {
             }
             LassoUpdate::Setup { norms, priorities } => {
                 s.norms.clone_from(norms);
-                s.block.refresh_progress(priorities);
+                if !self.working_sets() {
+                    s.block.refresh_progress(priorities);
+                }
                 s.set_priorities(priorities);
             }
         }

@@ -67,26 +67,31 @@ pub(crate) struct Extrapolated {
 }
 
 impl DualExtrapolation {
-    /// Adds an evaluation. `dots` are the summed inner products of the workers' windows
-    /// (same length as the window after the push).
-    pub(crate) fn push(&mut self, grad: &[f64], r_sum: f64, yr: f64, dots: Vec<f64>) {
-        if self.window.len() == SNAPSHOTS {
-            if let Some(mut old) = self.window.pop_front() {
-                for s in &mut self.window {
-                    s.dots.remove(0);
-                }
-                old.grad.clear();
-                old.grad.extend_from_slice(grad);
-                self.window.push_back(Snapshot { grad: old.grad, r_sum, yr, dots });
-                return;
+    /// Adds an evaluation: `grad` (length `p`, read at the `active` features only), and
+    /// `dots` the summed inner products of the workers' windows (same length as the window
+    /// after the push).
+    pub(crate) fn push(&mut self, grad: &[f64], active: &[u32], r_sum: f64, yr: f64, dots: Vec<f64>) {
+        let mut buf = if self.window.len() == SNAPSHOTS {
+            let old = self.window.pop_front().map(|s| s.grad).unwrap_or_default();
+            for s in &mut self.window {
+                s.dots.remove(0);
             }
+            old
+        } else {
+            Vec::new()
+        };
+        buf.resize(grad.len(), 0.0);
+        for &j in active {
+            buf[j as usize] = grad[j as usize];
         }
-        self.window.push_back(Snapshot { grad: grad.to_vec(), r_sum, yr, dots });
+        self.window.push_back(Snapshot { grad: buf, r_sum, yr, dots });
     }
 
     /// The Anderson-extrapolated candidate, once the window is full and the system is well
     /// posed; `n` rows, `center` with an intercept (snapshots are centered by their means).
-    pub(crate) fn extrapolate(&self, n: f64, center: bool) -> Option<Extrapolated> {
+    /// Its gradient is valid at the `active` features (which must have been active in every
+    /// snapshot of the window: features only ever leave).
+    pub(crate) fn extrapolate(&self, active: &[u32], n: f64, center: bool) -> Option<Extrapolated> {
         let m = self.window.len();
         if m < SNAPSHOTS || self.window.iter().enumerate().any(|(a, s)| s.dots.len() != a + 1) {
             return None;
@@ -123,7 +128,9 @@ impl DualExtrapolation {
         let mut grad = vec![0.0; p];
         let mut yr = 0.0;
         for (ci, s) in c.iter().zip(self.window.iter().skip(1)) {
-            grad.iter_mut().zip(&s.grad).for_each(|(a, b)| *a += ci * b);
+            for &j in active {
+                grad[j as usize] += ci * s.grad[j as usize];
+            }
             yr += ci * s.yr;
         }
         let mut rr = 0.0;
@@ -194,6 +201,7 @@ mod tests {
         let rates = [0.8, -0.5, 0.3, 0.6, 0.01];
         let mut window = ResidualWindow::default();
         let mut ex = DualExtrapolation::default();
+        let active: Vec<u32> = (0..n as u32).collect();
         // X = identity (p = n), y = 0 for simplicity: the gradient is the residual itself.
         for t in 0..SNAPSHOTS {
             let mut r = limit.clone();
@@ -202,10 +210,10 @@ mod tests {
                 r[mode] += amplitude * f64::powi(*rate, t as i32);
             }
             let dots = window.push(&r);
-            ex.push(&r, r.iter().sum(), 0.0, dots);
-            assert_eq!(ex.extrapolate(n as f64, false).is_some(), t + 1 == SNAPSHOTS, "only a full window");
+            ex.push(&r, &active, r.iter().sum(), 0.0, dots);
+            assert_eq!(ex.extrapolate(&active, n as f64, false).is_some(), t + 1 == SNAPSHOTS, "only a full window");
         }
-        let acc = ex.extrapolate(n as f64, false).expect("full window");
+        let acc = ex.extrapolate(&active, n as f64, false).expect("full window");
         for (g, l) in acc.grad.iter().zip(&limit) {
             assert!((g - l).abs() < 1e-3, "{:?} vs {limit:?}", acc.grad);
         }

@@ -144,21 +144,26 @@ fn fit_rows(
     }
     let held = rows.offset..rows.offset + x.nrows;
     let app = Lasso::new(params, n, x.ncols)?;
-    let scheduler = if place.scheduler {
-        let columns = if app.params().schedule.policy == Policy::Dynamic {
-            if held != (0..n) {
-                return Err(crate::Error::Shape("the dynamic scheduler needs every row of the data".into()));
-            }
-            Some(Arc::new(x.to_csc()))
-        } else {
-            None
-        };
-        Some(LassoScheduler::new(app.params(), x.ncols, columns)?)
+    let columns = if place.scheduler && app.params().schedule.policy == Policy::Dynamic {
+        if held != (0..n) {
+            return Err(crate::Error::Shape("the dynamic scheduler needs every row of the data".into()));
+        }
+        Some(Arc::new(x.to_csc()))
     } else {
         None
     };
+    // Where the whole matrix is already in CSC form, the workers' shards are cut from it
+    // (one sequential pass each, instead of another transpose of the rows).
+    let workers = match &columns {
+        Some(full) => {
+            let ranges = even_ranges(n, config.workers);
+            place.worker_range.clone().map(|k| LassoWorker::new(full.row_block(ranges[k].clone()), y[ranges[k].clone()].to_vec())).collect()
+        }
+        None => rows.workers(config.workers, place.worker_range.clone())?,
+    };
+    let scheduler =
+        if place.scheduler { Some(LassoScheduler::new(app.params(), x.ncols, columns)?) } else { None };
     let coordinator = place.coordinator.then(|| app.coordinator());
-    let workers = rows.workers(config.workers, place.worker_range.clone())?;
     let roles = Roles { scheduler, coordinator, workers };
     let Some(out) = run(&app, config, backend, roles, observer)? else { return Ok(None) };
     let c = &out.coordinator;
