@@ -54,12 +54,18 @@ fn summary(path: &Path) -> serde_json::Value {
 /// Fits `rel` with `schedule` on `np` ranks (with `extra` layout flags) and on `workers`
 /// threads, and checks identical coefficients, the same run, and the MPI summary fields.
 fn same_as_threads(rel: &str, schedule: &str, np: usize, extra: &[&str], workers: usize) {
+    same_as_threads_with(rel, schedule, np, extra, workers, &[]);
+}
+
+/// As [`same_as_threads`], with `both` passed to the MPI and the threads run.
+fn same_as_threads_with(rel: &str, schedule: &str, np: usize, extra: &[&str], workers: usize, both: &[&str]) {
     let path = data(rel);
     let path = path.to_str().expect("utf-8 path");
     let dir = tempfile::tempdir().expect("tempdir");
     let file = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_string();
     let (m_out, m_sum, t_out, t_sum) = (file("m.txt"), file("m.json"), file("t.txt"), file("t.json"));
-    let common = ["lasso", "--data", path, "--schedule", schedule, "--seed", "7", "-q"];
+    let mut common = vec!["lasso", "--data", path, "--schedule", schedule, "--seed", "7", "-q"];
+    common.extend(both);
     let mut args: Vec<&str> = common.to_vec();
     args.extend(extra);
     args.extend(["--out", &m_out, "--summary", &m_sum]);
@@ -69,7 +75,7 @@ fn same_as_threads(rel: &str, schedule: &str, np: usize, extra: &[&str], workers
     args.extend(["--workers", &w, "--out", &t_out, "--summary", &t_sum]);
     strads_ok(&args);
 
-    let what = format!("{rel} {schedule} np={np} {extra:?} vs {workers} threads");
+    let what = format!("{rel} {schedule} np={np} {extra:?} {both:?} vs {workers} threads");
     let (m, t) = (std::fs::read(&m_out).expect("mpi model"), std::fs::read(&t_out).expect("threads model"));
     assert!(m == t, "{what}: coefficients differ");
     let (ms, ts) = (summary(Path::new(&m_sum)), summary(Path::new(&t_sum)));
@@ -120,6 +126,18 @@ fn threads_per_rank_and_a_scheduler_rank_equal_threads() {
     same_as_threads("lasso/california_housing.csv", "dynamic", 3, &["--scheduler-rank", "--threads", "2"], 4);
     // One rank: the coordinator and its own two worker threads.
     same_as_threads("lasso/diabetes_raw.libsvm", "dynamic", 1, &["--threads", "2"], 2);
+}
+
+/// The pipelined scheduler (staleness 2): on a scheduler thread beside the coordinator and on
+/// its own rank, the same bits as threads.
+#[test]
+fn staleness_2_under_mpirun_equals_threads_bit_for_bit() {
+    for rel in ["lasso/all_leukemia_age.libsvm.gz", "lasso/cox2_ic50.libsvm"] {
+        for schedule in ["dynamic", "cyclic"] {
+            same_as_threads_with(rel, schedule, 3, &[], 3, &["--staleness", "2"]);
+            same_as_threads_with(rel, schedule, 4, &["--scheduler-rank"], 3, &["--staleness", "2"]);
+        }
+    }
 }
 
 /// `RUST_LOG=info` makes each rank log the rows it read: check that with a cyclic schedule
