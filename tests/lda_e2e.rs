@@ -105,52 +105,58 @@ fn lda(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn reuters_tables_are_consistent_and_the_reported_loglik_is_right() {
-    let path = data("reuters-lda/docword.reuters395.txt");
-    let p = path.to_str().expect("utf-8");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("model");
-    let (sum, trace) = (dir.path().join("s.json"), dir.path().join("t.csv"));
-    // --check-invariants asserts n_k = Σ_w n_wk, Σ n_wk = tokens, Σ_k n_dk = N_d and no
-    // zero or negative count after every sub-round, inside the run.
-    lda(&[
-        "--data", p, "--topics", "20", "--iters", "30", "--workers", "3", "--blocks", "4", "--check-invariants", "-q",
-        "--out", out.to_str().expect("utf-8"), "--summary", sum.to_str().expect("utf-8"), "--trace", trace.to_str().expect("utf-8"),
-    ]);
-    let (doc_len, word_len) = uci_doc_lengths(&path);
-    let dt = read_pairs(&out.join("doc_topic.txt"));
-    let wt = read_pairs(&out.join("word_topic.txt"));
-    assert_eq!((dt.len(), wt.len()), (395, 4258));
-    for (d, row) in dt.iter().enumerate() {
-        assert_eq!(row.iter().map(|&(_, c)| c).sum::<u64>(), doc_len[d], "document {d}");
-        assert!(row.iter().all(|&(t, c)| t < 20 && c > 0));
+    // The engine's staleness bound 0 and 1 (the scheduler one round ahead) through the same
+    // checks.
+    for staleness in ["0", "1"] {
+        let path = data("reuters-lda/docword.reuters395.txt");
+        let p = path.to_str().expect("utf-8");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("model");
+        let (sum, trace) = (dir.path().join("s.json"), dir.path().join("t.csv"));
+        // --check-invariants asserts n_k = Σ_w n_wk, Σ n_wk = tokens, Σ_k n_dk = N_d and no
+        // zero or negative count after every sub-round, inside the run.
+        lda(&[
+            "--data", p, "--topics", "20", "--iters", "30", "--workers", "3", "--blocks", "4", "--check-invariants",
+            "--staleness", staleness, "-q",
+            "--out", out.to_str().expect("utf-8"), "--summary", sum.to_str().expect("utf-8"), "--trace", trace.to_str().expect("utf-8"),
+        ]);
+        let (doc_len, word_len) = uci_doc_lengths(&path);
+        let dt = read_pairs(&out.join("doc_topic.txt"));
+        let wt = read_pairs(&out.join("word_topic.txt"));
+        assert_eq!((dt.len(), wt.len()), (395, 4258));
+        for (d, row) in dt.iter().enumerate() {
+            assert_eq!(row.iter().map(|&(_, c)| c).sum::<u64>(), doc_len[d], "document {d}");
+            assert!(row.iter().all(|&(t, c)| t < 20 && c > 0));
+        }
+        for (w, row) in wt.iter().enumerate() {
+            assert_eq!(row.iter().map(|&(_, c)| c).sum::<u64>(), word_len[w], "word {w}");
+        }
+        let s = summary(&sum);
+        let ll = loglik(&dt, &wt, 20, 0.1, 0.01);
+        let reported = s["loglik"].as_f64().expect("loglik");
+        assert!((ll - reported).abs() <= 1e-9 * ll.abs(), "recomputed {ll} vs reported {reported}");
+        assert_eq!(s["tokens"], 84_010);
+        assert_eq!(s["staleness"].as_u64(), Some(staleness.parse().expect("n")));
+        assert_eq!((s["docs"].as_u64(), s["vocab"].as_u64(), s["iters"].as_u64()), (Some(395), Some(4258), Some(30)));
+        let per_token = s["loglik_per_token"].as_f64().expect("per token");
+        assert!((per_token - reported / 84_010.0).abs() <= 1e-12 * per_token.abs(), "{per_token}");
+        // The trace: one row per iteration, rising at first.
+        let rows: Vec<Vec<f64>> = std::fs::read_to_string(&trace)
+            .expect("trace")
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').map(|x| x.parse().expect("number")).collect())
+            .collect();
+        assert_eq!(rows.len(), 30);
+        let per_token: Vec<f64> = rows.iter().map(|r| r[3]).collect();
+        for w in per_token[..10].windows(2) {
+            assert!(w[1] > w[0], "log-likelihood per token rises over the first iterations: {per_token:?}");
+        }
+        assert!(rows.iter().all(|r| r[4] > 0.0), "tokens_per_s");
+        let topics = std::fs::read_to_string(out.join("topics.txt")).expect("topics");
+        assert_eq!(topics.lines().count(), 20);
+        assert!(topics.lines().all(|l| l.split('\t').nth(1).is_some_and(|w| w.split(' ').count() == 20)));
     }
-    for (w, row) in wt.iter().enumerate() {
-        assert_eq!(row.iter().map(|&(_, c)| c).sum::<u64>(), word_len[w], "word {w}");
-    }
-    let s = summary(&sum);
-    let ll = loglik(&dt, &wt, 20, 0.1, 0.01);
-    let reported = s["loglik"].as_f64().expect("loglik");
-    assert!((ll - reported).abs() <= 1e-9 * ll.abs(), "recomputed {ll} vs reported {reported}");
-    assert_eq!(s["tokens"], 84_010);
-    assert_eq!((s["docs"].as_u64(), s["vocab"].as_u64(), s["iters"].as_u64()), (Some(395), Some(4258), Some(30)));
-    let per_token = s["loglik_per_token"].as_f64().expect("per token");
-    assert!((per_token - reported / 84_010.0).abs() <= 1e-12 * per_token.abs(), "{per_token}");
-    // The trace: one row per iteration, rising at first.
-    let rows: Vec<Vec<f64>> = std::fs::read_to_string(&trace)
-        .expect("trace")
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').map(|x| x.parse().expect("number")).collect())
-        .collect();
-    assert_eq!(rows.len(), 30);
-    let per_token: Vec<f64> = rows.iter().map(|r| r[3]).collect();
-    for w in per_token[..10].windows(2) {
-        assert!(w[1] > w[0], "log-likelihood per token rises over the first iterations: {per_token:?}");
-    }
-    assert!(rows.iter().all(|r| r[4] > 0.0), "tokens_per_s");
-    let topics = std::fs::read_to_string(out.join("topics.txt")).expect("topics");
-    assert_eq!(topics.lines().count(), 20);
-    assert!(topics.lines().all(|l| l.split('\t').nth(1).is_some_and(|w| w.split(' ').count() == 20)));
 }
 
 #[test]

@@ -49,14 +49,18 @@ fn movielens_100k_reaches_test_rmse_0_93_and_the_factors_reproduce_it() {
     let p = path.to_str().expect("utf-8");
     let dir = tempfile::tempdir().expect("tempdir");
     let (out, sum, trace) = (dir.path().join("model"), dir.path().join("s.json"), dir.path().join("t.csv"));
-    for workers in ["1", "2"] {
+    // The engine's staleness bound (the scheduler running one round ahead) through the same
+    // checks.
+    for (workers, staleness) in [("1", "0"), ("2", "0"), ("2", "1")] {
         mf(&[
-            "--data", p, "--test-every", "10", "--rank", "10", "--lambda", "0.1", "--iters", "10", "--workers", workers, "-q",
+            "--data", p, "--test-every", "10", "--rank", "10", "--lambda", "0.1", "--iters", "10", "--workers", workers,
+            "--staleness", staleness, "-q",
             "--out", out.to_str().expect("utf-8"), "--summary", sum.to_str().expect("utf-8"), "--trace", trace.to_str().expect("utf-8"),
         ]);
         let s = summary(&sum);
         let test_rmse = s["test_rmse"].as_f64().expect("test_rmse");
-        assert!(test_rmse <= 0.93, "{workers} workers: test RMSE {test_rmse}");
+        assert!(test_rmse <= 0.93, "{workers} workers, staleness {staleness}: test RMSE {test_rmse}");
+        assert_eq!(s["staleness"].as_u64(), Some(staleness.parse().expect("n")));
         let all = udata(&path);
         let train: Vec<_> = all.iter().enumerate().filter(|(i, _)| i % 10 != 9).map(|(_, r)| r).collect();
         let distinct = |f: &dyn Fn(&(String, String, f64)) -> &String| train.iter().map(|r| f(r)).collect::<std::collections::HashSet<_>>().len() as u64;
