@@ -377,6 +377,11 @@ impl LassoCoordinator {
         self.converged
     }
 
+    /// The features screened out so far (proven zero at the optimum), increasing.
+    pub fn screened_features(&self) -> Vec<u32> {
+        (0..self.screened.len() as u32).filter(|&j| self.screened[j as usize]).collect()
+    }
+
 }
 
 /// Soft-thresholding `S(z, λ) = sign(z) max(|z| − λ, 0)`.

@@ -80,6 +80,8 @@ pub struct LassoFit {
     pub phases: strads_engine::PhaseTimes,
     /// Why the run stopped.
     pub stop: StopReason,
+    /// Features removed by gap-safe screening (proven zero at the optimum), increasing.
+    pub screened: Vec<u32>,
 }
 
 /// Fits the Lasso on `x` (CSR, `n × p`) and `y` (length `n`) with `config.workers` worker
@@ -178,6 +180,7 @@ fn fit_rows(
         wall_s: out.wall_s,
         phases: out.total,
         stop: out.stop,
+        screened: c.screened_features(),
     }))
 }
 
