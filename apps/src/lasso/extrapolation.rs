@@ -116,7 +116,7 @@ impl DualExtrapolation {
         }
         let z = solve(&mut utu, vec![1.0; k], k)?;
         let total: f64 = z.iter().sum();
-        if !(total.abs() > 1e-300) {
+        if total.abs() <= 1e-300 || total.is_nan() {
             return None;
         }
         // Weights on the newest K snapshots.
@@ -147,7 +147,7 @@ impl DualExtrapolation {
 /// partial pivoting; `None` when `A` is (numerically) singular.
 fn solve(a: &mut [f64], mut b: Vec<f64>, k: usize) -> Option<Vec<f64>> {
     let scale = a.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    if !(scale > 0.0) {
+    if scale <= 0.0 || scale.is_nan() {
         return None;
     }
     for col in 0..k {
