@@ -48,9 +48,8 @@ PROBLEMS = {
     "all-0.1": ("all", 0.1, True, [1, 2]),
     "all-0.01": ("all", 0.01, True, [1, 2]),
     "sparse-500": (["--seed", "7"], 0.0075, False, [1, 2]),
-    # 1 worker is left out to keep the run short: it stops at the time limit too.
     "synth-1m": (["--rows", "20000", "--cols", "1000000", "--nnz-per-col", "10", "--nonzeros", "100", "--seed", "7"],
-                 0.05, False, [2]),
+                 0.05, False, [1, 2]),
 }
 
 PEERS = {
