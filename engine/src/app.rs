@@ -39,6 +39,11 @@ pub enum Control {
 /// worker p:    sync(worker_p, &update_t)                        ◀──broadcast──
 /// ```
 ///
+/// With a staleness bound `S ≥ 1` ([`crate::RunConfig::staleness`]) `schedule(sched, t)` runs
+/// having observed the updates of rounds `≤ t − S − 1` only (rounds `0 ..= S` before any), so
+/// the scheduler can prepare rounds ahead while the workers compute [STRADS-16, Sec. 4.2]; the
+/// calls still come in one fixed order for a given `S`, so runs stay deterministic.
+///
 /// Partials arrive ordered by worker index, so a reduction over them in order is
 /// deterministic for a given worker count, on every backend.
 pub trait App: Sync {

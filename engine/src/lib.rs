@@ -6,8 +6,11 @@
 //!
 //! Roles, as in STRADS [STRADS-16, Sec. 4]: one **coordinator** commits variables and decides
 //! when to stop, one **scheduler** picks the variables of each round, and `P` **workers**
-//! each own one data shard. With [`run_threads`] the workers are threads and the coordinator
-//! and scheduler share the calling thread; [`run`] runs on the [`Backend`] that
+//! each own one data shard. With [`run_threads`] the coordinator and worker 0 run on the
+//! calling thread, workers `1..P` on threads of their own, and the scheduler on the calling
+//! thread or, with a staleness bound `S ≥ 1` ([`RunConfig::staleness`]: the scheduler runs up
+//! to `S` rounds ahead, STRADS's pipelined scheduling), on its own thread; [`run`] runs on the
+//! [`Backend`] that
 //! [`Backend::detect`] picks, threads or (with the `mpi` feature, under `mpirun`) MPI ranks
 //! with roles fixed by rank order (see [`Layout`]).
 //!
