@@ -141,12 +141,7 @@ fn reuters_tables_are_consistent_and_the_reported_loglik_is_right() {
         let per_token = s["loglik_per_token"].as_f64().expect("per token");
         assert!((per_token - reported / 84_010.0).abs() <= 1e-12 * per_token.abs(), "{per_token}");
         // The trace: one row per iteration, rising at first.
-        let rows: Vec<Vec<f64>> = std::fs::read_to_string(&trace)
-            .expect("trace")
-            .lines()
-            .skip(1)
-            .map(|l| l.split(',').map(|x| x.parse().expect("number")).collect())
-            .collect();
+        let rows = read_trace(&trace);
         assert_eq!(rows.len(), 30);
         let per_token: Vec<f64> = rows.iter().map(|r| r[3]).collect();
         for w in per_token[..10].windows(2) {

@@ -98,12 +98,7 @@ fn movielens_100k_reaches_test_rmse_0_93_and_the_factors_reproduce_it() {
         let reported = s["train_rmse"].as_f64().expect("train_rmse");
         assert!((train_rmse - reported).abs() < 1e-9, "train RMSE {train_rmse} recomputed vs {reported}");
         // The trace: one row per iteration, the objective never rising.
-        let rows: Vec<Vec<f64>> = std::fs::read_to_string(&trace)
-            .expect("trace")
-            .lines()
-            .skip(1)
-            .map(|l| l.split(',').map(|x| x.parse().expect("number")).collect())
-            .collect();
+        let rows = read_trace(&trace);
         assert_eq!(rows.len(), 10);
         assert!(rows.windows(2).all(|r| r[1][2] <= r[0][2] * (1.0 + 1e-12)), "objective rises: {rows:?}");
     }

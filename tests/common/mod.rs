@@ -216,3 +216,13 @@ pub fn fails_cleanly(args: &[&str], expect: &str, out: &Path) {
     assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
     assert!(!out.exists(), "no output after a failure: {}", out.display());
 }
+
+/// The numeric rows of a trace CSV (header skipped), every cell parsed as a number.
+pub fn read_trace(path: &Path) -> Vec<Vec<f64>> {
+    std::fs::read_to_string(path)
+        .expect("trace")
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|x| x.parse().expect("number")).collect())
+        .collect()
+}
