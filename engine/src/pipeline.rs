@@ -22,7 +22,6 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 use serde::{Deserialize, Serialize};
@@ -124,8 +123,9 @@ pub(crate) struct Inline<A: App> {
 }
 
 impl<A: App> Inline<A> {
-    pub(crate) fn new(state: A::Scheduler, staleness: u64) -> Self {
-        Self { core: SchedulerCore::new(state, staleness), answer: None }
+    /// The scheduler of an unpipelined run (`S = 0`).
+    pub(crate) fn new(state: A::Scheduler) -> Self {
+        Self { core: SchedulerCore::new(state, 0), answer: None }
     }
 }
 
@@ -152,8 +152,7 @@ pub(crate) struct Threaded<'scope, A: App> {
     requests: Option<Sender<Request<A::Update>>>,
     answers: Receiver<Option<Arc<A::Task>>>,
     handle: std::thread::ScopedJoinHandle<'scope, Result<A::Scheduler>>,
-    /// Answers still to receive.
-    owed: usize,
+    staleness: u64,
 }
 
 impl<'scope, A: App> Threaded<'scope, A> {
@@ -186,30 +185,25 @@ impl<'scope, A: App> Threaded<'scope, A> {
             }
             Ok(core.into_state())
         });
-        Self { requests: Some(req_tx), answers: ans_rx, handle, owed: staleness as usize + 1 }
+        Self { requests: Some(req_tx), answers: ans_rx, handle, staleness }
     }
 
     fn recv(&mut self) -> Result<Option<Arc<A::Task>>> {
-        let a = crate::transport::recv_spinning(&self.answers)
-            .map_err(|_| Error::SchedulerFailed("the scheduler thread stopped".into()))?;
-        self.owed -= 1;
-        Ok(a)
+        crate::transport::recv_spinning(&self.answers)
+            .map_err(|_| Error::SchedulerFailed("the scheduler thread stopped".into()))
     }
 }
 
 impl<A: App> SchedulerSide<A> for Threaded<'_, A> {
     fn start(&mut self, _: &A) -> Result<Vec<Arc<A::Task>>> {
-        let n = self.owed;
-        (0..n)
+        (0..=self.staleness)
             .map(|_| self.recv()?.ok_or_else(|| Error::SchedulerFailed("no first tasks".into())))
             .collect()
     }
     fn submit(&mut self, _: &A, update: &Arc<A::Update>, step: Step) -> Result<()> {
         let tx = self.requests.as_ref().ok_or_else(|| Error::SchedulerFailed("the run has ended".into()))?;
         tx.send((Arc::clone(update), step))
-            .map_err(|_| Error::SchedulerFailed("the scheduler thread stopped".into()))?;
-        self.owed += 1;
-        Ok(())
+            .map_err(|_| Error::SchedulerFailed("the scheduler thread stopped".into()))
     }
     fn take(&mut self) -> Result<Option<Arc<A::Task>>> {
         self.recv()
@@ -219,6 +213,59 @@ impl<A: App> SchedulerSide<A> for Threaded<'_, A> {
         match self.handle.join() {
             Ok(res) => res.map(Some),
             Err(payload) => Err(Error::SchedulerFailed(format!("panicked: {}", crate::run::panic_message(&*payload)))),
+        }
+    }
+}
+
+/// The scheduler in the coordinator's process: [`Inline`] for `S = 0` (nothing to overlap, a
+/// hand-off would only add latency), [`Threaded`] for `S ≥ 1`.
+pub(crate) enum Local<'scope, A: App> {
+    Inline(Inline<A>),
+    Threaded(Threaded<'scope, A>),
+}
+
+impl<'scope, A: App> Local<'scope, A> {
+    /// The scheduler for staleness `staleness`, its thread (if any) spawned in `scope`.
+    pub(crate) fn new<'env>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        app: &'env A,
+        state: A::Scheduler,
+        staleness: u64,
+    ) -> Self
+    where
+        A::Scheduler: 'scope,
+    {
+        if staleness == 0 {
+            Self::Inline(Inline::new(state))
+        } else {
+            Self::Threaded(Threaded::spawn(scope, app, state, staleness))
+        }
+    }
+}
+
+impl<A: App> SchedulerSide<A> for Local<'_, A> {
+    fn start(&mut self, app: &A) -> Result<Vec<Arc<A::Task>>> {
+        match self {
+            Self::Inline(s) => s.start(app),
+            Self::Threaded(s) => s.start(app),
+        }
+    }
+    fn submit(&mut self, app: &A, update: &Arc<A::Update>, step: Step) -> Result<()> {
+        match self {
+            Self::Inline(s) => s.submit(app, update, step),
+            Self::Threaded(s) => s.submit(app, update, step),
+        }
+    }
+    fn take(&mut self) -> Result<Option<Arc<A::Task>>> {
+        match self {
+            Self::Inline(s) => s.take(),
+            Self::Threaded(s) => s.take(),
+        }
+    }
+    fn finish(self) -> Result<Option<A::Scheduler>> {
+        match self {
+            Self::Inline(s) => s.finish(),
+            Self::Threaded(s) => s.finish(),
         }
     }
 }
@@ -292,9 +339,4 @@ pub(crate) fn scheduler_rank_loop<A: App>(
             return Ok(());
         }
     }
-}
-
-/// Seconds since `t`.
-pub(crate) fn since(t: Instant) -> f64 {
-    t.elapsed().as_secs_f64()
 }

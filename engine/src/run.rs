@@ -10,7 +10,7 @@ use crate::app::{App, Control};
 use crate::error::{Error, Result};
 use crate::launch::Backend;
 use crate::stats::{PhaseTimes, RoundInfo, StopReason};
-use crate::pipeline::{since, Inline, SchedulerSide, Step, Threaded};
+use crate::pipeline::{Local, SchedulerSide, Step};
 use crate::transport::{self, wire_bytes, CoordinatorLink, WorkerLink};
 
 /// How many workers, and when to stop regardless of the app's own rule.
@@ -86,8 +86,6 @@ pub struct RunOutput<A: App> {
     pub total: PhaseTimes,
     /// Why the run ended.
     pub stop: StopReason,
-    /// The staleness bound the run used ([`RunConfig::staleness`]).
-    pub staleness: u64,
 }
 
 /// Coordinator → workers: the update of the previous round (if any) and the task of the
@@ -176,15 +174,15 @@ fn run_mpi<A: App>(
     let place = comm.placement();
     let s = config.staleness;
     if let Some(coord) = roles.coordinator {
-        // Rank 0 runs its own workers beside the coordinator (worker 0 on its own thread).
+        // Rank 0 runs its own workers beside the coordinator (worker 0 on the coordinator's
+        // thread, the others on threads of their own).
         return std::thread::scope(|scope| {
             let ((scheduler, coordinator, stats), states) =
                 with_worker_threads(app, roles.workers, 0, |inline, local| {
                     let mut link = transport::mpi_coordinator(comm, local);
                     let obs = &mut observer;
                     match roles.scheduler {
-                        Some(st) if s == 0 => coordinator_loop(app, config, Inline::<A>::new(st, 0), coord, inline, &mut link, obs),
-                        Some(st) => coordinator_loop(app, config, Threaded::spawn(scope, app, st, s), coord, inline, &mut link, obs),
+                        Some(st) => coordinator_loop(app, config, Local::new(scope, app, st, s), coord, inline, &mut link, obs),
                         None => coordinator_loop(
                             app,
                             config,
@@ -274,18 +272,18 @@ pub fn run_threads<A: App>(
     if workers.len() != config.workers {
         return Err(Error::WorkerCount { given: workers.len(), expected: config.workers });
     }
-    let s = config.staleness;
     std::thread::scope(|scope| {
         let ((scheduler, coordinator, stats), states) = with_worker_threads(app, workers, 0, |inline, mut link| {
-            if s == 0 {
-                coordinator_loop(app, config, Inline::<A>::new(scheduler, 0), coordinator, inline, &mut link, &mut observer)
-            } else {
-                let side = Threaded::spawn(scope, app, scheduler, s);
-                coordinator_loop(app, config, side, coordinator, inline, &mut link, &mut observer)
-            }
+            let side = Local::new(scope, app, scheduler, config.staleness);
+            coordinator_loop(app, config, side, coordinator, inline, &mut link, &mut observer)
         })?;
         Ok(stats.output(scheduler, coordinator, states))
     })
+}
+
+/// Seconds since `t`.
+fn since(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64()
 }
 
 /// The message of a panic payload.
@@ -357,7 +355,6 @@ struct LoopStats {
     wall_s: f64,
     total: PhaseTimes,
     stop: StopReason,
-    staleness: u64,
 }
 
 impl LoopStats {
@@ -371,7 +368,6 @@ impl LoopStats {
             wall_s: self.wall_s,
             total: self.total,
             stop: self.stop,
-            staleness: self.staleness,
         }
     }
 }
@@ -386,12 +382,12 @@ fn worker_step<A: App>(app: &A, state: &mut A::Worker, msg: &DownOf<A>, private:
     if let Some(u) = &msg.update {
         app.sync(state, u);
     }
-    let sync_s = t0.elapsed().as_secs_f64();
+    let sync_s = since(t0);
     match &msg.task {
         Some(task) => {
             let t1 = Instant::now();
             let partial = app.push(state, task);
-            Up { partial: Some(partial), push_s: t1.elapsed().as_secs_f64(), sync_s }
+            Up { partial: Some(partial), push_s: since(t1), sync_s }
         }
         None => Up { partial: None, push_s: 0.0, sync_s },
     }
@@ -429,11 +425,11 @@ fn exchange<A: App>(
 ) -> Result<(Vec<UpOf<A>>, u64)> {
     let mine = if inline.is_some() && !private.is_empty() { Some(private.remove(0)) } else { None };
     // The other workers first, so that they start while the inline worker computes.
-    let mut bytes = link.broadcast(msg, private)?;
+    let (mut bytes, msg_bytes) = link.broadcast(msg, private)?;
     let mut ups = Vec::with_capacity(link.workers() + 1);
     if let Some(w) = inline {
         if count {
-            bytes += wire_bytes(msg.as_ref()) + mine.as_ref().map_or(0, wire_bytes);
+            bytes += msg_bytes + mine.as_ref().map_or(0, wire_bytes);
         }
         let up = worker_step(app, w, msg, mine);
         if count {
@@ -585,10 +581,11 @@ fn rounds<A: App, S: SchedulerSide<A>>(
             // Send the last update and collect the acknowledgements, so that the last sync
             // is complete and counted.
             let (acks, bytes) = exchange(app, link, inline.as_deref_mut(), &msg, Vec::new(), true)?;
+            let sync_s = acks.iter().map(|a| a.sync_s).fold(0.0, f64::max);
             total.bytes += bytes;
-            total.sync_s += acks.iter().map(|a| a.sync_s).fold(0.0, f64::max);
-            total.comm_s += (since(round_start) - acks.iter().map(|a| a.sync_s).fold(0.0, f64::max)).max(0.0);
-            return Ok(LoopStats { rounds: round, updates, wall_s: since(start), total, stop, staleness: config.staleness });
+            total.sync_s += sync_s;
+            total.comm_s += (since(round_start) - sync_s).max(0.0);
+            return Ok(LoopStats { rounds: round, updates, wall_s: since(start), total, stop });
         }
     }
 }

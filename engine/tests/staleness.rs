@@ -67,7 +67,6 @@ fn round_t_is_scheduled_having_seen_exactly_rounds_before_t_minus_s() {
             let out = run(p, s, Some(40), None);
             assert_eq!(out.stop, StopReason::Converged);
             assert_eq!(out.rounds, 40);
-            assert_eq!(out.staleness, s);
             // Every round that ran was scheduled having seen max(0, t − S) updates.
             for (t, &(round, observed, _)) in out.coordinator.iter().enumerate() {
                 assert_eq!(round, t as u64, "S = {s}: rounds run in order");

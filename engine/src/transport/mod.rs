@@ -145,19 +145,21 @@ impl<D: Message, Q: Message, U: Message> CoordinatorLink<'_, D, Q, U> {
 
     /// Sends `msg` to every worker, and `private[k]` to worker `k` only (`private` is empty
     /// or has one entry per worker); returns the bytes it costs on a wire (the encoded size of
-    /// `msg` times the receivers, plus the private parts).
+    /// `msg` times the receivers, plus the private parts) and the encoded size of `msg`, so
+    /// that a caller counting one more receiver need not size it again.
     ///
     /// # Errors
     /// [`Error::WorkerFailed`] if a worker's link is closed; [`Error::Transport`] if
     /// `private` is neither empty nor one per worker.
-    pub fn broadcast(&mut self, msg: &Arc<D>, private: Vec<Q>) -> Result<u64> {
+    pub fn broadcast(&mut self, msg: &Arc<D>, private: Vec<Q>) -> Result<(u64, u64)> {
         let workers = self.workers();
         if !private.is_empty() && private.len() != workers {
             return Err(Error::Transport(format!("{} private parts for {workers} workers", private.len())));
         }
         match &mut self.backend {
             CoordinatorBackend::Local { down, .. } => {
-                let mut bytes = wire_bytes(msg.as_ref()) * down.len() as u64;
+                let size = wire_bytes(msg.as_ref());
+                let mut bytes = size * down.len() as u64;
                 let mut private = private.into_iter();
                 for (rank, tx) in down.iter().enumerate() {
                     let mine = private.next();
@@ -167,7 +169,7 @@ impl<D: Message, Q: Message, U: Message> CoordinatorLink<'_, D, Q, U> {
                         cause: "its link closed (the worker stopped)".into(),
                     })?;
                 }
-                Ok(bytes)
+                Ok((bytes, size))
             }
             #[cfg(feature = "mpi")]
             CoordinatorBackend::Mpi { comm, buf, local } => {
@@ -193,7 +195,10 @@ impl<D: Message, Q: Message, U: Message> CoordinatorLink<'_, D, Q, U> {
                     }
                     comm.scatter(&blobs)?;
                 }
-                Ok(bytes + local.broadcast(msg, mine)?)
+                // The encoded message without the flag byte.
+                let size = buf.len() as u64 - 1;
+                let (local_bytes, _) = local.broadcast(msg, mine)?;
+                Ok((bytes + local_bytes, size))
             }
         }
     }
