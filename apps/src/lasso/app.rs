@@ -139,26 +139,18 @@ pub enum LassoUpdate {
         /// Their changes.
         delta: Vec<f64>,
     },
-    /// After an evaluation: new scheduling priorities, the support and the features screened
-    /// out by this evaluation.
+    /// After the setup or an evaluation: new scheduling priorities, the support and the
+    /// features screened out by this evaluation.
     Evaluated {
         /// The predicted change of every feature if it were updated now, in fitted-value
-        /// units `|Δβ_j| ‖x̃_j‖` (0 for screened features; for the scheduler, workers
-        /// ignore it).
+        /// units `|Δβ_j| ‖x̃_j‖` (0 for screened features; for the scheduler's working sets,
+        /// so empty for the `cyclic` and `random` schedules; workers ignore it).
         priorities: Vec<f64>,
         /// Features with `β_j ≠ 0`, increasing.
         support: Vec<u32>,
         /// Features newly proven zero at the optimum by the gap-safe test (they leave the
         /// scheduler and the workers' evaluations), increasing.
         screened: Vec<u32>,
-    },
-    /// After setup: the centered column norms `‖x̃_j‖` (to put later changes in fitted-value
-    /// units) and the first priorities.
-    Setup {
-        /// `‖x̃_j‖`, length `p`.
-        norms: Vec<f64>,
-        /// As in [`LassoUpdate::Evaluated`].
-        priorities: Vec<f64>,
     },
 }
 
@@ -223,8 +215,6 @@ pub struct LassoScheduler {
     known_pairs: FxHashSet<u64>,
     scratch: Vec<usize>,
     needs_setup: bool,
-    /// `‖x̃_j‖`: a change Δβ_j moves the fitted values by `|Δβ_j| ‖x̃_j‖`.
-    norms: Vec<f64>,
     /// Working-set rounds (the dynamic schedule): the exact priorities, support and
     /// screened features of the latest evaluation seen.
     priorities: Vec<f64>,
@@ -289,7 +279,6 @@ impl LassoScheduler {
             known_pairs: FxHashSet::default(),
             scratch: Vec::new(),
             needs_setup: true,
-            norms: vec![1.0; p],
             priorities: vec![0.0; p],
             support: Vec::new(),
             screened: vec![false; p],
@@ -503,9 +492,12 @@ impl Lasso {
             Penalty::Lambda(l) => l,
             Penalty::Ratio(r) => r * c.lambda_max,
         };
-        let priorities = (0..self.p).map(|j| self.predicted_change(c, j, grad[j])).collect();
-        let norms = c.curvature.iter().map(|d| d.sqrt()).collect();
-        LassoUpdate::Setup { norms, priorities }
+        let priorities = if self.working_sets() {
+            (0..self.p).map(|j| self.predicted_change(c, j, grad[j])).collect()
+        } else {
+            Vec::new()
+        };
+        LassoUpdate::Evaluated { priorities, support: Vec::new(), screened: Vec::new() }
     }
 
     // Block positions index the block, its gradient and its Gram matrix together.
@@ -709,11 +701,12 @@ impl Lasso {
                 }
             }
         }
-        let mut priorities = vec![0.0; self.p];
+        let ws = self.working_sets();
+        let mut priorities = if ws { vec![0.0; self.p] } else { Vec::new() };
         let mut support = Vec::new();
         for &j in &c.active {
             let ju = j as usize;
-            if !c.screened[ju] {
+            if ws && !c.screened[ju] {
                 priorities[ju] = self.predicted_change(c, ju, grad[ju]);
             }
             if c.beta[ju] != 0.0 {
@@ -767,11 +760,9 @@ impl App for Lasso {
                 s.since_eval = 0;
                 return LassoTask::Evaluate;
             }
-            let oracle: &mut dyn DependencyOracle = match &mut s.oracle {
-                Some(o) => o,
-                None => &mut Independent,
-            };
-            s.block.next_block(oracle, &mut s.scratch);
+            // Cyclic and random blocks need no dependency check (their coordinate descent at
+            // the coordinator is exact for any block).
+            s.block.next_block(&mut Independent, &mut s.scratch);
             s.since_eval += 1;
             let screened = &s.screened;
             s.scratch.iter().filter(|&&j| !screened[j]).map(|&j| j as u32).collect()
@@ -872,28 +863,12 @@ impl App for Lasso {
     }
 
     fn observe(&self, s: &mut LassoScheduler, _task: &LassoTask, update: &LassoUpdate) {
-        match update {
-            LassoUpdate::Deltas { block, delta } => {
-                for (&j, &d) in block.iter().zip(delta) {
-                    s.block.set_progress(j as usize, d * s.norms[j as usize]);
-                }
-            }
-            LassoUpdate::Evaluated { priorities, support, screened } => {
-                if !self.working_sets() {
-                    s.block.refresh_progress(priorities);
-                }
-                s.set_priorities(priorities);
-                s.support.clone_from(support);
-                for &j in screened {
-                    s.screened[j as usize] = true;
-                }
-            }
-            LassoUpdate::Setup { norms, priorities } => {
-                s.norms.clone_from(norms);
-                if !self.working_sets() {
-                    s.block.refresh_progress(priorities);
-                }
-                s.set_priorities(priorities);
+        // Only evaluations (and the setup) inform the working sets; a block's changes do not.
+        if let LassoUpdate::Evaluated { priorities, support, screened } = update {
+            s.set_priorities(priorities);
+            s.support.clone_from(support);
+            for &j in screened {
+                s.screened[j as usize] = true;
             }
         }
     }
