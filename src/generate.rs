@@ -95,7 +95,11 @@ fn lasso(a: &LassoGenArgs) -> Result<()> {
     let name = a.out.file_name().and_then(|s| s.to_str()).unwrap_or("");
     let mtx = name.to_ascii_lowercase().ends_with(".mtx");
     if name.is_empty() || a.out.is_dir() {
-        return Err(CliError::InvalidArgument { name: "out", value: a.out.display().to_string(), expect: "a file name" });
+        return Err(CliError::InvalidArgument {
+            name: "out",
+            value: a.out.display().to_string(),
+            expect: "a file name",
+        });
     }
     let t0 = Instant::now();
     let prob = lasso_synth(&params)?;
@@ -105,10 +109,8 @@ fn lasso(a: &LassoGenArgs) -> Result<()> {
         let ypath = mtx_labels_path(&a.out);
         let dir = a.out.parent().unwrap_or(Path::new(""));
         let yname = ypath.file_name().and_then(|s| s.to_str()).unwrap_or("");
-        let parts: Vec<Part<'_>> = vec![
-            (name, Box::new(|w| prob.write_mtx_x(w))),
-            (yname, Box::new(|w| prob.write_mtx_y(w))),
-        ];
+        let parts: Vec<Part<'_>> =
+            vec![(name, Box::new(|w| prob.write_mtx_x(w))), (yname, Box::new(|w| prob.write_mtx_y(w)))];
         write_atomic_set(dir, parts)?;
         format!("{} and {}", a.out.display(), ypath.display())
     } else {
@@ -124,7 +126,11 @@ fn lasso(a: &LassoGenArgs) -> Result<()> {
             params.nonzeros,
             gen_s,
             t1.elapsed().as_secs_f64(),
-            if mtx && labels_sibling(&a.out).is_none() { " (the name has no '.X.': pass --labels to strads lasso)" } else { "" },
+            if mtx && labels_sibling(&a.out).is_none() {
+                " (the name has no '.X.': pass --labels to strads lasso)"
+            } else {
+                ""
+            },
         );
     }
     Ok(())

@@ -179,10 +179,8 @@ pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
     // scheduler runs: its correlation filter needs whole columns).
     let t0 = Instant::now();
     let shards = rows_needed(&place, &params);
-    let data = load_labeled(
-        &a.data,
-        &LoadOptions { format, target: a.target.clone(), labels: a.labels.clone(), shards },
-    )?;
+    let data =
+        load_labeled(&a.data, &LoadOptions { format, target: a.target.clone(), labels: a.labels.clone(), shards })?;
     let load_s = t0.elapsed().as_secs_f64();
     let (n, p) = (data.rows_total, data.x.ncols);
     info!(
@@ -246,7 +244,14 @@ pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
     let summary = Summary {
         run: RunReport::new(
             backend,
-            RunFacts { rounds: fit.rounds, stop: fit.stop, phases: fit.phases, wall_s: fit.wall_s, updates: Some(fit.updates), staleness: config.staleness },
+            RunFacts {
+                rounds: fit.rounds,
+                stop: fit.stop,
+                phases: fit.phases,
+                wall_s: fit.wall_s,
+                updates: Some(fit.updates),
+                staleness: config.staleness,
+            },
         ),
         app: "lasso",
         data: a.data.display().to_string(),

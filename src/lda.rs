@@ -139,7 +139,11 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         corpus.tokens()
     );
     if corpus.tokens() == 0 {
-        return Err(CliError::InvalidArgument { name: "data", value: a.data.display().to_string(), expect: "a corpus with tokens" });
+        return Err(CliError::InvalidArgument {
+            name: "data",
+            value: a.data.display().to_string(),
+            expect: "a corpus with tokens",
+        });
     }
 
     let pb = crate::progress::bar(a.quiet || !place.coordinator, Some(a.iters));
@@ -164,7 +168,10 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
     pb.finish_and_clear();
     let Some(fit) = fit else { return Ok(()) };
     let tokens_per_s = tokens * fit.iters as f64 / fit.wall_s.max(1e-12);
-    info!("{:?} after {} iterations in {:.3} s: loglik/token {:.6}", fit.stop, fit.iters, fit.wall_s, fit.loglik_per_token);
+    info!(
+        "{:?} after {} iterations in {:.3} s: loglik/token {:.6}",
+        fit.stop, fit.iters, fit.wall_s, fit.loglik_per_token
+    );
 
     if let Some(path) = &a.trace {
         write_csv(path, &trace)?;
@@ -176,14 +183,24 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
             vec![
                 ("doc_topic.txt", Box::new(|w: &mut dyn std::io::Write| write_pairs(w, &fit.doc_topic))),
                 ("word_topic.txt", Box::new(|w: &mut dyn std::io::Write| write_pairs(w, &fit.word_topic))),
-                ("topics.txt", Box::new(|w: &mut dyn std::io::Write| write_topics(w, &fit.word_topic, a.topics, 20, vocab))),
+                (
+                    "topics.txt",
+                    Box::new(|w: &mut dyn std::io::Write| write_topics(w, &fit.word_topic, a.topics, 20, vocab)),
+                ),
             ],
         )?;
     }
     let summary = Summary {
         run: RunReport::new(
             backend,
-            RunFacts { rounds: fit.rounds, stop: fit.stop, phases: fit.phases, wall_s: fit.wall_s, updates: None, staleness: config.staleness },
+            RunFacts {
+                rounds: fit.rounds,
+                stop: fit.stop,
+                phases: fit.phases,
+                wall_s: fit.wall_s,
+                updates: None,
+                staleness: config.staleness,
+            },
         ),
         app: "lda",
         data: a.data.display().to_string(),

@@ -170,7 +170,13 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
     let data_name = match (&a.data, a.synthetic) {
         (Some(d), _) => d.display().to_string(),
         (None, Some(n)) => format!("synthetic Netflix-shaped, {n} ratings"),
-        (None, None) => return Err(CliError::InvalidArgument { name: "data", value: "missing".into(), expect: "given (or --synthetic N)" }),
+        (None, None) => {
+            return Err(CliError::InvalidArgument {
+                name: "data",
+                value: "missing".into(),
+                expect: "given (or --synthetic N)",
+            })
+        }
     };
     let params = MfParams {
         rank,
@@ -187,7 +193,11 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
         }
     }
     if a.test_every.is_some_and(|n| n < 2) {
-        return Err(CliError::InvalidArgument { name: "test-every", value: format!("{:?}", a.test_every), expect: "at least 2" });
+        return Err(CliError::InvalidArgument {
+            name: "test-every",
+            value: format!("{:?}", a.test_every),
+            expect: "at least 2",
+        });
     }
     let time_limit = crate::launch::checked_time_limit(a.time_limit)?;
     let config = RunConfig { workers: place.workers, max_rounds: None, time_limit, staleness: a.parallel.staleness() };
@@ -199,7 +209,9 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
     let (mut users, mut items) = (IdMap::default(), IdMap::default());
     let all = match (&a.data, a.synthetic) {
         (Some(data), _) => load_ratings(data, format, &mut users, &mut items)?,
-        (None, n) => strads_datasets::synthetic_ratings(strads_datasets::SyntheticShape::netflix(n.unwrap_or(0)), a.split_seed),
+        (None, n) => {
+            strads_datasets::synthetic_ratings(strads_datasets::SyntheticShape::netflix(n.unwrap_or(0)), a.split_seed)
+        }
     };
     let (train, test) = if let Some(path) = &a.test {
         // Ids new in the test file get indices past the training ones (no factors: they are
@@ -244,7 +256,13 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
                 it.test_rmse.map_or("-".into(), |t| format!("{t:.5}"))
             );
         }
-        trace.push(TraceRow { iter: it.iter, time_s: it.time_s, objective: it.objective, train_rmse: it.train_rmse, test_rmse: it.test_rmse });
+        trace.push(TraceRow {
+            iter: it.iter,
+            time_s: it.time_s,
+            objective: it.objective,
+            train_rmse: it.train_rmse,
+            test_rmse: it.test_rmse,
+        });
     })?;
     let Some(fit) = fit else { return Ok(()) };
     let last = *fit.history.last().ok_or(CliError::App(strads_apps::Error::NoEvaluation))?;
@@ -281,7 +299,14 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
         seed: a.seed,
         run: RunReport::new(
             backend,
-            RunFacts { rounds: fit.rounds, stop: fit.stop, phases: fit.phases, wall_s: fit.wall_s, updates: None, staleness: config.staleness },
+            RunFacts {
+                rounds: fit.rounds,
+                stop: fit.stop,
+                phases: fit.phases,
+                wall_s: fit.wall_s,
+                updates: None,
+                staleness: config.staleness,
+            },
         ),
     };
     if let Some(path) = &a.summary {
@@ -315,12 +340,15 @@ fn write_factors(out: &mut dyn Write, ids: &[String], cols: &[Vec<f64>]) -> std:
 
 /// Reads a factor file: `(ids, rows)`.
 fn read_factors(path: &Path) -> Result<(Vec<String>, Vec<Vec<f64>>)> {
-    let bad = |line: usize, msg: String| CliError::Data(strads_datasets::Error::Parse { path: path.to_path_buf(), line, msg });
+    let bad = |line: usize, msg: String| {
+        CliError::Data(strads_datasets::Error::Parse { path: path.to_path_buf(), line, msg })
+    };
     let file = std::fs::File::open(path)
         .map_err(|e| CliError::Data(strads_datasets::Error::Io { path: path.to_path_buf(), source: e }))?;
     let (mut ids, mut rows) = (Vec::new(), Vec::new());
     for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| CliError::Data(strads_datasets::Error::Io { path: path.to_path_buf(), source: e }))?;
+        let line =
+            line.map_err(|e| CliError::Data(strads_datasets::Error::Io { path: path.to_path_buf(), source: e }))?;
         let mut f = line.split_ascii_whitespace();
         let Some(id) = f.next() else { continue };
         let row: std::result::Result<Vec<f64>, _> = f.map(str::parse::<f64>).collect();

@@ -11,27 +11,23 @@ use crate::error::{CliError, Result};
 /// # Errors
 /// [`CliError::Write`] naming the path if the directory is not writable, `fill` fails, or
 /// the rename fails.
-pub fn write_atomic(
-    path: &Path,
-    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<()> {
+pub fn write_atomic(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
     let tmp = write_temp(path, fill)?;
     tmp.persist(path).map_err(|e| CliError::Write { path: path.to_path_buf(), source: e.error })?;
     Ok(())
 }
 
 /// The bytes of `fill`, written and synced to a temporary file beside `path`.
-fn write_temp(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<tempfile::NamedTempFile> {
+fn write_temp(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<tempfile::NamedTempFile> {
     let err = |source: std::io::Error| CliError::Write { path: path.to_path_buf(), source };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let tmp = tempfile::Builder::new()
-        .prefix(".strads-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(err)?;
+    let tmp = tempfile::Builder::new().prefix(".strads-").suffix(".tmp").tempfile_in(dir).map_err(err)?;
     {
         let mut w = BufWriter::new(tmp.as_file());
         fill(&mut w).map_err(err)?;

@@ -40,7 +40,20 @@ fn files_load_with_the_expected_shape_in_both_formats() {
     assert_eq!(a, b, "the two formats hold the same problem");
     // A dense design when K ≥ rows.
     let dense = dir.path().join("d.libsvm");
-    strads_ok(&["generate", "lasso", "--rows", "40", "--cols", "30", "--nnz-per-col", "40", "--nonzeros", "5", "--out", s(&dense)]);
+    strads_ok(&[
+        "generate",
+        "lasso",
+        "--rows",
+        "40",
+        "--cols",
+        "30",
+        "--nnz-per-col",
+        "40",
+        "--nonzeros",
+        "5",
+        "--out",
+        s(&dense),
+    ]);
     let d = load_labeled(&dense, &LoadOptions::default()).expect("dense loads");
     assert_eq!(d.x.nnz(), 40 * 30);
 }
@@ -54,8 +67,17 @@ fn lasso_converges_on_the_default_problem() {
     let l = load_labeled(&data, &LoadOptions::default()).expect("loads");
     assert_eq!((l.x.nrows, l.x.ncols, l.x.nnz()), (500, 1000, 20_000));
     strads_ok(&[
-        "lasso", "--data", s(&data), "--no-intercept", "--lambda-ratio", "0.05", "--quiet",
-        "--out", s(&out), "--summary", s(&sum),
+        "lasso",
+        "--data",
+        s(&data),
+        "--no-intercept",
+        "--lambda-ratio",
+        "0.05",
+        "--quiet",
+        "--out",
+        s(&out),
+        "--summary",
+        s(&sum),
     ]);
     let js: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sum).expect("summary")).expect("json");
     assert_eq!(js["converged"], true, "{js}");

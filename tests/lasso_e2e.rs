@@ -45,10 +45,24 @@ fn converges_everywhere(rel: &str) {
             let sum = dir.path().join("summary.json");
             let trace = dir.path().join("trace.csv");
             strads_ok(&[
-                "lasso", "--data", path.to_str().expect("utf-8 path"), "--lambda-ratio", "0.1",
-                "--schedule", schedule, "--workers", workers, "--staleness", staleness, "--quiet",
-                "--out", out.to_str().expect("utf-8"), "--summary", sum.to_str().expect("utf-8"),
-                "--trace", trace.to_str().expect("utf-8"),
+                "lasso",
+                "--data",
+                path.to_str().expect("utf-8 path"),
+                "--lambda-ratio",
+                "0.1",
+                "--schedule",
+                schedule,
+                "--workers",
+                workers,
+                "--staleness",
+                staleness,
+                "--quiet",
+                "--out",
+                out.to_str().expect("utf-8"),
+                "--summary",
+                sum.to_str().expect("utf-8"),
+                "--trace",
+                trace.to_str().expect("utf-8"),
             ]);
             let s = summary(&sum);
             let ctx = format!("{rel} {schedule} P={workers} S={staleness}");
@@ -79,7 +93,8 @@ fn converges_everywhere(rel: &str) {
             }
             let t = std::fs::read_to_string(&trace).expect("trace");
             let header = t.lines().next().expect("header");
-            for col in ["round", "time_s", "objective", "duality_gap", "nnz", "screened", "updates", "push_s", "bytes"] {
+            for col in ["round", "time_s", "objective", "duality_gap", "nnz", "screened", "updates", "push_s", "bytes"]
+            {
                 assert!(header.split(',').any(|h| h == col), "{ctx}: trace lacks {col}: {header}");
             }
             assert!(t.lines().count() >= 2, "{ctx}: trace has rows");
@@ -129,8 +144,20 @@ fn kkt_conditions_and_serial_reference() {
             let out = dir.path().join("coef.txt");
             let lam = format!("{lambda:e}");
             strads_ok(&[
-                "lasso", "--data", path.to_str().expect("utf-8"), "--lambda", &lam, "--tol", "1e-12",
-                "--schedule", schedule, "--workers", "2", "--quiet", "--out", out.to_str().expect("utf-8"),
+                "lasso",
+                "--data",
+                path.to_str().expect("utf-8"),
+                "--lambda",
+                &lam,
+                "--tol",
+                "1e-12",
+                "--schedule",
+                schedule,
+                "--workers",
+                "2",
+                "--quiet",
+                "--out",
+                out.to_str().expect("utf-8"),
             ]);
             let ctx = format!("{rel} {schedule}");
             let (b0, beta) = read_model(&out, d.p);
@@ -143,9 +170,19 @@ fn kkt_conditions_and_serial_reference() {
                 // x̃_jᵀr = x_jᵀr − μ_j Σr.
                 let gj = g[j] - mx[j] * r.iter().sum::<f64>();
                 if beta[j] == 0.0 {
-                    assert!(gj.abs() <= lambda * (1.0 + 1e-6), "{ctx}: feature {} at zero has |x̃ᵀr| = {} > λ = {lambda}", j + 1, gj.abs());
+                    assert!(
+                        gj.abs() <= lambda * (1.0 + 1e-6),
+                        "{ctx}: feature {} at zero has |x̃ᵀr| = {} > λ = {lambda}",
+                        j + 1,
+                        gj.abs()
+                    );
                 } else {
-                    assert!((gj - lambda * beta[j].signum()).abs() <= 1e-4 * lambda, "{ctx}: feature {}: x̃ᵀr = {gj}, λ sign(β) = {}", j + 1, lambda * beta[j].signum());
+                    assert!(
+                        (gj - lambda * beta[j].signum()).abs() <= 1e-4 * lambda,
+                        "{ctx}: feature {}: x̃ᵀr = {gj}, λ sign(β) = {}",
+                        j + 1,
+                        lambda * beta[j].signum()
+                    );
                 }
             }
             let (obj, _) = objective_and_gap(&d, lambda, b0, &beta, true);
@@ -156,7 +193,10 @@ fn kkt_conditions_and_serial_reference() {
             // sensitive to the stopping point than the others.
             let tol = if rel.contains("tecator") { 1e-2 } else { 1e-4 };
             assert!(diff <= tol * scale, "{ctx}: max |β − β_serial| = {diff} (scale {scale})");
-            assert!((b0 - ref_b0).abs() <= tol * (1.0 + ref_b0.abs()) * scale.max(1.0), "{ctx}: intercept {b0} vs {ref_b0}");
+            assert!(
+                (b0 - ref_b0).abs() <= tol * (1.0 + ref_b0.abs()) * scale.max(1.0),
+                "{ctx}: intercept {b0} vs {ref_b0}"
+            );
         }
     }
 }
@@ -172,8 +212,18 @@ fn same_seed_gives_identical_output() {
             for run in 0..2 {
                 let out = dir.path().join(format!("coef{run}.txt"));
                 strads_ok(&[
-                    "lasso", "--data", path.to_str().expect("utf-8"), "--schedule", schedule,
-                    "--workers", "2", "--seed", "42", "--quiet", "--out", out.to_str().expect("utf-8"),
+                    "lasso",
+                    "--data",
+                    path.to_str().expect("utf-8"),
+                    "--schedule",
+                    schedule,
+                    "--workers",
+                    "2",
+                    "--seed",
+                    "42",
+                    "--quiet",
+                    "--out",
+                    out.to_str().expect("utf-8"),
                 ]);
                 files.push(std::fs::read(&out).expect("model"));
             }
@@ -240,8 +290,16 @@ fn limits_stop_the_run_and_report_honestly() {
     let sum = dir.path().join("s.json");
     let path = data("lasso/all_leukemia_age.libsvm.gz");
     strads_ok(&[
-        "lasso", "--data", path.to_str().expect("utf-8"), "--lambda-ratio", "0.01", "--max-rounds", "20",
-        "--quiet", "--summary", sum.to_str().expect("utf-8"),
+        "lasso",
+        "--data",
+        path.to_str().expect("utf-8"),
+        "--lambda-ratio",
+        "0.01",
+        "--max-rounds",
+        "20",
+        "--quiet",
+        "--summary",
+        sum.to_str().expect("utf-8"),
     ]);
     let s = summary(&sum);
     assert_eq!(s["stop_reason"], "max_rounds");

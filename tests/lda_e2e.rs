@@ -116,9 +116,26 @@ fn reuters_tables_are_consistent_and_the_reported_loglik_is_right() {
         // --check-invariants asserts n_k = Σ_w n_wk, Σ n_wk = tokens, Σ_k n_dk = N_d and no
         // zero or negative count after every sub-round, inside the run.
         lda(&[
-            "--data", p, "--topics", "20", "--iters", "30", "--workers", "3", "--blocks", "4", "--check-invariants",
-            "--staleness", staleness, "-q",
-            "--out", out.to_str().expect("utf-8"), "--summary", sum.to_str().expect("utf-8"), "--trace", trace.to_str().expect("utf-8"),
+            "--data",
+            p,
+            "--topics",
+            "20",
+            "--iters",
+            "30",
+            "--workers",
+            "3",
+            "--blocks",
+            "4",
+            "--check-invariants",
+            "--staleness",
+            staleness,
+            "-q",
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--summary",
+            sum.to_str().expect("utf-8"),
+            "--trace",
+            trace.to_str().expect("utf-8"),
         ]);
         let (doc_len, word_len) = uci_doc_lengths(&path);
         let dt = read_pairs(&out.join("doc_topic.txt"));
@@ -164,8 +181,23 @@ fn one_and_four_workers_agree_and_the_same_seed_gives_the_same_files() {
         let out = dir.path().join(name);
         let sum = dir.path().join(format!("{name}.json"));
         lda(&[
-            "--data", p, "--vocab", v, "--topics", "20", "--iters", "60", "--workers", workers, "--seed", "5", "-q",
-            "--out", out.to_str().expect("utf-8"), "--summary", sum.to_str().expect("utf-8"),
+            "--data",
+            p,
+            "--vocab",
+            v,
+            "--topics",
+            "20",
+            "--iters",
+            "60",
+            "--workers",
+            workers,
+            "--seed",
+            "5",
+            "-q",
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--summary",
+            sum.to_str().expect("utf-8"),
         ]);
         (summary(&sum)["loglik_per_token"].as_f64().expect("loglik"), out)
     };
@@ -179,7 +211,9 @@ fn one_and_four_workers_agree_and_the_same_seed_gives_the_same_files() {
     }
     // AP is news: some topic's top words are about markets and some about politics.
     let topics = std::fs::read_to_string(a.join("topics.txt")).expect("topics");
-    let has = |words: &[&str]| topics.lines().any(|l| words.iter().filter(|w| l.split(['\t', ' ']).any(|x| x == **w)).count() >= 2);
+    let has = |words: &[&str]| {
+        topics.lines().any(|l| words.iter().filter(|w| l.split(['\t', ' ']).any(|x| x == **w)).count() >= 2)
+    };
     assert!(has(&["market", "stock", "prices", "dollar", "trading"]), "{topics}");
     assert!(has(&["president", "bush", "house", "congress", "senate"]), "{topics}");
 }
@@ -208,7 +242,19 @@ fn every_corpus_format_runs() {
     let tokens = dir.path().join("docs.tokens");
     std::fs::write(&tokens, "0 a 1 2 3 1\n1 b 4 4 0\n2 c 2 2 2\n").expect("write");
     let sum = dir.path().join("t.json");
-    lda(&["--data", tokens.to_str().expect("utf-8"), "--format", "tokens", "--topics", "2", "--iters", "2", "-q", "--summary", sum.to_str().expect("utf-8")]);
+    lda(&[
+        "--data",
+        tokens.to_str().expect("utf-8"),
+        "--format",
+        "tokens",
+        "--topics",
+        "2",
+        "--iters",
+        "2",
+        "-q",
+        "--summary",
+        sum.to_str().expect("utf-8"),
+    ]);
     let s = summary(&sum);
     assert_eq!((s["tokens"].as_u64(), s["docs"].as_u64(), s["vocab"].as_u64()), (Some(10), Some(3), Some(5)));
 }
@@ -230,7 +276,10 @@ fn bad_input_fails_cleanly() {
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["--data", &zero, "--topics", "2"], "docword.zero.txt:5: wordID 0 outside 1..=3"),
         (vec!["--data", &big, "--topics", "2"], "docword.big.txt:5: wordID 4 outside 1..=3"),
-        (vec!["--data", &header, "--topics", "2"], "docword.hdr.txt:3: the header declares NNZ = 5 entries, the file has 2"),
+        (
+            vec!["--data", &header, "--topics", "2"],
+            "docword.hdr.txt:3: the header declares NNZ = 5 entries, the file has 2",
+        ),
         (vec!["--data", &good, "--topics", "0"], "invalid --topics 0"),
         (vec!["--data", &good, "--topics", "2", "--alpha", "-1"], "invalid --alpha -1"),
         (vec!["--data", &good, "--topics", "2", "--beta", "0"], "invalid --beta 0"),

@@ -53,9 +53,27 @@ fn movielens_100k_reaches_test_rmse_0_93_and_the_factors_reproduce_it() {
     // checks.
     for (workers, staleness) in [("1", "0"), ("2", "0"), ("2", "1")] {
         mf(&[
-            "--data", p, "--test-every", "10", "--rank", "10", "--lambda", "0.1", "--iters", "10", "--workers", workers,
-            "--staleness", staleness, "-q",
-            "--out", out.to_str().expect("utf-8"), "--summary", sum.to_str().expect("utf-8"), "--trace", trace.to_str().expect("utf-8"),
+            "--data",
+            p,
+            "--test-every",
+            "10",
+            "--rank",
+            "10",
+            "--lambda",
+            "0.1",
+            "--iters",
+            "10",
+            "--workers",
+            workers,
+            "--staleness",
+            staleness,
+            "-q",
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--summary",
+            sum.to_str().expect("utf-8"),
+            "--trace",
+            trace.to_str().expect("utf-8"),
         ]);
         let s = summary(&sum);
         let test_rmse = s["test_rmse"].as_f64().expect("test_rmse");
@@ -63,11 +81,19 @@ fn movielens_100k_reaches_test_rmse_0_93_and_the_factors_reproduce_it() {
         assert_eq!(s["staleness"].as_u64(), Some(staleness.parse().expect("n")));
         let all = udata(&path);
         let train: Vec<_> = all.iter().enumerate().filter(|(i, _)| i % 10 != 9).map(|(_, r)| r).collect();
-        let distinct = |f: &dyn Fn(&(String, String, f64)) -> &String| train.iter().map(|r| f(r)).collect::<std::collections::HashSet<_>>().len() as u64;
+        let distinct = |f: &dyn Fn(&(String, String, f64)) -> &String| {
+            train.iter().map(|r| f(r)).collect::<std::collections::HashSet<_>>().len() as u64
+        };
         let (users, items) = (distinct(&|r| &r.0), distinct(&|r| &r.1));
-        assert_eq!((s["users"].as_u64(), s["items"].as_u64(), s["ratings"].as_u64()), (Some(users), Some(items), Some(90_000)));
+        assert_eq!(
+            (s["users"].as_u64(), s["items"].as_u64(), s["ratings"].as_u64()),
+            (Some(users), Some(items), Some(90_000))
+        );
         assert_eq!(s["test_ratings"].as_u64(), Some(10_000));
-        assert_eq!((s["rank"].as_u64(), s["iters"].as_u64(), s["workers"].as_u64()), (Some(10), Some(10), Some(workers.parse().expect("n"))));
+        assert_eq!(
+            (s["rank"].as_u64(), s["iters"].as_u64(), s["workers"].as_u64()),
+            (Some(10), Some(10), Some(workers.parse().expect("n")))
+        );
         // Recompute both RMSEs from the written factors and the file (rating i is test iff
         // i % 10 == 9); unseen test ids fall back to the training mean, predictions are clamped
         // to the training range [1, 5].
@@ -90,10 +116,8 @@ fn movielens_100k_reaches_test_rmse_0_93_and_the_factors_reproduce_it() {
         let test = rmse(&mut all.iter().enumerate().filter(|(i, _)| i % 10 == 9).map(|(_, r)| r));
         assert!((test - test_rmse).abs() < 1e-9, "test RMSE {test} recomputed vs {test_rmse}");
         // The training RMSE is reported unclamped: recompute it so.
-        let train_sse: f64 = train
-            .iter()
-            .map(|(u, i, r)| (r - w[u].iter().zip(&h[i]).map(|(x, y)| x * y).sum::<f64>()).powi(2))
-            .sum();
+        let train_sse: f64 =
+            train.iter().map(|(u, i, r)| (r - w[u].iter().zip(&h[i]).map(|(x, y)| x * y).sum::<f64>()).powi(2)).sum();
         let train_rmse = (train_sse / train.len() as f64).sqrt();
         let reported = s["train_rmse"].as_f64().expect("train_rmse");
         assert!((train_rmse - reported).abs() < 1e-9, "train RMSE {train_rmse} recomputed vs {reported}");
@@ -111,12 +135,27 @@ fn same_seed_same_factors_and_recommendations() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     for out in [&a, &b] {
-        mf(&["--data", p, "--rank", "8", "--iters", "3", "--workers", "3", "--seed", "5", "-q", "--out", out.to_str().expect("utf-8")]);
+        mf(&[
+            "--data",
+            p,
+            "--rank",
+            "8",
+            "--iters",
+            "3",
+            "--workers",
+            "3",
+            "--seed",
+            "5",
+            "-q",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
     }
     for f in ["W.txt", "H.txt"] {
         assert!(std::fs::read(a.join(f)).expect("a") == std::fs::read(b.join(f)).expect("b"), "{f} differs");
     }
-    let out = mf(&["recommend", "--model", a.to_str().expect("utf-8"), "--user", "196", "--top", "5", "--exclude-rated", p]);
+    let out =
+        mf(&["recommend", "--model", a.to_str().expect("utf-8"), "--user", "196", "--top", "5", "--exclude-rated", p]);
     let text = String::from_utf8_lossy(&out.stdout);
     let items: Vec<&str> = text.lines().map(|l| l.split('\t').next().expect("item")).collect();
     assert_eq!(items.len(), 5, "{text}");
@@ -133,7 +172,25 @@ fn other_rating_files_run() {
     for (rel, lambda) in [("movielens-latest-small-2016/ratings.csv", "0.1"), ("jester5k/ratings.tsv", "0.05")] {
         let path = data(rel);
         let sum = dir.path().join("s.json");
-        mf(&["--data", path.to_str().expect("utf-8"), "--test-fraction", "0.1", "--split-seed", "3", "--rank", "10", "--lambda", lambda, "--iters", "5", "--workers", "2", "-q", "--summary", sum.to_str().expect("utf-8")]);
+        mf(&[
+            "--data",
+            path.to_str().expect("utf-8"),
+            "--test-fraction",
+            "0.1",
+            "--split-seed",
+            "3",
+            "--rank",
+            "10",
+            "--lambda",
+            lambda,
+            "--iters",
+            "5",
+            "--workers",
+            "2",
+            "-q",
+            "--summary",
+            sum.to_str().expect("utf-8"),
+        ]);
         let s = summary(&sum);
         let (train, test) = (s["train_rmse"].as_f64().expect("train"), s["test_rmse"].as_f64().expect("test"));
         assert!(train.is_finite() && test.is_finite() && train < test * 1.5, "{rel}: train {train}, test {test}");

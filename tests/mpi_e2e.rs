@@ -22,7 +22,9 @@ static MPI_JOBS: Mutex<()> = Mutex::new(());
 /// instructions if the binary lacks MPI or `mpirun` is missing.
 fn mpirun(np: usize, args: &[&str]) -> Command {
     if !cfg!(feature = "mpi") {
-        panic!("the MPI tests need the MPI backend: run `cargo test --release --workspace --features mpi` (see README)");
+        panic!(
+            "the MPI tests need the MPI backend: run `cargo test --release --workspace --features mpi` (see README)"
+        );
     }
     let found = Command::new("mpirun").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
     assert!(
@@ -88,8 +90,10 @@ fn same_as_threads_with(rel: &str, schedule: &str, np: usize, extra: &[&str], wo
     let bpr = ms["bytes_per_round"].as_f64().expect("bytes_per_round");
     assert!(bpr > 0.0, "{what}: bytes per round {bpr}");
     // Every file written once, by the coordinator: nothing per rank.
-    let mut names: Vec<String> =
-        std::fs::read_dir(dir.path()).expect("dir").map(|e| e.expect("entry").file_name().to_string_lossy().into()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into())
+        .collect();
     names.sort();
     assert_eq!(names, ["m.json", "m.txt", "t.json", "t.txt"], "{what}");
 }
@@ -154,13 +158,19 @@ fn each_rank_reads_only_its_own_rows() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     let rows = |who: &str| -> usize {
-        let line = err.lines().find(|l| l.contains(&format!("{who}: loaded"))).unwrap_or_else(|| panic!("{who} logs: {err}"));
+        let line =
+            err.lines().find(|l| l.contains(&format!("{who}: loaded"))).unwrap_or_else(|| panic!("{who} logs: {err}"));
         let after = line.split(": loaded ").nth(1).expect("count");
         after.split_whitespace().next().and_then(|v| v.parse().ok()).expect("a row count")
     };
     // 462 rows over 4 workers: 116, 116, 115, 115.
     assert_eq!(
-        [rows("rank 0 (coordinator, scheduler, worker 0)"), rows("rank 1 (worker 1)"), rows("rank 2 (worker 2)"), rows("rank 3 (worker 3)")],
+        [
+            rows("rank 0 (coordinator, scheduler, worker 0)"),
+            rows("rank 1 (worker 1)"),
+            rows("rank 2 (worker 2)"),
+            rows("rank 3 (worker 3)")
+        ],
         [116, 116, 115, 115]
     );
 }
@@ -193,7 +203,10 @@ fn a_killed_worker_rank_ends_the_job_fast_naming_the_rank() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "the job must fail: {err}");
     assert!(waited < Duration::from_secs(10), "the job took {waited:?} to end after the kill");
-    assert!(err.contains("rank 2") && (err.contains("signal 9") || err.contains("Killed")), "names rank and cause: {err}");
+    assert!(
+        err.contains("rank 2") && (err.contains("signal 9") || err.contains("Killed")),
+        "names rank and cause: {err}"
+    );
     assert!(!out_file.exists(), "no output from a failed job");
 }
 
@@ -214,7 +227,15 @@ fn an_error_on_one_rank_ends_the_job_with_its_message() {
     let t = Instant::now();
     let out = mpirun_output(
         3,
-        &["lasso", "--data", x.to_str().expect("utf-8"), "--schedule", "cyclic", "--out", out_file.to_str().expect("utf-8")],
+        &[
+            "lasso",
+            "--data",
+            x.to_str().expect("utf-8"),
+            "--schedule",
+            "cyclic",
+            "--out",
+            out_file.to_str().expect("utf-8"),
+        ],
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
@@ -293,7 +314,9 @@ fn wait_with_timeout(mut child: std::process::Child, timeout: Duration) -> Outpu
 fn lda_under_mpirun_writes_the_same_files_as_threads() {
     let path = data("reuters-lda/docword.reuters395.txt");
     let p = path.to_str().expect("utf-8");
-    for (np, extra, workers) in [(3, &[][..], 3), (3, &["--threads", "2", "--scheduler-rank", "--blocks", "6", "--staleness", "1"][..], 4)] {
+    for (np, extra, workers) in
+        [(3, &[][..], 3), (3, &["--threads", "2", "--scheduler-rank", "--blocks", "6", "--staleness", "1"][..], 4)]
+    {
         let dir = tempfile::tempdir().expect("tempdir");
         let (m, t) = (dir.path().join("mpi"), dir.path().join("threads"));
         let mut args = vec!["lda", "--data", p, "--topics", "20", "--iters", "20", "--seed", "9", "-q"];
@@ -302,16 +325,23 @@ fn lda_under_mpirun_writes_the_same_files_as_threads() {
         let mut margs = args.clone();
         margs.extend(["--out", &mo, "--summary", ms.to_str().expect("utf-8")]);
         mpirun_ok(np, &margs);
-        let mut targs: Vec<&str> = args.iter().copied().filter(|a| !["--threads", "2", "--scheduler-rank"].contains(a)).collect();
+        let mut targs: Vec<&str> =
+            args.iter().copied().filter(|a| !["--threads", "2", "--scheduler-rank"].contains(a)).collect();
         let w = workers.to_string();
         let to = t.to_str().expect("utf-8").to_string();
         targs.extend(["--workers", &w, "--out", &to]);
         strads_ok(&targs);
         for f in ["doc_topic.txt", "word_topic.txt", "topics.txt"] {
-            assert!(std::fs::read(m.join(f)).expect("mpi") == std::fs::read(t.join(f)).expect("threads"), "np {np} {extra:?}: {f} differs");
+            assert!(
+                std::fs::read(m.join(f)).expect("mpi") == std::fs::read(t.join(f)).expect("threads"),
+                "np {np} {extra:?}: {f} differs"
+            );
         }
         let s = summary(&ms);
-        assert_eq!((s["backend"].as_str(), s["ranks"].as_u64(), s["workers"].as_u64()), (Some("mpi"), Some(np as u64), Some(workers as u64)));
+        assert_eq!(
+            (s["backend"].as_str(), s["ranks"].as_u64(), s["workers"].as_u64()),
+            (Some("mpi"), Some(np as u64), Some(workers as u64))
+        );
         assert!(s["bytes_per_round"].as_f64().expect("bytes") > 0.0);
     }
 }
@@ -323,7 +353,22 @@ fn mf_under_mpirun_writes_the_same_factors_as_threads() {
     let p = path.to_str().expect("utf-8");
     let dir = tempfile::tempdir().expect("tempdir");
     let (m, t) = (dir.path().join("mpi"), dir.path().join("threads"));
-    let args = ["mf", "--data", p, "--test-every", "10", "--rank", "10", "--lambda", "0.1", "--iters", "4", "--seed", "2", "-q"];
+    let args = [
+        "mf",
+        "--data",
+        p,
+        "--test-every",
+        "10",
+        "--rank",
+        "10",
+        "--lambda",
+        "0.1",
+        "--iters",
+        "4",
+        "--seed",
+        "2",
+        "-q",
+    ];
     let ms = dir.path().join("m.json");
     let mut margs = args.to_vec();
     let (mo, mss) = (m.to_str().expect("utf-8").to_string(), ms.to_str().expect("utf-8").to_string());

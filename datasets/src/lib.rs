@@ -350,8 +350,13 @@ mod tests {
         check_shards(&p, &LoadOptions::default(), 4);
         let dir = tempfile::tempdir().expect("tempdir");
         let x = dir.path().join("t.X.mmt");
-        std::fs::write(&x, "%%MatrixMarket matrix coordinate real general\n5 3 6\n1 1 1\n5 3 2\n2 2 3\n4 1 4\n3 3 5\n4 2 6\n").expect("x");
-        std::fs::write(dir.path().join("t.Y.mmt"), "%%MatrixMarket matrix array real general\n5 1\n1\n2\n3\n4\n5\n").expect("y");
+        std::fs::write(
+            &x,
+            "%%MatrixMarket matrix coordinate real general\n5 3 6\n1 1 1\n5 3 2\n2 2 3\n4 1 4\n3 3 5\n4 2 6\n",
+        )
+        .expect("x");
+        std::fs::write(dir.path().join("t.Y.mmt"), "%%MatrixMarket matrix array real general\n5 1\n1\n2\n3\n4\n5\n")
+            .expect("y");
         check_shards(&x, &LoadOptions::default(), 2);
         check_shards(&x, &LoadOptions::default(), 5);
     }
@@ -367,14 +372,16 @@ mod tests {
         std::fs::copy(&x, &plain).expect("copy");
         let e = load_labeled(&plain, &LoadOptions::default()).expect_err("no y").to_string();
         assert!(e.contains("pass --labels FILE") && e.contains("no '.X.'"), "{e}");
-        std::fs::write(dir.path().join("other.mtx"), "%%MatrixMarket matrix coordinate real general\n1 2 1\n1 2 9\n").expect("y");
+        std::fs::write(dir.path().join("other.mtx"), "%%MatrixMarket matrix coordinate real general\n1 2 1\n1 2 9\n")
+            .expect("y");
         let opts = LoadOptions { labels: Some(dir.path().join("other.mtx")), ..LoadOptions::default() };
         assert_eq!(load_labeled(&plain, &opts).expect("explicit labels").y, vec![0.0, 9.0]);
         assert_eq!(labels_sibling(Path::new("d/a.X.mmt.gz")), Some(PathBuf::from("d/a.Y.mmt.gz")));
         std::fs::write(dir.path().join("t.Y.mmt"), "%%MatrixMarket matrix array real general\n2 1\n5\n6\n").expect("y");
         let d = load_labeled(&x, &LoadOptions::default()).expect("x and y");
         assert_eq!(d.y, vec![5.0, 6.0]);
-        std::fs::write(dir.path().join("t.Y.mmt"), "%%MatrixMarket matrix array real general\n3 1\n5\n6\n7\n").expect("y");
+        std::fs::write(dir.path().join("t.Y.mmt"), "%%MatrixMarket matrix array real general\n3 1\n5\n6\n7\n")
+            .expect("y");
         let e = load_labeled(&x, &LoadOptions::default()).expect_err("length");
         assert!(e.to_string().contains("3 targets for the 2 rows"), "{e}");
     }

@@ -23,7 +23,11 @@ pub fn read_libsvm<R: BufRead>(reader: R, source: &Path) -> Result<LabeledData> 
 
 /// [`read_libsvm`] keeping only the records (0-based) in `keep` (all if `None`); every
 /// record is still parsed and checked, and `p` is the largest index of the whole file.
-pub(crate) fn read_libsvm_rows<R: BufRead>(mut reader: R, source: &Path, keep: Option<&Range<usize>>) -> Result<LabeledData> {
+pub(crate) fn read_libsvm_rows<R: BufRead>(
+    mut reader: R,
+    source: &Path,
+    keep: Option<&Range<usize>>,
+) -> Result<LabeledData> {
     let mut x = CsrMatrix::with_cols(0);
     let mut records = 0usize;
     let mut y = Vec::new();
@@ -50,15 +54,12 @@ pub(crate) fn read_libsvm_rows<R: BufRead>(mut reader: R, source: &Path, keep: O
         row.clear();
         let mut last = 0u64;
         for tok in toks {
-            let (i, v) = tok
-                .split_once(':')
-                .ok_or_else(|| err(format!("token '{tok}' is not of the form index:value")))?;
+            let (i, v) =
+                tok.split_once(':').ok_or_else(|| err(format!("token '{tok}' is not of the form index:value")))?;
             if i == "qid" {
                 return Err(err(format!("token '{tok}': qid (ranking query ids) is not supported")));
             }
-            let idx: u64 = i
-                .parse()
-                .map_err(|_| err(format!("feature index '{i}' is not a positive integer")))?;
+            let idx: u64 = i.parse().map_err(|_| err(format!("feature index '{i}' is not a positive integer")))?;
             if idx == 0 {
                 return Err(err("feature index 0 (indices are 1-based)".into()));
             }
@@ -135,7 +136,10 @@ mod tests {
             let e = read(input).expect_err(input).to_string();
             assert!(e.starts_with(expect), "{e:?} should start with {expect:?}");
         }
-        assert_eq!(read("\n# only a comment\n").expect_err("empty").to_string(), "t.libsvm: no data records (empty file?)");
+        assert_eq!(
+            read("\n# only a comment\n").expect_err("empty").to_string(),
+            "t.libsvm: no data records (empty file?)"
+        );
         assert!(matches!(read(""), Err(Error::Empty { .. })));
         let e = read_libsvm(&b"1 1:\xff\n"[..], Path::new("t.libsvm")).expect_err("not UTF-8").to_string();
         assert!(e.starts_with("t.libsvm:1: cannot read"), "{e}");

@@ -64,11 +64,9 @@ fn read_header(
             };
             Ok((layout, v[0], v[1], entries, line))
         }
-        _ => Err(parse_err(
-            source,
-            line,
-            format!("size line '{}' should be {} non-negative integers", buf.trim(), want),
-        )),
+        _ => {
+            Err(parse_err(source, line, format!("size line '{}' should be {} non-negative integers", buf.trim(), want)))
+        }
     }
 }
 
@@ -109,7 +107,10 @@ fn read_entries(
             Layout::Coordinate { pattern } => {
                 let need = if pattern { 2 } else { 3 };
                 if ntok != need {
-                    return Err(err(format!("expected '{}', found '{t}'", if pattern { "row col" } else { "row col value" })));
+                    return Err(err(format!(
+                        "expected '{}', found '{t}'",
+                        if pattern { "row col" } else { "row col value" }
+                    )));
                 }
                 let idx = |s: &str, what: &str, max: usize| -> Result<usize> {
                     match s.parse::<usize>() {
@@ -260,7 +261,8 @@ mod tests {
 
     #[test]
     fn reads_coordinate_in_any_order() {
-        let x = m("%%MatrixMarket matrix coordinate real general\n% c\n2 3 3\n2 1 5\n1 3 -1.5\n1 1 2\n").expect("valid");
+        let x =
+            m("%%MatrixMarket matrix coordinate real general\n% c\n2 3 3\n2 1 5\n1 3 -1.5\n1 1 2\n").expect("valid");
         assert_eq!((x.nrows, x.ncols, x.nnz()), (2, 3, 3));
         assert_eq!(x.row(0), (&[0u32, 2][..], &[2.0, -1.5][..]));
         assert_eq!(x.row(1), (&[0u32][..], &[5.0][..]));
@@ -268,11 +270,13 @@ mod tests {
 
     #[test]
     fn reads_vectors() {
-        let y = read_mtx_vector("%%MatrixMarket matrix array real general\n3 1\n1\n2.5\n-3\n".as_bytes(), Path::new("y"))
-            .expect("array");
+        let y =
+            read_mtx_vector("%%MatrixMarket matrix array real general\n3 1\n1\n2.5\n-3\n".as_bytes(), Path::new("y"))
+                .expect("array");
         assert_eq!(y, vec![1.0, 2.5, -3.0]);
-        let y = read_mtx_vector("%%MatrixMarket matrix coordinate real general\n3 1 1\n2 1 4\n".as_bytes(), Path::new("y"))
-            .expect("coordinate");
+        let y =
+            read_mtx_vector("%%MatrixMarket matrix coordinate real general\n3 1 1\n2 1 4\n".as_bytes(), Path::new("y"))
+                .expect("coordinate");
         assert_eq!(y, vec![0.0, 4.0, 0.0]);
     }
 
@@ -288,8 +292,14 @@ mod tests {
             (format!("{h}2 2 1\n1 1 1\n2 2 2\n"), "x.mtx:4: more entries"),
             (format!("{h}2 x 1\n"), "x.mtx:2: size line"),
             ("hello\n".to_string(), "x.mtx:1: expected a header"),
-            ("%%MatrixMarket matrix coordinate real symmetric\n".to_string(), "x.mtx:1: unsupported MatrixMarket symmetry"),
-            ("%%MatrixMarket matrix coordinate complex general\n".to_string(), "x.mtx:1: unsupported MatrixMarket layout 'coordinate complex'"),
+            (
+                "%%MatrixMarket matrix coordinate real symmetric\n".to_string(),
+                "x.mtx:1: unsupported MatrixMarket symmetry",
+            ),
+            (
+                "%%MatrixMarket matrix coordinate complex general\n".to_string(),
+                "x.mtx:1: unsupported MatrixMarket layout 'coordinate complex'",
+            ),
             ("%%MatrixMarket matrix array pattern general\n".to_string(), "x.mtx:1: unsupported MatrixMarket layout"),
             ("%%MatrixMarket vector coordinate real general\n".to_string(), "x.mtx:1: expected a header"),
             (format!("{h}% only comments\n"), "x.mtx:3: missing the size line"),
@@ -299,9 +309,18 @@ mod tests {
             (format!("{h}2 2 1\n1 1 inf\n"), "x.mtx:3: value is inf"),
             (format!("{h}2 2 1\n1 1 abc\n"), "x.mtx:3: value 'abc' is not a number"),
             (format!("{h}5000000000 2 0\n"), "x.mtx:2: dimension 5000000000 is too large"),
-            ("%%MatrixMarket matrix array real general\n4294967295 4294967295\n".to_string(), "x.mtx:2: found 0 entries, the size line declares 18446744065119617025"),
-            ("%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n".to_string(), "x.mtx:5: found 3 entries, the size line declares 4"),
-            ("%%MatrixMarket matrix array real general\n2 1\n1 2\n".to_string(), "x.mtx:3: expected one value per line"),
+            (
+                "%%MatrixMarket matrix array real general\n4294967295 4294967295\n".to_string(),
+                "x.mtx:2: found 0 entries, the size line declares 18446744065119617025",
+            ),
+            (
+                "%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n".to_string(),
+                "x.mtx:5: found 3 entries, the size line declares 4",
+            ),
+            (
+                "%%MatrixMarket matrix array real general\n2 1\n1 2\n".to_string(),
+                "x.mtx:3: expected one value per line",
+            ),
         ];
         for (input, expect) in &cases {
             let e = m(input).expect_err(input).to_string();
@@ -321,7 +340,8 @@ mod tests {
         assert_eq!((x.nrows, x.ncols, x.nnz()), (3, 2, 2));
         assert_eq!(x.row(1).0.len(), 0);
         assert_eq!(x.row(2), (&[1u32][..], &[1.0][..]));
-        let x = m("%%MatrixMarket matrix coordinate integer general\r\n\r\n2 2 2\r\n1 2 7\r\n2 1 0\r\n").expect("integer");
+        let x =
+            m("%%MatrixMarket matrix coordinate integer general\r\n\r\n2 2 2\r\n1 2 7\r\n2 1 0\r\n").expect("integer");
         assert_eq!((x.nrows, x.ncols, x.nnz()), (2, 2, 1));
         assert_eq!(x.row(0), (&[1u32][..], &[7.0][..]));
         let x = m("%%MatrixMarket matrix coordinate real general\n0 0 0\n").expect("empty matrix");

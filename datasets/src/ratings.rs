@@ -157,7 +157,12 @@ impl RatingsFormat {
 /// [`Error::Options`] for an unknown format; [`Error::Parse`] naming the line of a record
 /// with too few fields, a rating that is not a finite number, or a bad header;
 /// [`Error::Empty`] without ratings.
-pub fn load_ratings(path: &Path, format: Option<RatingsFormat>, users: &mut IdMap, items: &mut IdMap) -> Result<Ratings> {
+pub fn load_ratings(
+    path: &Path,
+    format: Option<RatingsFormat>,
+    users: &mut IdMap,
+    items: &mut IdMap,
+) -> Result<Ratings> {
     let format = format.or_else(|| RatingsFormat::from_path(path)).ok_or_else(|| {
         Error::Options(format!(
             "{}: cannot tell the ratings format from the file name; pass --format (triplets, dat, csv or mtx)",
@@ -217,7 +222,11 @@ pub fn read_ratings<R: BufRead>(
             let r = find(&["rating", "score"]);
             match (u, i, r) {
                 (Some(u), Some(i), Some(r)) => columns = Some([u, i, r]),
-                _ => return Err(err(format!("the header '{text}' needs user (userId), item (movieId or itemId) and rating columns"))),
+                _ => {
+                    return Err(err(format!(
+                        "the header '{text}' needs user (userId), item (movieId or itemId) and rating columns"
+                    )))
+                }
             }
             continue;
         }
@@ -257,16 +266,24 @@ mod tests {
     #[test]
     fn every_format_reads_the_same_ratings() {
         let want = read("u7 i3 4\nu2 i3 1.5\nu7 i9 -2\n", RatingsFormat::Triplets).expect("triplets");
-        assert_eq!((want.users.clone(), want.items.clone(), want.values.clone()), (vec![0, 1, 0], vec![0, 0, 1], vec![4.0, 1.5, -2.0]));
+        assert_eq!(
+            (want.users.clone(), want.items.clone(), want.values.clone()),
+            (vec![0, 1, 0], vec![0, 0, 1], vec![4.0, 1.5, -2.0])
+        );
         assert_eq!(want.user_ids, vec!["u7", "u2"]);
         let dat = read("u7::i3::4::978300760\nu2::i3::1.5::1\nu7::i9::-2::3\n", RatingsFormat::Dat).expect("dat");
-        let csv = read("timestamp,movieId,userId,rating\n1,i3,u7,4\n2,i3,u2,1.5\n3,i9,u7,-2\n", RatingsFormat::Csv).expect("csv");
-        let tabs = read("u7\ti3\t4\t881250949\nu2\ti3\t1.5\t1\n\nu7\ti9\t-2\t2\n", RatingsFormat::Triplets).expect("tabs");
+        let csv = read("timestamp,movieId,userId,rating\n1,i3,u7,4\n2,i3,u2,1.5\n3,i9,u7,-2\n", RatingsFormat::Csv)
+            .expect("csv");
+        let tabs =
+            read("u7\ti3\t4\t881250949\nu2\ti3\t1.5\t1\n\nu7\ti9\t-2\t2\n", RatingsFormat::Triplets).expect("tabs");
         for r in [dat, csv, tabs] {
             assert_eq!(r, want);
         }
-        let mtx = read("%%MatrixMarket matrix coordinate real general\n% c\n9 9 3\n7 3 4\n2 3 1.5\n7 9 -2\n", RatingsFormat::Mtx)
-            .expect("mtx");
+        let mtx = read(
+            "%%MatrixMarket matrix coordinate real general\n% c\n9 9 3\n7 3 4\n2 3 1.5\n7 9 -2\n",
+            RatingsFormat::Mtx,
+        )
+        .expect("mtx");
         assert_eq!((mtx.users, mtx.items, mtx.values), (want.users, want.items, want.values));
         assert_eq!(mtx.user_ids, vec!["7", "2"]);
     }
@@ -275,8 +292,14 @@ mod tests {
     fn split_reindexes_training_ids_first() {
         let r = read("a x 1\nb y 2\nc z 3\na z 4\n", RatingsFormat::Triplets).expect("read");
         let (train, test) = r.split(|k| k == 1);
-        assert_eq!((train.user_ids.clone(), train.item_ids.clone()), (vec!["a".to_string(), "c".into()], vec!["x".to_string(), "z".into()]));
-        assert_eq!((train.users.clone(), train.items.clone(), train.values.clone()), (vec![0, 1, 0], vec![0, 1, 1], vec![1.0, 3.0, 4.0]));
+        assert_eq!(
+            (train.user_ids.clone(), train.item_ids.clone()),
+            (vec!["a".to_string(), "c".into()], vec!["x".to_string(), "z".into()])
+        );
+        assert_eq!(
+            (train.users.clone(), train.items.clone(), train.values.clone()),
+            (vec![0, 1, 0], vec![0, 1, 1], vec![1.0, 3.0, 4.0])
+        );
         assert_eq!((test.users.clone(), test.items.clone(), test.values.clone()), (vec![2], vec![2], vec![2.0]));
         assert_eq!(test.user_ids, vec!["a", "c", "b"]);
     }

@@ -56,7 +56,10 @@ fn power_law(rng: &mut ChaCha8Rng, n: usize, s: f64) -> usize {
 /// If `users`, `items` or `rank` is 0 or an exponent is outside `[0, 1)`.
 pub fn synthetic_ratings(shape: SyntheticShape, seed: u64) -> Ratings {
     assert!(shape.users > 0 && shape.items > 0 && shape.rank > 0, "synthetic_ratings: empty shape");
-    assert!((0.0..1.0).contains(&shape.user_exponent) && (0.0..1.0).contains(&shape.item_exponent), "exponents in [0, 1)");
+    assert!(
+        (0.0..1.0).contains(&shape.user_exponent) && (0.0..1.0).contains(&shape.item_exponent),
+        "exponents in [0, 1)"
+    );
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let scale = 1.2 / (shape.rank as f64).sqrt();
     let factors = |n: usize, rng: &mut ChaCha8Rng| -> Vec<f32> {
@@ -77,7 +80,11 @@ pub fn synthetic_ratings(shape: SyntheticShape, seed: u64) -> Ratings {
     for _ in 0..shape.ratings {
         let i = user_perm[power_law(&mut rng, shape.users, shape.user_exponent)] as usize;
         let j = item_perm[power_law(&mut rng, shape.items, shape.item_exponent)] as usize;
-        let dot: f32 = w[i * shape.rank..(i + 1) * shape.rank].iter().zip(&h[j * shape.rank..(j + 1) * shape.rank]).map(|(a, b)| a * b).sum();
+        let dot: f32 = w[i * shape.rank..(i + 1) * shape.rank]
+            .iter()
+            .zip(&h[j * shape.rank..(j + 1) * shape.rank])
+            .map(|(a, b)| a * b)
+            .sum();
         let noise = (rng.random::<f64>() - 0.5) * 1.5;
         let v = (3.6 + f64::from(dot) * 4.0 + noise).round().clamp(1.0, 5.0);
         out.users.push(i as u32);

@@ -142,7 +142,11 @@ impl Placement {
         }
         if !self.worker_range.is_empty() {
             let r = &self.worker_range;
-            roles.push(if r.len() == 1 { format!("worker {}", r.start) } else { format!("workers {}..{}", r.start, r.end) });
+            roles.push(if r.len() == 1 {
+                format!("worker {}", r.start)
+            } else {
+                format!("workers {}..{}", r.start, r.end)
+            });
         }
         format!("rank {} ({})", self.rank, roles.join(", "))
     }

@@ -202,8 +202,7 @@ impl<A: App> SchedulerSide<A> for Threaded<'_, A> {
     }
     fn submit(&mut self, _: &A, update: &Arc<A::Update>, step: Step) -> Result<()> {
         let tx = self.requests.as_ref().ok_or_else(|| Error::SchedulerFailed("the run has ended".into()))?;
-        tx.send((Arc::clone(update), step))
-            .map_err(|_| Error::SchedulerFailed("the scheduler thread stopped".into()))
+        tx.send((Arc::clone(update), step)).map_err(|_| Error::SchedulerFailed("the scheduler thread stopped".into()))
     }
     fn take(&mut self) -> Result<Option<Arc<A::Task>>> {
         self.recv()

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::app::{App, Control};
 use crate::error::{Error, Result};
 use crate::launch::Backend;
-use crate::stats::{PhaseTimes, RoundInfo, StopReason};
 use crate::pipeline::{Local, SchedulerSide, Step};
+use crate::stats::{PhaseTimes, RoundInfo, StopReason};
 use crate::transport::{self, wire_bytes, CoordinatorLink, WorkerLink};
 
 /// How many workers, and when to stop regardless of the app's own rule.
@@ -43,25 +43,13 @@ impl RunConfig {
     /// limit.
     pub fn check(&self) -> Result<()> {
         if self.workers == 0 {
-            return Err(Error::InvalidParameter {
-                name: "workers",
-                value: "0".into(),
-                expect: "at least 1",
-            });
+            return Err(Error::InvalidParameter { name: "workers", value: "0".into(), expect: "at least 1" });
         }
         if self.max_rounds == Some(0) {
-            return Err(Error::InvalidParameter {
-                name: "max-rounds",
-                value: "0".into(),
-                expect: "at least 1",
-            });
+            return Err(Error::InvalidParameter { name: "max-rounds", value: "0".into(), expect: "at least 1" });
         }
         if self.time_limit == Some(Duration::ZERO) {
-            return Err(Error::InvalidParameter {
-                name: "time-limit",
-                value: "0".into(),
-                expect: "positive",
-            });
+            return Err(Error::InvalidParameter { name: "time-limit", value: "0".into(), expect: "positive" });
         }
         Ok(())
     }
@@ -182,7 +170,9 @@ fn run_mpi<A: App>(
                     let mut link = transport::mpi_coordinator(comm, local);
                     let obs = &mut observer;
                     match roles.scheduler {
-                        Some(st) => coordinator_loop(app, config, Local::new(scope, app, st, s), coord, inline, &mut link, obs),
+                        Some(st) => {
+                            coordinator_loop(app, config, Local::new(scope, app, st, s), coord, inline, &mut link, obs)
+                        }
                         None => coordinator_loop(
                             app,
                             config,
@@ -358,7 +348,12 @@ struct LoopStats {
 }
 
 impl LoopStats {
-    fn output<A: App>(self, scheduler: Option<A::Scheduler>, coordinator: A::Coordinator, workers: Vec<A::Worker>) -> RunOutput<A> {
+    fn output<A: App>(
+        self,
+        scheduler: Option<A::Scheduler>,
+        coordinator: A::Coordinator,
+        workers: Vec<A::Worker>,
+    ) -> RunOutput<A> {
         RunOutput {
             scheduler,
             coordinator,
@@ -500,10 +495,10 @@ fn rounds<A: App, S: SchedulerSide<A>>(
         for (rank, up) in ups.into_iter().enumerate() {
             this.push_s = this.push_s.max(up.push_s);
             this.sync_s = this.sync_s.max(up.sync_s);
-            partials.push(up.partial.ok_or_else(|| Error::WorkerFailed {
-                rank,
-                cause: "replied without a partial result".into(),
-            })?);
+            partials.push(
+                up.partial
+                    .ok_or_else(|| Error::WorkerFailed { rank, cause: "replied without a partial result".into() })?,
+            );
         }
         let Some(current) = msg.task.as_ref() else {
             return Err(Error::Transport("a round ran without a task".into()));

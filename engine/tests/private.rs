@@ -63,15 +63,13 @@ fn rotate_on(backend: &Backend) {
     let (p, u) = (place.workers, place.workers + 1);
     let app = Rotate { workers: p, blocks: u, rounds: 2 * u as u64 };
     let mut parked = vec![Some(vec![0u32; p]); u];
-    let workers: Vec<Held> = place
-        .worker_range
-        .clone()
-        .map(|rank| Held { rank, block: Some((rank, vec![0; p])) })
-        .collect();
+    let workers: Vec<Held> =
+        place.worker_range.clone().map(|rank| Held { rank, block: Some((rank, vec![0; p])) }).collect();
     for b in parked.iter_mut().take(p) {
         *b = None; // held by the workers for round 0
     }
-    let roles = Roles { scheduler: place.scheduler.then_some(()), coordinator: place.coordinator.then_some(parked), workers };
+    let roles =
+        Roles { scheduler: place.scheduler.then_some(()), coordinator: place.coordinator.then_some(parked), workers };
     let out = run(&app, &RunConfig::new(p), backend, roles, |_, _| {}).expect("run succeeds");
     if let Some(out) = out {
         assert_eq!(out.rounds, 2 * u as u64);
@@ -120,8 +118,11 @@ fn private_parts_reach_only_their_worker_under_mpirun() {
 fn mpi_rank() {
     assert!(strads_engine::mpi_launcher().is_some(), "run only under mpirun");
     let threads = std::env::var("STRADS_TEST_THREADS").ok().and_then(|v| v.parse().ok());
-    let backend = Backend::detect(&strads_engine::LaunchOptions { threads_per_rank: threads, ..strads_engine::LaunchOptions::default() })
-        .expect("MPI initializes");
+    let backend = Backend::detect(&strads_engine::LaunchOptions {
+        threads_per_rank: threads,
+        ..strads_engine::LaunchOptions::default()
+    })
+    .expect("MPI initializes");
     rotate_on(&backend);
     backend.finish();
 }

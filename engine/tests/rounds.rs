@@ -104,9 +104,8 @@ fn time_limit_stops() {
 fn a_panicking_worker_fails_the_run_with_its_rank_and_message() {
     for p in 2..=3 {
         let app = Echo { converge_after: 100, panic_at: Some((1, 3)) };
-        let err = run_threads(&app, &RunConfig::new(p), 0, Vec::new(), workers(p), |_, _| {})
-            .err()
-            .expect("the run fails");
+        let err =
+            run_threads(&app, &RunConfig::new(p), 0, Vec::new(), workers(p), |_, _| {}).err().expect("the run fails");
         match &err {
             Error::WorkerFailed { rank: 1, cause } => assert!(cause.contains("told to fail"), "{err}"),
             other => panic!("unexpected error {other}"),

@@ -57,7 +57,8 @@ impl App for Probe {
 fn run(p: usize, s: u64, converge_after: Option<u64>, max_rounds: Option<u64>) -> strads_engine::RunOutput<Probe> {
     let cfg = RunConfig { staleness: s, max_rounds, ..RunConfig::new(p) };
     let workers = (0..p as u64).collect();
-    run_threads(&Probe { converge_after }, &cfg, Sched::default(), Vec::new(), workers, |_, _| {}).expect("run succeeds")
+    run_threads(&Probe { converge_after }, &cfg, Sched::default(), Vec::new(), workers, |_, _| {})
+        .expect("run succeeds")
 }
 
 #[test]

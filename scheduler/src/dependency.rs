@@ -112,8 +112,7 @@ impl PearsonOracle {
             let (_, v) = x.col(j);
             let mu = if n > 0.0 { v.iter().sum::<f64>() / n } else { 0.0 };
             // Σ (x_ij − μ)² over stored entries plus (n − nnz) μ² for the implicit zeros.
-            let ss: f64 = v.iter().map(|&a| (a - mu) * (a - mu)).sum::<f64>()
-                + (n - v.len() as f64) * mu * mu;
+            let ss: f64 = v.iter().map(|&a| (a - mu) * (a - mu)).sum::<f64>() + (n - v.len() as f64) * mu * mu;
             mean.push(mu);
             inv_scale.push(if ss > 0.0 { 1.0 / ss.sqrt() } else { 0.0 });
         }

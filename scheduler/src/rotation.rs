@@ -31,7 +31,11 @@ impl Blocks {
     /// [`Error::InvalidParameter`] if `blocks` is 0 or exceeds `u32::MAX`.
     pub fn balanced(weights: &[u64], blocks: usize) -> Result<Self> {
         if blocks == 0 || u32::try_from(blocks).is_err() {
-            return Err(Error::InvalidParameter { name: "blocks", value: blocks.to_string(), expect: "between 1 and 2^32 − 1" });
+            return Err(Error::InvalidParameter {
+                name: "blocks",
+                value: blocks.to_string(),
+                expect: "between 1 and 2^32 − 1",
+            });
         }
         let mut order: Vec<u32> = (0..weights.len() as u32).collect();
         order.sort_by_key(|&v| (Reverse(weights[v as usize]), v));

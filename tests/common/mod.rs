@@ -15,10 +15,7 @@ pub fn data(rel: &str) -> PathBuf {
 
 /// Runs `strads` with `args`.
 pub fn strads(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_strads"))
-        .args(args)
-        .output()
-        .expect("the strads binary runs")
+    Command::new(env!("CARGO_BIN_EXE_strads")).args(args).output().expect("the strads binary runs")
 }
 
 /// Runs `strads` and fails the test with its stderr unless it succeeds.
@@ -44,8 +41,7 @@ pub fn read_dense(path: &Path) -> Dense {
     let bytes = std::fs::read(path).expect("data file readable");
     let text = if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut s = String::new();
-        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut s)
-            .expect("gzip data");
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut s).expect("gzip data");
         s
     } else {
         String::from_utf8(bytes).expect("utf-8 data")
@@ -118,10 +114,7 @@ pub fn means(d: &Dense, center: bool) -> (Vec<f64>, f64) {
 
 /// Residual `y − b0 − Xβ`.
 pub fn residual(d: &Dense, b0: f64, beta: &[f64]) -> Vec<f64> {
-    d.x.iter()
-        .zip(&d.y)
-        .map(|(row, y)| y - b0 - row.iter().zip(beta).map(|(a, b)| a * b).sum::<f64>())
-        .collect()
+    d.x.iter().zip(&d.y).map(|(row, y)| y - b0 - row.iter().zip(beta).map(|(a, b)| a * b).sum::<f64>()).collect()
 }
 
 /// `x_jᵀr` for every feature.

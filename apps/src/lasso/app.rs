@@ -262,11 +262,7 @@ impl LassoScheduler {
     ///
     /// # Errors
     /// As [`strads_scheduler::BlockConfig::check`].
-    pub fn new(
-        params: &LassoParams,
-        p: usize,
-        columns: Option<Arc<CscMatrix>>,
-    ) -> strads_scheduler::Result<Self> {
+    pub fn new(params: &LassoParams, p: usize, columns: Option<Arc<CscMatrix>>) -> strads_scheduler::Result<Self> {
         let block = BlockScheduler::new(p, params.schedule.clone())?;
         let oracle = match params.schedule.policy {
             Policy::Dynamic => columns.map(|x| PearsonOracle::new(x, CORRELATION_CACHE)),
@@ -370,7 +366,6 @@ impl LassoCoordinator {
     pub fn screened_features(&self) -> Vec<u32> {
         (0..self.screened.len() as u32).filter(|&j| self.screened[j as usize]).collect()
     }
-
 }
 
 /// Soft-thresholding `S(z, λ) = sign(z) max(|z| − λ, 0)`.
@@ -393,8 +388,7 @@ impl Lasso {
     pub fn new(params: LassoParams, n: usize, p: usize) -> crate::Result<Self> {
         params.check()?;
         let block = params.schedule.block_size as u64;
-        let eval_every =
-            params.eval_every.unwrap_or_else(|| (p as u64).div_ceil(8 * block).clamp(1, 1000));
+        let eval_every = params.eval_every.unwrap_or_else(|| (p as u64).div_ceil(8 * block).clamp(1, 1000));
         Ok(Self { params, n, p, eval_every })
     }
 
@@ -613,11 +607,7 @@ impl Lasso {
 
     // One index runs over the gradient, the coefficients and the column statistics.
     #[allow(clippy::needless_range_loop)]
-    fn pull_evaluate(
-        &self,
-        c: &mut LassoCoordinator,
-        partials: Vec<LassoPartial>,
-    ) -> (LassoUpdate, Control) {
+    fn pull_evaluate(&self, c: &mut LassoCoordinator, partials: Vec<LassoPartial>) -> (LassoUpdate, Control) {
         // Gradients of the active (unscreened) features, in the order of `c.active`, which
         // every worker's `active` list mirrors.
         let mut grad = std::mem::take(&mut c.eval_grad);
@@ -640,11 +630,8 @@ impl Lasso {
             }
         }
         let n = self.n as f64;
-        let (rr, yr) = if self.params.intercept {
-            (r_sq - r_sum * r_sum / n, y_r - c.y_sum / n * r_sum)
-        } else {
-            (r_sq, y_r)
-        };
+        let (rr, yr) =
+            if self.params.intercept { (r_sq - r_sum * r_sum / n, y_r - c.y_sum / n * r_sum) } else { (r_sq, y_r) };
         let r_mean = r_sum / n;
         let lambda = c.lambda;
         let mut dual_norm: f64 = 0.0;
@@ -797,7 +784,13 @@ impl App for Lasso {
                     col_sq[j] = v.iter().map(|a| a * a).sum();
                     xty[j] = w.x.col_dot(j, &w.y);
                 }
-                LassoPartial::Setup { col_sum, col_sq, xty, y_sum: w.y.iter().sum(), y_sq: w.y.iter().map(|v| v * v).sum() }
+                LassoPartial::Setup {
+                    col_sum,
+                    col_sq,
+                    xty,
+                    y_sum: w.y.iter().sum(),
+                    y_sq: w.y.iter().map(|v| v * v).sum(),
+                }
             }
             LassoTask::Update { block, pairs } => {
                 let xtr = block.iter().map(|&j| w.x.col_dot(j as usize, &w.r)).collect();
@@ -829,17 +822,10 @@ impl App for Lasso {
         }
     }
 
-    fn pull(
-        &self,
-        c: &mut LassoCoordinator,
-        task: &LassoTask,
-        partials: Vec<LassoPartial>,
-    ) -> (LassoUpdate, Control) {
+    fn pull(&self, c: &mut LassoCoordinator, task: &LassoTask, partials: Vec<LassoPartial>) -> (LassoUpdate, Control) {
         let out = match task {
             LassoTask::Setup => (self.pull_setup(c, partials), Control::Continue),
-            LassoTask::Update { block, pairs } => {
-                (self.pull_update(c, block, pairs, partials), Control::Continue)
-            }
+            LassoTask::Update { block, pairs } => (self.pull_update(c, block, pairs, partials), Control::Continue),
             LassoTask::Evaluate => self.pull_evaluate(c, partials),
         };
         c.round += 1;

@@ -12,14 +12,14 @@ mod params;
 use std::sync::Arc;
 
 pub use app::{
-    soft_threshold, Evaluation, Lasso, LassoCoordinator, LassoPartial, LassoScheduler, LassoTask,
-    LassoUpdate, LassoWorker,
+    soft_threshold, Evaluation, Lasso, LassoCoordinator, LassoPartial, LassoScheduler, LassoTask, LassoUpdate,
+    LassoWorker,
 };
 pub use model::LassoModel;
 pub use params::{LassoParams, Penalty};
 
 use strads_datasets::{even_ranges, CsrMatrix, LabeledData, RowShards};
-use strads_engine::{run, Backend, Placement, RoundInfo, Roles, RunConfig, StopReason};
+use strads_engine::{run, Backend, Placement, Roles, RoundInfo, RunConfig, StopReason};
 use strads_scheduler::Policy;
 
 /// Splits the rows of `x` (with targets `y`) into `workers` contiguous, nearly equal shards.
@@ -50,7 +50,9 @@ impl HeldRows<'_> {
         ks.map(|k| {
             let r = &ranges[k];
             if r.start < held.start || r.end > held.end {
-                return Err(crate::Error::Shape(format!("worker {k} owns rows {r:?} but this process read rows {held:?}")));
+                return Err(crate::Error::Shape(format!(
+                    "worker {k} owns rows {r:?} but this process read rows {held:?}"
+                )));
             }
             let local = r.start - held.start..r.end - held.start;
             Ok(LassoWorker::new(self.x.row_block_csc(local.clone()), self.y[local].to_vec()))
@@ -159,12 +161,15 @@ fn fit_rows(
     let workers = match &columns {
         Some(full) => {
             let ranges = even_ranges(n, config.workers);
-            place.worker_range.clone().map(|k| LassoWorker::new(full.row_block(ranges[k].clone()), y[ranges[k].clone()].to_vec())).collect()
+            place
+                .worker_range
+                .clone()
+                .map(|k| LassoWorker::new(full.row_block(ranges[k].clone()), y[ranges[k].clone()].to_vec()))
+                .collect()
         }
         None => rows.workers(config.workers, place.worker_range.clone())?,
     };
-    let scheduler =
-        if place.scheduler { Some(LassoScheduler::new(app.params(), x.ncols, columns)?) } else { None };
+    let scheduler = if place.scheduler { Some(LassoScheduler::new(app.params(), x.ncols, columns)?) } else { None };
     let coordinator = place.coordinator.then(|| app.coordinator());
     let roles = Roles { scheduler, coordinator, workers };
     let Some(out) = run(&app, config, backend, roles, observer)? else { return Ok(None) };

@@ -81,8 +81,7 @@ fn matches_serial_reference_for_every_schedule_and_worker_count() {
     let (x, y, dense) = problem(60, 24, 1);
     for policy in [Policy::Dynamic, Policy::Random, Policy::Cyclic] {
         for workers in [1, 2, 3] {
-            let fit = fit_threads(&x, &y, params(policy, 0.05), &RunConfig::new(workers), |_, _| {})
-                .expect("fit runs");
+            let fit = fit_threads(&x, &y, params(policy, 0.05), &RunConfig::new(workers), |_, _| {}).expect("fit runs");
             assert_eq!(fit.stop, StopReason::Converged, "{policy} P={workers}");
             let (b0, beta) = serial_cd(&dense, &y, fit.lambda, 5000);
             for (j, (a, b)) in fit.model.coef.iter().zip(&beta).enumerate() {
@@ -121,8 +120,7 @@ fn without_intercept_satisfies_kkt() {
 #[test]
 fn lambda_max_gives_zero_model() {
     let (x, y, _) = problem(30, 10, 3);
-    let fit = fit_threads(&x, &y, params(Policy::Dynamic, 1.0), &RunConfig::new(2), |_, _| {})
-        .expect("fit runs");
+    let fit = fit_threads(&x, &y, params(Policy::Dynamic, 1.0), &RunConfig::new(2), |_, _| {}).expect("fit runs");
     assert_eq!(fit.model.nnz(), 0);
     let ymean = y.iter().sum::<f64>() / y.len() as f64;
     assert!((fit.model.intercept - ymean).abs() < 1e-9);
@@ -135,8 +133,7 @@ fn bad_parameters_are_rejected_before_running() {
     prm.penalty = Penalty::Lambda(-1.0);
     let err = fit_threads(&x, &y, prm, &RunConfig::new(1), |_, _| {}).expect_err("λ < 0");
     assert!(err.to_string().contains("--lambda -1"), "{err}");
-    let err = fit_threads(&x, &y, params(Policy::Dynamic, 0.1), &RunConfig::new(0), |_, _| {})
-        .expect_err("0 workers");
+    let err = fit_threads(&x, &y, params(Policy::Dynamic, 0.1), &RunConfig::new(0), |_, _| {}).expect_err("0 workers");
     assert!(err.to_string().contains("--workers 0"), "{err}");
 }
 

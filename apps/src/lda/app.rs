@@ -129,7 +129,8 @@ impl Lda {
     pub fn new(params: LdaParams, workers: usize, word_counts: &[u64]) -> crate::Result<Self> {
         params.check()?;
         let u = params.blocks.unwrap_or(workers);
-        let rotation = Rotation::new(workers, u).map_err(|_| crate::Error::invalid("blocks", u, "at least the number of workers"))?;
+        let rotation = Rotation::new(workers, u)
+            .map_err(|_| crate::Error::invalid("blocks", u, "at least the number of workers"))?;
         let blocks = Blocks::balanced(word_counts, u)?;
         let mut positions = vec![0u32; word_counts.len()];
         for m in &blocks.members {
@@ -322,8 +323,10 @@ impl App for Lda {
             match part {
                 LdaPartial::Setup { rows, totals } => {
                     for (b, block_rows) in rows.into_iter().enumerate() {
-                        let home = c.parked[b]
-                            .get_or_insert_with(|| WordBlock { id: b as u32, rows: vec![Vec::new(); block_rows.len()] });
+                        let home = c.parked[b].get_or_insert_with(|| WordBlock {
+                            id: b as u32,
+                            rows: vec![Vec::new(); block_rows.len()],
+                        });
                         for (into, add) in home.rows.iter_mut().zip(&block_rows) {
                             merge(into, add);
                         }

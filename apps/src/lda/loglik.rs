@@ -71,13 +71,17 @@ mod tests {
     }
 
     fn sparse(dense: &[Vec<u32>]) -> Vec<Vec<(u16, u32)>> {
-        dense.iter().map(|r| r.iter().enumerate().filter(|(_, &c)| c > 0).map(|(t, &c)| (t as u16, c)).collect()).collect()
+        dense
+            .iter()
+            .map(|r| r.iter().enumerate().filter(|(_, &c)| c > 0).map(|(t, &c)| (t as u16, c)).collect())
+            .collect()
     }
 
     #[test]
     fn matches_the_direct_computation_on_a_tiny_corpus() {
         // 3 documents over 4 words and 3 topics; tokens (doc, word, topic).
-        let tokens = [(0, 0, 0), (0, 1, 0), (0, 1, 2), (1, 2, 1), (1, 3, 1), (1, 0, 1), (2, 3, 2), (2, 3, 0), (2, 2, 2)];
+        let tokens =
+            [(0, 0, 0), (0, 1, 0), (0, 1, 2), (1, 2, 1), (1, 3, 1), (1, 0, 1), (2, 3, 2), (2, 3, 0), (2, 2, 2)];
         let (v, k) = (4, 3);
         let mut nwk = vec![vec![0u32; k]; v];
         let mut ndk = vec![vec![0u32; k]; 3];

@@ -15,7 +15,7 @@ pub use params::LdaParams;
 pub use sampler::{LdaWorker, SparseCounts, WordBlock};
 
 use strads_datasets::{weighted_ranges, Corpus};
-use strads_engine::{run, Backend, PhaseTimes, RoundInfo, Roles, RunConfig, StopReason};
+use strads_engine::{run, Backend, PhaseTimes, Roles, RoundInfo, RunConfig, StopReason};
 
 /// The result of a fit (on the coordinator).
 #[derive(Debug, Clone)]

@@ -28,7 +28,16 @@ pub struct LdaParams {
 
 impl Default for LdaParams {
     fn default() -> Self {
-        Self { topics: 100, alpha: 0.1, beta: 0.01, iters: 100, totals_staleness: 0, blocks: None, seed: 0, check_invariants: false }
+        Self {
+            topics: 100,
+            alpha: 0.1,
+            beta: 0.01,
+            iters: 100,
+            totals_staleness: 0,
+            blocks: None,
+            seed: 0,
+            check_invariants: false,
+        }
     }
 }
 

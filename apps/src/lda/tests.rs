@@ -58,5 +58,12 @@ fn same_seed_same_bits_and_more_blocks_work() {
     let more = LdaParams { blocks: Some(5), totals_staleness: 2, ..params(5) };
     let m = fit_threads(&c, more, 2);
     assert_eq!(m.totals.iter().sum::<i64>(), 1200);
-    assert!(fit(&Backend::Threads { workers: 3 }, &c, LdaParams { blocks: Some(2), ..params(1) }, &RunConfig::new(3), |_, _| {}).is_err());
+    assert!(fit(
+        &Backend::Threads { workers: 3 },
+        &c,
+        LdaParams { blocks: Some(2), ..params(1) },
+        &RunConfig::new(3),
+        |_, _| {}
+    )
+    .is_err());
 }

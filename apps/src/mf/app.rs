@@ -261,7 +261,13 @@ impl Mf {
 
 /// Groups ratings by `major` (keeping those with `pos[major] != MAX`) into CSR form over the
 /// local majors: offsets, minor indices and values (the initial residuals, `H = 0`).
-fn compress(n_local: usize, major: &[u32], minor: &[u32], values: &[f64], pos: &[u32]) -> (Vec<usize>, Vec<u32>, Vec<f64>) {
+fn compress(
+    n_local: usize,
+    major: &[u32],
+    minor: &[u32],
+    values: &[f64],
+    pos: &[u32],
+) -> (Vec<usize>, Vec<u32>, Vec<f64>) {
     let mut ptr = vec![0usize; n_local + 1];
     for &a in major {
         let l = pos[a as usize];

@@ -113,7 +113,8 @@ pub fn fit(
     let place = backend.placement();
     let (user_counts, item_counts) = counts(train);
     let app = Mf::new(params, &user_counts, &item_counts, config.workers)?;
-    let workers = place.worker_range.clone().map(|p| app.worker(p, &train.users, &train.items, &train.values)).collect();
+    let workers =
+        place.worker_range.clone().map(|p| app.worker(p, &train.users, &train.items, &train.values)).collect();
     let roles = Roles {
         scheduler: if place.scheduler { Some(app.scheduler()?) } else { None },
         coordinator: place.coordinator.then(|| app.coordinator()),

@@ -102,7 +102,8 @@ fn matches_a_serial_ccdpp_reference_for_any_worker_count() {
             let fit = fit(&Backend::Threads { workers }, &r, None, p.clone(), &RunConfig::new(workers), |_| {})
                 .expect("fit")
                 .expect("coordinator");
-            let diff = fit.w.iter().flatten().zip(w.iter().flatten()).chain(fit.h.iter().flatten().zip(h.iter().flatten()));
+            let diff =
+                fit.w.iter().flatten().zip(w.iter().flatten()).chain(fit.h.iter().flatten().zip(h.iter().flatten()));
             let worst = diff.map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
             assert!(worst < 1e-9, "{reg:?}, {workers} workers: max difference {worst}");
             let last = fit.history.last().expect("history");
@@ -123,7 +124,11 @@ fn the_objective_never_rises_across_half_steps() {
     let (cu, ci) = counts(&r);
     let app = Mf::new(p.clone(), &cu, &ci, 2).expect("app");
     let workers = (0..2).map(|k| app.worker(k, &r.users, &r.items, &r.values)).collect();
-    let roles = strads_engine::Roles { scheduler: Some(app.scheduler().expect("scheduler")), coordinator: Some(app.coordinator()), workers };
+    let roles = strads_engine::Roles {
+        scheduler: Some(app.scheduler().expect("scheduler")),
+        coordinator: Some(app.coordinator()),
+        workers,
+    };
     let mut last = f64::INFINITY;
     let mut steps = 0;
     let zero: f64 = r.values.iter().map(|v| v * v).sum();

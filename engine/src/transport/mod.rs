@@ -71,7 +71,11 @@ enum CoordinatorBackend<'a, D, Q, U> {
     /// Rank 0's own workers behind `local`; the worker ranks each relay to
     /// `threads_per_rank` workers and reply with their messages.
     #[cfg(feature = "mpi")]
-    Mpi { comm: &'a mpi::MpiBackend, buf: Vec<u8>, local: Box<CoordinatorLink<'a, D, Q, U>> },
+    Mpi {
+        comm: &'a mpi::MpiBackend,
+        buf: Vec<u8>,
+        local: Box<CoordinatorLink<'a, D, Q, U>>,
+    },
 }
 
 /// A worker's end: receive the coordinator's broadcasts, send one reply each.
@@ -139,7 +143,9 @@ impl<D: Message, Q: Message, U: Message> CoordinatorLink<'_, D, Q, U> {
         match &self.backend {
             CoordinatorBackend::Local { down, .. } => down.len(),
             #[cfg(feature = "mpi")]
-            CoordinatorBackend::Mpi { comm, local, .. } => local.workers() + comm.worker_ranks() * comm.threads_per_rank(),
+            CoordinatorBackend::Mpi { comm, local, .. } => {
+                local.workers() + comm.worker_ranks() * comm.threads_per_rank()
+            }
         }
     }
 
@@ -260,8 +266,9 @@ impl<D: Message, Q: Message, U: Message> WorkerLink<D, Q, U> {
     /// [`Error::Transport`] if the coordinator's link closed.
     pub fn recv(&mut self) -> Result<Parcel<D, Q>> {
         match &self.backend {
-            WorkerBackend::Local { down, .. } => recv_spinning(down)
-                .map_err(|_| Error::Transport("the coordinator's link closed".into())),
+            WorkerBackend::Local { down, .. } => {
+                recv_spinning(down).map_err(|_| Error::Transport("the coordinator's link closed".into()))
+            }
         }
     }
 
@@ -271,9 +278,9 @@ impl<D: Message, Q: Message, U: Message> WorkerLink<D, Q, U> {
     /// [`Error::Transport`] if the coordinator's link closed.
     pub fn send(&mut self, msg: U) -> Result<()> {
         match &self.backend {
-            WorkerBackend::Local { up, .. } => up
-                .send(msg)
-                .map_err(|_| Error::Transport("the coordinator's link closed".into())),
+            WorkerBackend::Local { up, .. } => {
+                up.send(msg).map_err(|_| Error::Transport("the coordinator's link closed".into()))
+            }
         }
     }
 }
@@ -296,7 +303,8 @@ impl<'a> RankLink<'a> {
     pub(crate) fn recv<D: Message, Q: Message>(&self) -> Result<(D, Vec<Option<Q>>)> {
         let bytes = self.comm.receive_broadcast()?;
         let from = "the coordinator (rank 0)";
-        let (&flag, rest) = bytes.split_first().ok_or_else(|| Error::Transport(format!("empty message from {from}")))?;
+        let (&flag, rest) =
+            bytes.split_first().ok_or_else(|| Error::Transport(format!("empty message from {from}")))?;
         let msg = decode(rest, from)?;
         let private = if flag == 1 { decode(&self.comm.receive_scatter()?, from)? } else { Vec::new() };
         Ok((msg, private))

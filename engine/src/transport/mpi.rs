@@ -214,7 +214,8 @@ impl MpiBackend {
 
 /// MPI counts and displacements of messages of `lens` bytes laid end to end, and their total.
 fn partition(lens: &[u64]) -> Result<(Vec<Count>, Vec<Count>, usize)> {
-    let too_big = || Error::Transport(format!("messages of {} bytes exceed MPI's 2 GiB count limit", lens.iter().sum::<u64>()));
+    let too_big =
+        || Error::Transport(format!("messages of {} bytes exceed MPI's 2 GiB count limit", lens.iter().sum::<u64>()));
     let mut counts = Vec::with_capacity(lens.len());
     let mut displs = Vec::with_capacity(lens.len());
     let mut total: usize = 0;
