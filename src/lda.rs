@@ -6,7 +6,7 @@ use std::time::Instant;
 use clap::Args;
 use log::info;
 use serde::Serialize;
-use strads_apps::lda::{fit, write_pairs, write_topics, LdaParams};
+use strads_apps::lda::{fit, write_pairs, write_topics, LdaParams, Sampler};
 use strads_datasets::{load_corpus, CorpusFormat};
 use strads_engine::{Backend, RunConfig};
 
@@ -45,6 +45,13 @@ pub struct LdaArgs {
     /// sub-round). Not the engine's --staleness, which bounds how far the scheduler runs ahead.
     #[arg(long, default_value_t = 0, value_name = "S")]
     totals_staleness: u64,
+    /// Per-token sampler: `sparse` (exact collapsed Gibbs, SparseLDA) or `mh` (Metropolis–
+    /// Hastings with doc and word proposals, WarpLDA; O(1) a token, fastest at large K or V).
+    #[arg(long, default_value = "sparse", value_parser = ["sparse", "mh"])]
+    sampler: String,
+    /// MH steps per token in each of its two phases (with `--sampler mh`).
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    mh_steps: usize,
     /// Threads or MPI ranks.
     #[command(flatten)]
     pub parallel: ParallelArgs,
@@ -103,6 +110,8 @@ struct Summary {
     tokens_per_s: f64,
     blocks: usize,
     totals_staleness: u64,
+    sampler: String,
+    mh_steps: Option<usize>,
     seed: u64,
 }
 
@@ -119,6 +128,10 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         blocks: a.blocks,
         seed: a.seed,
         check_invariants: a.check_invariants,
+        sampler: match a.sampler.as_str() {
+            "mh" => Sampler::Mh { steps: a.mh_steps },
+            _ => Sampler::Sparse,
+        },
     };
     params.check()?;
     let time_limit = crate::launch::checked_time_limit(a.time_limit)?;
@@ -218,6 +231,8 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         tokens_per_s,
         blocks: a.blocks.unwrap_or(place.workers),
         totals_staleness: a.totals_staleness,
+        sampler: a.sampler.clone(),
+        mh_steps: (a.sampler == "mh").then_some(a.mh_steps),
         seed: a.seed,
     };
     if let Some(path) = &a.summary {

@@ -105,9 +105,9 @@ fn lda(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn reuters_tables_are_consistent_and_the_reported_loglik_is_right() {
-    // The engine's staleness bound 0 and 1 (the scheduler one round ahead) through the same
-    // checks.
-    for staleness in ["0", "1"] {
+    // The engine's staleness bound 0 and 1 (the scheduler one round ahead), and the MH
+    // sampler, through the same checks.
+    for (staleness, sampler) in [("0", "sparse"), ("1", "sparse"), ("0", "mh"), ("1", "mh")] {
         let path = data("reuters-lda/docword.reuters395.txt");
         let p = path.to_str().expect("utf-8");
         let dir = tempfile::tempdir().expect("tempdir");
@@ -129,6 +129,8 @@ fn reuters_tables_are_consistent_and_the_reported_loglik_is_right() {
             "--check-invariants",
             "--staleness",
             staleness,
+            "--sampler",
+            sampler,
             "-q",
             "--out",
             out.to_str().expect("utf-8"),

@@ -314,9 +314,11 @@ fn wait_with_timeout(mut child: std::process::Child, timeout: Duration) -> Outpu
 fn lda_under_mpirun_writes_the_same_files_as_threads() {
     let path = data("reuters-lda/docword.reuters395.txt");
     let p = path.to_str().expect("utf-8");
-    for (np, extra, workers) in
-        [(3, &[][..], 3), (3, &["--threads", "2", "--scheduler-rank", "--blocks", "6", "--staleness", "1"][..], 4)]
-    {
+    for (np, extra, workers) in [
+        (3, &[][..], 3),
+        (3, &["--threads", "2", "--scheduler-rank", "--blocks", "6", "--staleness", "1"][..], 4),
+        (3, &["--sampler", "mh", "--mh-steps", "3", "--blocks", "4", "--totals-staleness", "1"][..], 3),
+    ] {
         let dir = tempfile::tempdir().expect("tempdir");
         let (m, t) = (dir.path().join("mpi"), dir.path().join("threads"));
         let mut args = vec!["lda", "--data", p, "--topics", "20", "--iters", "20", "--seed", "9", "-q"];

@@ -7,8 +7,9 @@ use strads_engine::{App, Control};
 use strads_scheduler::{Blocks, Rotation};
 
 use super::loglik;
-use super::params::LdaParams;
-use super::sampler::{merge, sort_by_count, LdaWorker, SparseCounts, WordBlock};
+use super::mh::MhWorker;
+use super::params::{LdaParams, Sampler};
+use super::sampler::{merge, sort_by_count, LdaWorker, SparseCounts, SparseWorker, WordBlock};
 
 /// LDA by model-parallel collapsed Gibbs sampling with word-block rotation [GS-04; STRADS-16,
 /// Sec. 3.2].
@@ -173,19 +174,33 @@ impl Lda {
     /// A worker for documents `first_doc..` given as token lists (global word ids).
     pub fn worker(&self, docs: &[&[u32]], first_doc: usize, worker: usize) -> LdaWorker {
         let p = &self.params;
-        LdaWorker::new(
-            docs,
-            first_doc,
-            &self.blocks.block_of,
-            &self.positions,
-            self.blocks.len(),
-            p.topics,
-            p.alpha,
-            p.beta,
-            self.vocab,
-            p.seed,
-            worker,
-        )
+        match p.sampler {
+            Sampler::Sparse => LdaWorker::Sparse(SparseWorker::new(
+                docs,
+                first_doc,
+                &self.blocks.block_of,
+                &self.positions,
+                self.blocks.len(),
+                p.topics,
+                p.alpha,
+                p.beta,
+                self.vocab,
+                p.seed,
+                worker,
+            )),
+            Sampler::Mh { steps } => LdaWorker::Mh(MhWorker::new(
+                docs,
+                first_doc,
+                &self.blocks.block_of,
+                &self.positions,
+                self.blocks.len(),
+                p.topics,
+                (p.alpha, p.beta),
+                steps,
+                p.seed,
+                worker,
+            )),
+        }
     }
 
     /// The coordinator's initial state.
@@ -301,8 +316,8 @@ impl App for Lda {
                 let (rows, totals) = w.initialize(&members);
                 LdaPartial::Setup { rows, totals }
             }
-            LdaTask::Sample { last_of_iteration, .. } => {
-                let (block, delta) = w.sample();
+            LdaTask::Sample { subround, last_of_iteration } => {
+                let (block, delta) = w.sample(subround % self.blocks.len() as u64 == 0);
                 LdaPartial::Sample { block, delta, doc_loglik: last_of_iteration.then(|| w.doc_loglik()) }
             }
             LdaTask::Collect => LdaPartial::Collect { doc_topic: w.doc_topic(), doc_loglik: w.doc_loglik() },

@@ -5,14 +5,15 @@
 
 mod app;
 pub mod loglik;
+pub mod mh;
 mod model;
 mod params;
 pub mod sampler;
 
 pub use app::{IterationStat, Lda, LdaCoordinator, LdaPartial, LdaScheduler, LdaTask, LdaUpdate};
 pub use model::{write_pairs, write_topics};
-pub use params::LdaParams;
-pub use sampler::{LdaWorker, SparseCounts, WordBlock};
+pub use params::{LdaParams, Sampler};
+pub use sampler::{LdaWorker, SparseCounts, SparseWorker, WordBlock};
 
 use strads_datasets::{weighted_ranges, Corpus};
 use strads_engine::{run, Backend, PhaseTimes, Roles, RoundInfo, RunConfig, StopReason};

@@ -2,6 +2,20 @@
 
 use crate::{Error, Result};
 
+/// The per-token sampler of the LDA workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sampler {
+    /// Exact collapsed Gibbs sampling with SparseLDA's buckets [SparseLDA-09]: the cost of a
+    /// token grows with the non-zeros of its word's and document's counts.
+    Sparse,
+    /// Metropolis–Hastings with alternating doc and word proposals [WarpLDA-16; LightLDA-15]:
+    /// `steps` steps a token in each of the two phases of an iteration, O(1) each.
+    Mh {
+        /// MH steps per token and phase (≥ 1).
+        steps: usize,
+    },
+}
+
 /// Hyperparameters of [`crate::lda::Lda`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct LdaParams {
@@ -24,6 +38,8 @@ pub struct LdaParams {
     pub seed: u64,
     /// Check the count invariants after every sub-round (always on in debug builds).
     pub check_invariants: bool,
+    /// The per-token sampler.
+    pub sampler: Sampler,
 }
 
 impl Default for LdaParams {
@@ -37,6 +53,7 @@ impl Default for LdaParams {
             blocks: None,
             seed: 0,
             check_invariants: false,
+            sampler: Sampler::Sparse,
         }
     }
 }
@@ -58,6 +75,9 @@ impl LdaParams {
         }
         if self.iters == 0 {
             return Err(Error::invalid("iters", 0, "at least 1"));
+        }
+        if self.sampler == (Sampler::Mh { steps: 0 }) {
+            return Err(Error::invalid("mh-steps", 0, "at least 1"));
         }
         if self.blocks == Some(0) {
             return Err(Error::invalid("blocks", 0, "at least the number of workers"));

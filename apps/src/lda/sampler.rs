@@ -22,6 +22,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::loglik;
+use super::mh::MhWorker;
 
 /// Sparse counts: `(topic, count)` pairs with non-zero counts, in no particular order.
 pub type SparseCounts = Vec<(u16, u32)>;
@@ -36,6 +37,97 @@ pub struct WordBlock {
     pub rows: Vec<SparseCounts>,
 }
 
+/// One LDA worker with the sampler the run asked for.
+#[derive(Debug, Clone)]
+pub enum LdaWorker {
+    /// The exact SparseLDA collapsed Gibbs sampler (the default).
+    Sparse(SparseWorker),
+    /// The Metropolis–Hastings sampler ([`MhWorker`]).
+    Mh(MhWorker),
+}
+
+impl LdaWorker {
+    /// The global index of the first document.
+    pub fn first_doc(&self) -> usize {
+        match self {
+            Self::Sparse(w) => w.first_doc(),
+            Self::Mh(w) => w.first_doc(),
+        }
+    }
+
+    /// Tokens of this worker.
+    pub fn tokens(&self) -> usize {
+        match self {
+            Self::Sparse(w) => w.tokens(),
+            Self::Mh(w) => w.tokens(),
+        }
+    }
+
+    /// Random initial topics; per block the word-topic rows of this worker's tokens
+    /// (`members[b]` rows for block `b`), and the topic totals.
+    pub fn initialize(&mut self, members: &[usize]) -> (Vec<Vec<SparseCounts>>, Vec<i64>) {
+        match self {
+            Self::Sparse(w) => w.initialize(members),
+            Self::Mh(w) => w.initialize(members),
+        }
+    }
+
+    /// Takes the word block this worker owns for the next sub-round.
+    pub fn receive(&mut self, block: WordBlock) {
+        match self {
+            Self::Sparse(w) => w.receive(block),
+            Self::Mh(w) => w.receive(block),
+        }
+    }
+
+    /// Replaces the view of the topic totals with fresh global totals.
+    pub fn set_totals(&mut self, totals: &[i64]) {
+        match self {
+            Self::Sparse(w) => w.set_totals(totals),
+            Self::Mh(w) => w.set_totals(totals),
+        }
+    }
+
+    /// Samples the tokens of the held block (`first_of_iteration`: the sub-round starts an
+    /// iteration); returns the block and this worker's changes to `n_k`.
+    ///
+    /// # Panics
+    /// If no block is held (the engine delivers one before every sampling sub-round).
+    pub fn sample(&mut self, first_of_iteration: bool) -> (WordBlock, Vec<i64>) {
+        match self {
+            Self::Sparse(w) => w.sample(),
+            Self::Mh(w) => w.sample(first_of_iteration),
+        }
+    }
+
+    /// The document part of the log-likelihood over this worker's documents.
+    pub fn doc_loglik(&self) -> f64 {
+        match self {
+            Self::Sparse(w) => w.doc_loglik(),
+            Self::Mh(w) => w.doc_loglik(),
+        }
+    }
+
+    /// The doc-topic counts of this worker's documents, sorted by topic.
+    pub fn doc_topic(&self) -> Vec<SparseCounts> {
+        match self {
+            Self::Sparse(w) => w.doc_topic(),
+            Self::Mh(w) => w.doc_topic(),
+        }
+    }
+
+    /// Checks this worker's invariants.
+    ///
+    /// # Errors
+    /// A message naming the first violation.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        match self {
+            Self::Sparse(w) => w.check_invariants(),
+            Self::Mh(w) => w.check_invariants(),
+        }
+    }
+}
+
 /// The tokens of a worker's documents whose words are in one block, grouped by document.
 #[derive(Debug, Clone, Default)]
 struct BlockTokens {
@@ -47,9 +139,9 @@ struct BlockTokens {
     z: Vec<u16>,
 }
 
-/// One LDA worker: a contiguous range of documents.
+/// One SparseLDA worker: a contiguous range of documents.
 #[derive(Debug, Clone)]
-pub struct LdaWorker {
+pub struct SparseWorker {
     k: usize,
     alpha: f64,
     beta: f64,
@@ -73,7 +165,7 @@ pub struct LdaWorker {
     q: Vec<f64>,
 }
 
-impl LdaWorker {
+impl SparseWorker {
     /// A worker for documents `first_doc..first_doc + docs.len()`, given as token lists of
     /// global word ids, with the vocabulary split into blocks by `block_of` / `position` (the
     /// word's block and its index among the block's members) into `blocks` blocks; `k`

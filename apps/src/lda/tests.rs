@@ -30,8 +30,9 @@ fn fit_threads(c: &Corpus, p: LdaParams, workers: usize) -> LdaFit {
 #[test]
 fn counts_are_consistent_and_the_model_separates_the_themes() {
     let c = corpus();
-    for workers in [1, 2, 3] {
-        let f = fit_threads(&c, params(30), workers);
+    let samplers = [Sampler::Sparse, Sampler::Mh { steps: 1 }, Sampler::Mh { steps: 3 }];
+    for (workers, sampler) in [1, 2, 3].into_iter().flat_map(|w| samplers.map(|s| (w, s))) {
+        let f = fit_threads(&c, LdaParams { sampler, ..params(30) }, workers);
         assert_eq!(f.iters, 30);
         assert_eq!(f.history.len(), 30);
         assert_eq!(f.doc_topic.len(), 40);
@@ -43,7 +44,11 @@ fn counts_are_consistent_and_the_model_separates_the_themes() {
             f.word_topic[range].iter().flatten().filter(|&&(_, n)| n >= 10).map(|&(t, _)| t).collect()
         };
         let (a, b) = (theme_topics(0..10), theme_topics(10..20));
-        assert!(a.is_disjoint(&b), "{workers} workers: {a:?} {b:?}");
+        assert!(a.is_disjoint(&b), "{workers} workers, {sampler:?}: {a:?} {b:?}");
+        // The final log-likelihood recomputed from the returned counts.
+        let recomputed = loglik::doc_part(f.doc_topic.iter().map(Vec::as_slice), 4, 0.1)
+            + loglik::word_part(f.word_topic.iter().map(Vec::as_slice), &f.totals, 20, 0.01);
+        assert!((recomputed - f.loglik).abs() < 1e-6 * f.loglik.abs(), "{recomputed} vs {}", f.loglik);
         let first = f.history[0].loglik;
         assert!(f.loglik > first, "log-likelihood rises: {first} → {}", f.loglik);
     }
@@ -52,9 +57,11 @@ fn counts_are_consistent_and_the_model_separates_the_themes() {
 #[test]
 fn same_seed_same_bits_and_more_blocks_work() {
     let c = corpus();
-    let a = fit_threads(&c, params(5), 2);
-    let b = fit_threads(&c, params(5), 2);
-    assert_eq!((a.doc_topic.clone(), a.word_topic.clone(), a.loglik), (b.doc_topic, b.word_topic, b.loglik));
+    for sampler in [Sampler::Sparse, Sampler::Mh { steps: 2 }] {
+        let a = fit_threads(&c, LdaParams { sampler, ..params(5) }, 2);
+        let b = fit_threads(&c, LdaParams { sampler, ..params(5) }, 2);
+        assert_eq!((a.doc_topic.clone(), a.word_topic.clone(), a.loglik), (b.doc_topic, b.word_topic, b.loglik));
+    }
     let more = LdaParams { blocks: Some(5), totals_staleness: 2, ..params(5) };
     let m = fit_threads(&c, more, 2);
     assert_eq!(m.totals.iter().sum::<i64>(), 1200);
