@@ -45,9 +45,12 @@ pub struct LdaArgs {
     /// sub-round). Not the engine's --staleness, which bounds how far the scheduler runs ahead.
     #[arg(long, default_value_t = 0, value_name = "S")]
     totals_staleness: u64,
-    /// Per-token sampler: `sparse` (exact collapsed Gibbs, SparseLDA) or `mh` (Metropolis–
-    /// Hastings with doc and word proposals, WarpLDA; O(1) a token, fastest at large K or V).
-    #[arg(long, default_value = "sparse", value_parser = ["sparse", "mh"])]
+    /// Per-token sampler. Exact collapsed Gibbs: `sparse` (SparseLDA buckets over the
+    /// word's and document's non-zero counts), `dense` (all K topics in SIMD lanes on a dense
+    /// copy of the held word block), `auto` (dense for K ≤ 256 when the block's dense table
+    /// fits in 256 MB, else sparse). `mh`: Metropolis–Hastings with doc and word proposals
+    /// (WarpLDA), O(1) a token, mixes slower per iteration.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "sparse", "dense", "mh"])]
     sampler: String,
     /// MH steps per token in each of its two phases (with `--sampler mh`).
     #[arg(long, default_value_t = 2, value_name = "N")]
@@ -130,7 +133,9 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         check_invariants: a.check_invariants,
         sampler: match a.sampler.as_str() {
             "mh" => Sampler::Mh { steps: a.mh_steps },
-            _ => Sampler::Sparse,
+            "sparse" => Sampler::Sparse,
+            "dense" => Sampler::Dense,
+            _ => Sampler::Auto,
         },
     };
     params.check()?;

@@ -316,7 +316,7 @@ fn lda_under_mpirun_writes_the_same_files_as_threads() {
     let p = path.to_str().expect("utf-8");
     for (np, extra, workers) in [
         (3, &[][..], 3),
-        (3, &["--threads", "2", "--scheduler-rank", "--blocks", "6", "--staleness", "1"][..], 4),
+        (3, &["--threads", "2", "--scheduler-rank", "--blocks", "6", "--staleness", "1", "--sampler", "sparse"][..], 4),
         (3, &["--sampler", "mh", "--mh-steps", "3", "--blocks", "4", "--totals-staleness", "1"][..], 3),
     ] {
         let dir = tempfile::tempdir().expect("tempdir");

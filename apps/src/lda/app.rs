@@ -9,7 +9,7 @@ use strads_scheduler::{Blocks, Rotation};
 use super::loglik;
 use super::mh::MhWorker;
 use super::params::{LdaParams, Sampler};
-use super::sampler::{merge, sort_by_count, LdaWorker, SparseCounts, SparseWorker, WordBlock};
+use super::sampler::{dense_fits, merge, sort_by_count, LdaWorker, SparseCounts, SparseWorker, WordBlock};
 
 /// LDA by model-parallel collapsed Gibbs sampling with word-block rotation [GS-04; STRADS-16,
 /// Sec. 3.2].
@@ -175,19 +175,26 @@ impl Lda {
     pub fn worker(&self, docs: &[&[u32]], first_doc: usize, worker: usize) -> LdaWorker {
         let p = &self.params;
         match p.sampler {
-            Sampler::Sparse => LdaWorker::Sparse(SparseWorker::new(
-                docs,
-                first_doc,
-                &self.blocks.block_of,
-                &self.positions,
-                self.blocks.len(),
-                p.topics,
-                p.alpha,
-                p.beta,
-                self.vocab,
-                p.seed,
-                worker,
-            )),
+            Sampler::Auto | Sampler::Sparse | Sampler::Dense => {
+                let mut w = SparseWorker::new(
+                    docs,
+                    first_doc,
+                    &self.blocks.block_of,
+                    &self.positions,
+                    self.blocks.len(),
+                    p.topics,
+                    p.alpha,
+                    p.beta,
+                    self.vocab,
+                    p.seed,
+                    worker,
+                );
+                let max_members = self.blocks.members.iter().map(Vec::len).max().unwrap_or(0);
+                if p.sampler == Sampler::Dense || (p.sampler == Sampler::Auto && dense_fits(p.topics, max_members)) {
+                    w.use_dense();
+                }
+                LdaWorker::Sparse(w)
+            }
             Sampler::Mh { steps } => LdaWorker::Mh(MhWorker::new(
                 docs,
                 first_doc,

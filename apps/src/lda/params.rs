@@ -5,9 +5,15 @@ use crate::{Error, Result};
 /// The per-token sampler of the LDA workers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sampler {
+    /// Exact collapsed Gibbs sampling, `Dense` when `K` ≤ 256 and the dense table of the
+    /// largest word block fits in 256 MB, else `Sparse` (the default).
+    Auto,
     /// Exact collapsed Gibbs sampling with SparseLDA's buckets [SparseLDA-09]: the cost of a
     /// token grows with the non-zeros of its word's and document's counts.
     Sparse,
+    /// Exact collapsed Gibbs sampling over all `K` topics in SIMD lanes, with the held word
+    /// block expanded into a dense table: the cost of a token is `K/16` lane groups.
+    Dense,
     /// Metropolis–Hastings with alternating doc and word proposals [WarpLDA-16; LightLDA-15]:
     /// `steps` steps a token in each of the two phases of an iteration, O(1) each.
     Mh {
@@ -53,7 +59,7 @@ impl Default for LdaParams {
             blocks: None,
             seed: 0,
             check_invariants: false,
-            sampler: Sampler::Sparse,
+            sampler: Sampler::Auto,
         }
     }
 }

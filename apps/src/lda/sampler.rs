@@ -163,6 +163,19 @@ pub struct SparseWorker {
     inv: Vec<f64>,
     doc_topics: Vec<u16>,
     q: Vec<f64>,
+    /// Dense word-topic rows of the held block for the small-K path (`None`: sparse path).
+    table: Option<DenseTable>,
+}
+
+/// The dense path's scratch: the held block's word-topic rows as a `members × kp` table of
+/// counts (`kp` = K rounded up to the lane width, padding zero), and the per-topic
+/// coefficients `(α + n_dk)/(Vβ + n_k)` as `f32` (padding zero).
+#[derive(Debug, Clone)]
+struct DenseTable {
+    kp: usize,
+    counts: Vec<i32>,
+    coef: Vec<f32>,
+    sums: Vec<f32>,
 }
 
 impl SparseWorker {
@@ -236,6 +249,7 @@ impl SparseWorker {
             inv: vec![0.0; k],
             doc_topics: Vec::new(),
             q: Vec::new(),
+            table: None,
         }
     }
 
@@ -285,6 +299,10 @@ impl SparseWorker {
     /// If no block is held (the engine delivers one before every sampling sub-round).
     pub fn sample(&mut self) -> (WordBlock, Vec<i64>) {
         let mut block = self.held.take().expect("a word block is delivered before each sub-round");
+        if self.table.is_some() {
+            self.sample_dense(&mut block);
+            return (block, std::mem::replace(&mut self.delta, vec![0; self.k]));
+        }
         let (alpha, beta, vbeta) = (self.alpha, self.beta, self.vbeta);
         let ab = alpha * beta;
         let bt = &mut self.tokens[block.id as usize];
@@ -407,6 +425,97 @@ impl SparseWorker {
         (block, std::mem::replace(&mut self.delta, vec![0; self.k]))
     }
 
+    /// Switches to the dense path (see [`SparseWorker::sample_dense`]).
+    pub fn use_dense(&mut self) {
+        let kp = self.k.div_ceil(LANES) * LANES;
+        self.table = Some(DenseTable { kp, counts: Vec::new(), coef: vec![0.0; kp], sums: vec![0.0; kp / LANES] });
+    }
+
+    /// The dense path: the same collapsed Gibbs conditional
+    /// `p(k) ∝ (α + n_dk)(β + n_wk)/(Vβ + n_k)`, computed densely over all `K` topics in groups
+    /// of 16 with the held block's rows expanded into a dense table for the sub-round (as
+    /// dense samplers such as tomotopy's do), summed by lane groups so that the draw scans at
+    /// most `K/16` group sums and 16 topics; no SparseLDA bucket bookkeeping per token. Exact
+    /// like the sparse path (`f32` weights), with a different use of the random stream.
+    fn sample_dense(&mut self, block: &mut WordBlock) {
+        let Some(table) = self.table.as_mut() else { return };
+        let (k, kp) = (self.k, table.kp);
+        let (alpha, vbeta) = (self.alpha, self.vbeta);
+        let beta = self.beta as f32;
+        let bt = &mut self.tokens[block.id as usize];
+        let (dense, listed, inv, nk, delta) =
+            (&mut self.dense, &mut self.listed, &mut self.inv, &mut self.nk, &mut self.delta);
+        table.counts.clear();
+        table.counts.resize(block.rows.len() * kp, 0);
+        for (j, row) in block.rows.iter().enumerate() {
+            for &(t, c) in row {
+                table.counts[j * kp + t as usize] = c as i32;
+            }
+        }
+        let coef = &mut table.coef;
+        for t in 0..k {
+            inv[t] = 1.0 / (vbeta + nk[t] as f64);
+            coef[t] = (alpha * inv[t]) as f32;
+        }
+        for (d, doc) in self.ndk.iter_mut().enumerate() {
+            let (lo, hi) = (bt.doc_ptr[d] as usize, bt.doc_ptr[d + 1] as usize);
+            if lo == hi {
+                continue;
+            }
+            self.doc_topics.clear();
+            for &(t, c) in doc.iter() {
+                let t_ = t as usize;
+                dense[t_] = c;
+                listed[t_] = true;
+                self.doc_topics.push(t);
+                coef[t_] = ((alpha + f64::from(c)) * inv[t_]) as f32;
+            }
+            for i in lo..hi {
+                let w = bt.word[i] as usize;
+                let row = &mut table.counts[w * kp..(w + 1) * kp];
+                let o = bt.z[i] as usize;
+                row[o] -= 1;
+                dense[o] -= 1;
+                nk[o] -= 1;
+                delta[o] -= 1;
+                inv[o] = 1.0 / (vbeta + nk[o] as f64);
+                coef[o] = ((alpha + f64::from(dense[o])) * inv[o]) as f32;
+                let total = lane_sums(coef, row, beta, &mut table.sums);
+                let u = self.rng.random::<f32>() * total;
+                let n = locate(coef, row, beta, &table.sums, u, k);
+                row[n] += 1;
+                dense[n] += 1;
+                nk[n] += 1;
+                delta[n] += 1;
+                inv[n] = 1.0 / (vbeta + nk[n] as f64);
+                coef[n] = ((alpha + f64::from(dense[n])) * inv[n]) as f32;
+                if !listed[n] {
+                    listed[n] = true;
+                    self.doc_topics.push(n as u16);
+                }
+                bt.z[i] = n as u16;
+            }
+            doc.clear();
+            for &t in &self.doc_topics {
+                let t_ = t as usize;
+                if dense[t_] > 0 {
+                    doc.push((t, dense[t_]));
+                }
+                dense[t_] = 0;
+                listed[t_] = false;
+                coef[t_] = (alpha * inv[t_]) as f32;
+            }
+        }
+        for (j, row) in block.rows.iter_mut().enumerate() {
+            row.clear();
+            for (t, &c) in table.counts[j * kp..j * kp + k].iter().enumerate() {
+                if c > 0 {
+                    row.push((t as u16, c as u32));
+                }
+            }
+        }
+    }
+
     /// The document part of the log-likelihood over this worker's documents.
     pub fn doc_loglik(&self) -> f64 {
         loglik::doc_part(self.ndk.iter().map(Vec::as_slice), self.k, self.alpha)
@@ -441,6 +550,67 @@ impl SparseWorker {
         }
         Ok(())
     }
+}
+
+/// Topics per group of the dense small-K path (four SSE vectors).
+const LANES: usize = 16;
+
+/// Whether `auto` picks the dense path: `k` ≤ [`DENSE_MAX_TOPICS`] and the dense table of a
+/// block of `max_members` words (`max_members × k` counts) within [`DENSE_MAX_BYTES`].
+pub fn dense_fits(k: usize, max_members: usize) -> bool {
+    k <= DENSE_MAX_TOPICS && max_members * k.div_ceil(LANES) * LANES * 4 <= DENSE_MAX_BYTES
+}
+
+/// The dense small-K path is used up to this many topics.
+pub const DENSE_MAX_TOPICS: usize = 256;
+
+/// The dense small-K path is used when a block's dense table takes at most this many bytes.
+pub const DENSE_MAX_BYTES: usize = 256 << 20;
+
+/// The weights `coef[t] · (row[t] + β)` summed by groups of [`LANES`] topics into `sums`;
+/// returns their total. Lengths: `coef` and `row` `kp`, `sums` `kp / LANES`.
+#[inline]
+fn lane_sums(coef: &[f32], row: &[i32], beta: f32, sums: &mut [f32]) -> f32 {
+    let mut total = 0.0;
+    for ((c, n), s) in coef.chunks_exact(LANES).zip(row.chunks_exact(LANES)).zip(sums.iter_mut()) {
+        let mut w = [0.0f32; LANES];
+        for l in 0..LANES {
+            w[l] = c[l] * (n[l] as f32 + beta);
+        }
+        // Vertical adds of the four vectors, then one horizontal sum.
+        let mut a = [0.0f32; 4];
+        for l in 0..4 {
+            a[l] = (w[l] + w[l + 4]) + (w[l + 8] + w[l + 12]);
+        }
+        let v = (a[0] + a[2]) + (a[1] + a[3]);
+        *s = v;
+        total += v;
+    }
+    total
+}
+
+/// The topic at `u ∈ [0, total)` of the weights of [`lane_sums`]: the group first, then the
+/// topic inside it (the last topic of positive weight if rounding runs past the group).
+#[inline]
+fn locate(coef: &[f32], row: &[i32], beta: f32, sums: &[f32], mut u: f32, k: usize) -> usize {
+    let last = sums.len() - 1;
+    let mut g = 0;
+    while g < last && u >= sums[g] {
+        u -= sums[g];
+        g += 1;
+    }
+    let mut pick = g * LANES;
+    for t in g * LANES..((g + 1) * LANES).min(k) {
+        let w = coef[t] * (row[t] as f32 + beta);
+        if w > 0.0 {
+            pick = t;
+            if u < w {
+                break;
+            }
+            u -= w;
+        }
+    }
+    pick
 }
 
 /// Adds one to topic `t` of sparse counts.
@@ -540,6 +710,7 @@ pub fn merge(into: &mut SparseCounts, add: &[(u16, u32)]) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use rand::Rng;
 
     proptest! {
         /// Moving a count keeps the row a sorted, positive, duplicate-free count list with the
@@ -567,6 +738,47 @@ mod tests {
             prop_assert_eq!(got.len(), row.len(), "no duplicate topics");
             prop_assert_eq!(got, want);
             prop_assert!(row.windows(2).all(|w| w[0].1 >= w[1].1), "sorted: {:?}", row);
+        }
+    }
+
+    /// `locate` after `lane_sums` finds the topic whose interval of the cumulative weights
+    /// holds `u`, checked against a plain cumulative sum in f64 (away from the boundaries,
+    /// where f32 rounding may pick a neighbour).
+    #[test]
+    fn the_dense_draw_finds_the_interval_of_u() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for k in [1usize, 5, 16, 17, 100, 256] {
+            let kp = k.div_ceil(LANES) * LANES;
+            let mut coef = vec![0.0f32; kp];
+            let mut row = vec![0i32; kp];
+            for t in 0..k {
+                coef[t] = rng.random::<f32>() * 3.0 + 0.01;
+                row[t] = if rng.random::<f32>() < 0.5 { 0 } else { rng.random_range(1..50) };
+            }
+            let mut sums = vec![0.0f32; kp / LANES];
+            let total = lane_sums(&coef, &row, 0.01, &mut sums);
+            let weights: Vec<f64> = (0..k).map(|t| f64::from(coef[t]) * (f64::from(row[t]) + 0.01)).collect();
+            let exact: f64 = weights.iter().sum();
+            assert!((f64::from(total) - exact).abs() < 1e-5 * exact, "k {k}: {total} vs {exact}");
+            for i in 0..2000 {
+                let u = (i as f64 + 0.5) / 2000.0 * exact;
+                let mut acc = 0.0;
+                let mut want = k - 1;
+                let mut margin = f64::INFINITY;
+                for (t, &w) in weights.iter().enumerate() {
+                    margin = margin.min((u - acc).abs()).min((acc + w - u).abs());
+                    if u < acc + w {
+                        want = t;
+                        break;
+                    }
+                    acc += w;
+                }
+                let got = locate(&coef, &row, 0.01, &sums, u as f32, k);
+                if margin > 1e-4 * exact {
+                    assert_eq!(got, want, "k {k}, u {u}");
+                }
+                assert!(got < k);
+            }
         }
     }
 

@@ -30,7 +30,7 @@ fn fit_threads(c: &Corpus, p: LdaParams, workers: usize) -> LdaFit {
 #[test]
 fn counts_are_consistent_and_the_model_separates_the_themes() {
     let c = corpus();
-    let samplers = [Sampler::Sparse, Sampler::Mh { steps: 1 }, Sampler::Mh { steps: 3 }];
+    let samplers = [Sampler::Sparse, Sampler::Dense, Sampler::Mh { steps: 1 }, Sampler::Mh { steps: 3 }];
     for (workers, sampler) in [1, 2, 3].into_iter().flat_map(|w| samplers.map(|s| (w, s))) {
         let f = fit_threads(&c, LdaParams { sampler, ..params(30) }, workers);
         assert_eq!(f.iters, 30);
@@ -57,7 +57,7 @@ fn counts_are_consistent_and_the_model_separates_the_themes() {
 #[test]
 fn same_seed_same_bits_and_more_blocks_work() {
     let c = corpus();
-    for sampler in [Sampler::Sparse, Sampler::Mh { steps: 2 }] {
+    for sampler in [Sampler::Sparse, Sampler::Dense, Sampler::Mh { steps: 2 }] {
         let a = fit_threads(&c, LdaParams { sampler, ..params(5) }, 2);
         let b = fit_threads(&c, LdaParams { sampler, ..params(5) }, 2);
         assert_eq!((a.doc_topic.clone(), a.word_topic.clone(), a.loglik), (b.doc_topic, b.word_topic, b.loglik));
