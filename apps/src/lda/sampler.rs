@@ -21,6 +21,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use wide::f32x4;
+
 use super::loglik;
 use super::mh::MhWorker;
 
@@ -174,8 +176,11 @@ pub struct SparseWorker {
 struct DenseTable {
     kp: usize,
     counts: Vec<i32>,
+    /// `n_wk + β` of the same rows as `f32` (padding zero): the hot loop's operand.
+    weights: Vec<f32>,
     coef: Vec<f32>,
     sums: Vec<f32>,
+    lanes: Vec<f32>,
 }
 
 impl SparseWorker {
@@ -428,7 +433,14 @@ impl SparseWorker {
     /// Switches to the dense path (see [`SparseWorker::sample_dense`]).
     pub fn use_dense(&mut self) {
         let kp = self.k.div_ceil(LANES) * LANES;
-        self.table = Some(DenseTable { kp, counts: Vec::new(), coef: vec![0.0; kp], sums: vec![0.0; kp / LANES] });
+        self.table = Some(DenseTable {
+            kp,
+            counts: Vec::new(),
+            weights: Vec::new(),
+            coef: vec![0.0; kp],
+            sums: vec![0.0; kp / LANES],
+            lanes: vec![0.0; kp / 4],
+        });
     }
 
     /// The dense path: the same collapsed Gibbs conditional
@@ -447,9 +459,13 @@ impl SparseWorker {
             (&mut self.dense, &mut self.listed, &mut self.inv, &mut self.nk, &mut self.delta);
         table.counts.clear();
         table.counts.resize(block.rows.len() * kp, 0);
+        table.weights.clear();
+        table.weights.resize(block.rows.len() * kp, 0.0);
         for (j, row) in block.rows.iter().enumerate() {
+            table.weights[j * kp..j * kp + k].fill(beta);
             for &(t, c) in row {
                 table.counts[j * kp + t as usize] = c as i32;
+                table.weights[j * kp + t as usize] = c as f32 + beta;
             }
         }
         let coef = &mut table.coef;
@@ -473,17 +489,20 @@ impl SparseWorker {
             for i in lo..hi {
                 let w = bt.word[i] as usize;
                 let row = &mut table.counts[w * kp..(w + 1) * kp];
+                let weight = &mut table.weights[w * kp..(w + 1) * kp];
                 let o = bt.z[i] as usize;
                 row[o] -= 1;
+                weight[o] = row[o] as f32 + beta;
                 dense[o] -= 1;
                 nk[o] -= 1;
                 delta[o] -= 1;
                 inv[o] = 1.0 / (vbeta + nk[o] as f64);
                 coef[o] = ((alpha + f64::from(dense[o])) * inv[o]) as f32;
-                let total = lane_sums(coef, row, beta, &mut table.sums);
+                let total = lane_sums(coef, weight, &mut table.sums, &mut table.lanes);
                 let u = self.rng.random::<f32>() * total;
-                let n = locate(coef, row, beta, &table.sums, u, k);
+                let n = locate(coef, weight, &table.sums, &table.lanes, u, k);
                 row[n] += 1;
+                weight[n] = row[n] as f32 + beta;
                 dense[n] += 1;
                 nk[n] += 1;
                 delta[n] += 1;
@@ -556,9 +575,10 @@ impl SparseWorker {
 const LANES: usize = 16;
 
 /// Whether `auto` picks the dense path: `k` ≤ [`DENSE_MAX_TOPICS`] and the dense table of a
-/// block of `max_members` words (`max_members × k` counts) within [`DENSE_MAX_BYTES`].
+/// block of `max_members` words (`max_members × k` counts and weights, 8 bytes each) within
+/// [`DENSE_MAX_BYTES`].
 pub fn dense_fits(k: usize, max_members: usize) -> bool {
-    k <= DENSE_MAX_TOPICS && max_members * k.div_ceil(LANES) * LANES * 4 <= DENSE_MAX_BYTES
+    k <= DENSE_MAX_TOPICS && max_members * k.div_ceil(LANES) * LANES * 8 <= DENSE_MAX_BYTES
 }
 
 /// The dense small-K path is used up to this many topics.
@@ -567,41 +587,55 @@ pub const DENSE_MAX_TOPICS: usize = 256;
 /// The dense small-K path is used when a block's dense table takes at most this many bytes.
 pub const DENSE_MAX_BYTES: usize = 256 << 20;
 
-/// The weights `coef[t] · (row[t] + β)` summed by groups of [`LANES`] topics into `sums`;
-/// returns their total. Lengths: `coef` and `row` `kp`, `sums` `kp / LANES`.
+/// The weights `coef[t] · word[t]` (`word[t] = n_wk + β`) summed by groups of [`LANES`]
+/// topics: `sums[g]` is group `g`'s sum and `lanes[4g + l]` the sum of its topics
+/// `16g + l + 4i` (`i` = 0..4), the four vector lanes; returns the total. Lengths: `coef` and
+/// `word` `kp`, `sums` `kp / LANES`, `lanes` `kp / 4`.
 #[inline]
-fn lane_sums(coef: &[f32], row: &[i32], beta: f32, sums: &mut [f32]) -> f32 {
+fn lane_sums(coef: &[f32], word: &[f32], sums: &mut [f32], lanes: &mut [f32]) -> f32 {
     let mut total = 0.0;
-    for ((c, n), s) in coef.chunks_exact(LANES).zip(row.chunks_exact(LANES)).zip(sums.iter_mut()) {
-        let mut w = [0.0f32; LANES];
-        for l in 0..LANES {
-            w[l] = c[l] * (n[l] as f32 + beta);
-        }
-        // Vertical adds of the four vectors, then one horizontal sum.
-        let mut a = [0.0f32; 4];
-        for l in 0..4 {
-            a[l] = (w[l] + w[l + 4]) + (w[l + 8] + w[l + 12]);
-        }
-        let v = (a[0] + a[2]) + (a[1] + a[3]);
+    for (((c, n), s), a) in
+        coef.chunks_exact(LANES).zip(word.chunks_exact(LANES)).zip(sums.iter_mut()).zip(lanes.chunks_exact_mut(4))
+    {
+        // Four vector multiply-adds (lane l takes topics l, l + 4, l + 8, l + 12 in turn;
+        // no fused multiply-add, so every build gives the same bits), then one horizontal sum.
+        let v = |x: &[f32], i: usize| f32x4::new([x[4 * i], x[4 * i + 1], x[4 * i + 2], x[4 * i + 3]]);
+        let acc = ((v(c, 0) * v(n, 0) + v(c, 1) * v(n, 1)) + v(c, 2) * v(n, 2)) + v(c, 3) * v(n, 3);
+        let v4 = acc.to_array();
+        a.copy_from_slice(&v4);
+        let v = (v4[0] + v4[2]) + (v4[1] + v4[3]);
         *s = v;
         total += v;
     }
     total
 }
 
-/// The topic at `u ∈ [0, total)` of the weights of [`lane_sums`]: the group first, then the
-/// topic inside it (the last topic of positive weight if rounding runs past the group).
+/// The topic at `u ∈ [0, total)` of the weights of [`lane_sums`]: the group, then the lane
+/// inside it, then the topic inside the lane (when rounding runs past the end of a group or
+/// lane, its last part of positive weight is taken).
 #[inline]
-fn locate(coef: &[f32], row: &[i32], beta: f32, sums: &[f32], mut u: f32, k: usize) -> usize {
+fn locate(coef: &[f32], word: &[f32], sums: &[f32], lanes: &[f32], mut u: f32, k: usize) -> usize {
     let last = sums.len() - 1;
     let mut g = 0;
     while g < last && u >= sums[g] {
         u -= sums[g];
         g += 1;
     }
-    let mut pick = g * LANES;
-    for t in g * LANES..((g + 1) * LANES).min(k) {
-        let w = coef[t] * (row[t] as f32 + beta);
+    let a = &lanes[4 * g..4 * g + 4];
+    let mut l = 0;
+    while l < 3 && u >= a[l] {
+        u -= a[l];
+        l += 1;
+    }
+    // Rounding ran into a lane of padding only: back to the last lane with weight (lane 0
+    // always has some: topic 16g exists).
+    while l > 0 && a[l] <= 0.0 {
+        l -= 1;
+    }
+    let mut pick = 16 * g + l;
+    let mut t = pick;
+    while t < ((g + 1) * LANES).min(k) {
+        let w = coef[t] * word[t];
         if w > 0.0 {
             pick = t;
             if u < w {
@@ -609,6 +643,7 @@ fn locate(coef: &[f32], row: &[i32], beta: f32, sums: &[f32], mut u: f32, k: usi
             }
             u -= w;
         }
+        t += 4;
     }
     pick
 }
@@ -742,8 +777,9 @@ mod tests {
     }
 
     /// `locate` after `lane_sums` finds the topic whose interval of the cumulative weights
-    /// holds `u`, checked against a plain cumulative sum in f64 (away from the boundaries,
-    /// where f32 rounding may pick a neighbour).
+    /// holds `u`, the topics taken group by group, lane by lane (topics `16g + l + 4i`),
+    /// checked against a plain cumulative sum in f64 in that order (away from the
+    /// boundaries, where f32 rounding may pick a neighbour).
     #[test]
     fn the_dense_draw_finds_the_interval_of_u() {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
@@ -756,24 +792,30 @@ mod tests {
                 row[t] = if rng.random::<f32>() < 0.5 { 0 } else { rng.random_range(1..50) };
             }
             let mut sums = vec![0.0f32; kp / LANES];
-            let total = lane_sums(&coef, &row, 0.01, &mut sums);
-            let weights: Vec<f64> = (0..k).map(|t| f64::from(coef[t]) * (f64::from(row[t]) + 0.01)).collect();
+            let mut lanes = vec![0.0f32; kp / 4];
+            let word: Vec<f32> = (0..kp).map(|t| if t < k { row[t] as f32 + 0.01 } else { 0.0 }).collect();
+            let total = lane_sums(&coef, &word, &mut sums, &mut lanes);
+            let order: Vec<usize> = (0..kp / LANES)
+                .flat_map(|g| (0..4).flat_map(move |l| (0..4).map(move |i| 16 * g + l + 4 * i)))
+                .filter(|&t| t < k)
+                .collect();
+            let weights: Vec<f64> = order.iter().map(|&t| f64::from(coef[t]) * (f64::from(row[t]) + 0.01)).collect();
             let exact: f64 = weights.iter().sum();
             assert!((f64::from(total) - exact).abs() < 1e-5 * exact, "k {k}: {total} vs {exact}");
             for i in 0..2000 {
                 let u = (i as f64 + 0.5) / 2000.0 * exact;
                 let mut acc = 0.0;
-                let mut want = k - 1;
+                let mut want = *order.last().expect("k > 0");
                 let mut margin = f64::INFINITY;
-                for (t, &w) in weights.iter().enumerate() {
+                for (j, &w) in weights.iter().enumerate() {
                     margin = margin.min((u - acc).abs()).min((acc + w - u).abs());
                     if u < acc + w {
-                        want = t;
+                        want = order[j];
                         break;
                     }
                     acc += w;
                 }
-                let got = locate(&coef, &row, 0.01, &sums, u as f32, k);
+                let got = locate(&coef, &word, &sums, &lanes, u as f32, k);
                 if margin > 1e-4 * exact {
                     assert_eq!(got, want, "k {k}, u {u}");
                 }
