@@ -177,8 +177,8 @@ struct DenseTable {
     kp: usize,
     counts: Vec<i32>,
     /// `n_wk + β` of the same rows as `f32` (padding zero): the hot loop's operand.
-    weights: Vec<f32>,
-    coef: Vec<f32>,
+    weights: Vec<f32x4>,
+    coef: Vec<f32x4>,
     sums: Vec<f32>,
     lanes: Vec<f32>,
 }
@@ -437,7 +437,7 @@ impl SparseWorker {
             kp,
             counts: Vec::new(),
             weights: Vec::new(),
-            coef: vec![0.0; kp],
+            coef: vec![f32x4::ZERO; kp / 4],
             sums: vec![0.0; kp / LANES],
             lanes: vec![0.0; kp / 4],
         });
@@ -460,15 +460,17 @@ impl SparseWorker {
         table.counts.clear();
         table.counts.resize(block.rows.len() * kp, 0);
         table.weights.clear();
-        table.weights.resize(block.rows.len() * kp, 0.0);
+        table.weights.resize(block.rows.len() * kp / 4, f32x4::ZERO);
+        // Scalar views of the vectors (f32x4 is four f32s, aligned to 16 bytes).
+        let weights: &mut [f32] = bytemuck::cast_slice_mut(&mut table.weights);
         for (j, row) in block.rows.iter().enumerate() {
-            table.weights[j * kp..j * kp + k].fill(beta);
+            weights[j * kp..j * kp + k].fill(beta);
             for &(t, c) in row {
                 table.counts[j * kp + t as usize] = c as i32;
-                table.weights[j * kp + t as usize] = c as f32 + beta;
+                weights[j * kp + t as usize] = c as f32 + beta;
             }
         }
-        let coef = &mut table.coef;
+        let coef: &mut [f32] = bytemuck::cast_slice_mut(&mut table.coef);
         for t in 0..k {
             inv[t] = 1.0 / (vbeta + nk[t] as f64);
             coef[t] = (alpha * inv[t]) as f32;
@@ -489,7 +491,7 @@ impl SparseWorker {
             for i in lo..hi {
                 let w = bt.word[i] as usize;
                 let row = &mut table.counts[w * kp..(w + 1) * kp];
-                let weight = &mut table.weights[w * kp..(w + 1) * kp];
+                let weight = &mut weights[w * kp..(w + 1) * kp];
                 let o = bt.z[i] as usize;
                 row[o] -= 1;
                 weight[o] = row[o] as f32 + beta;
@@ -498,7 +500,12 @@ impl SparseWorker {
                 delta[o] -= 1;
                 inv[o] = 1.0 / (vbeta + nk[o] as f64);
                 coef[o] = ((alpha + f64::from(dense[o])) * inv[o]) as f32;
-                let total = lane_sums(coef, weight, &mut table.sums, &mut table.lanes);
+                let total = lane_sums(
+                    bytemuck::cast_slice(coef),
+                    bytemuck::cast_slice(weight),
+                    &mut table.sums,
+                    &mut table.lanes,
+                );
                 let u = self.rng.random::<f32>() * total;
                 let n = locate(coef, weight, &table.sums, &table.lanes, u, k);
                 row[n] += 1;
@@ -592,15 +599,14 @@ pub const DENSE_MAX_BYTES: usize = 256 << 20;
 /// `16g + l + 4i` (`i` = 0..4), the four vector lanes; returns the total. Lengths: `coef` and
 /// `word` `kp`, `sums` `kp / LANES`, `lanes` `kp / 4`.
 #[inline]
-fn lane_sums(coef: &[f32], word: &[f32], sums: &mut [f32], lanes: &mut [f32]) -> f32 {
+fn lane_sums(coef: &[f32x4], word: &[f32x4], sums: &mut [f32], lanes: &mut [f32]) -> f32 {
     let mut total = 0.0;
     for (((c, n), s), a) in
-        coef.chunks_exact(LANES).zip(word.chunks_exact(LANES)).zip(sums.iter_mut()).zip(lanes.chunks_exact_mut(4))
+        coef.chunks_exact(4).zip(word.chunks_exact(4)).zip(sums.iter_mut()).zip(lanes.chunks_exact_mut(4))
     {
         // Four vector multiply-adds (lane l takes topics l, l + 4, l + 8, l + 12 in turn;
         // no fused multiply-add, so every build gives the same bits), then one horizontal sum.
-        let v = |x: &[f32], i: usize| f32x4::new([x[4 * i], x[4 * i + 1], x[4 * i + 2], x[4 * i + 3]]);
-        let acc = ((v(c, 0) * v(n, 0) + v(c, 1) * v(n, 1)) + v(c, 2) * v(n, 2)) + v(c, 3) * v(n, 3);
+        let acc = ((c[0] * n[0] + c[1] * n[1]) + c[2] * n[2]) + c[3] * n[3];
         let v4 = acc.to_array();
         a.copy_from_slice(&v4);
         let v = (v4[0] + v4[2]) + (v4[1] + v4[3]);
@@ -785,7 +791,8 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         for k in [1usize, 5, 16, 17, 100, 256] {
             let kp = k.div_ceil(LANES) * LANES;
-            let mut coef = vec![0.0f32; kp];
+            let mut coef4 = vec![f32x4::ZERO; kp / 4];
+            let coef: &mut [f32] = bytemuck::cast_slice_mut(&mut coef4);
             let mut row = vec![0i32; kp];
             for t in 0..k {
                 coef[t] = rng.random::<f32>() * 3.0 + 0.01;
@@ -793,8 +800,12 @@ mod tests {
             }
             let mut sums = vec![0.0f32; kp / LANES];
             let mut lanes = vec![0.0f32; kp / 4];
-            let word: Vec<f32> = (0..kp).map(|t| if t < k { row[t] as f32 + 0.01 } else { 0.0 }).collect();
-            let total = lane_sums(&coef, &word, &mut sums, &mut lanes);
+            let mut word4 = vec![f32x4::ZERO; kp / 4];
+            let word: &mut [f32] = bytemuck::cast_slice_mut(&mut word4);
+            for t in 0..k {
+                word[t] = row[t] as f32 + 0.01;
+            }
+            let total = lane_sums(bytemuck::cast_slice(coef), bytemuck::cast_slice(word), &mut sums, &mut lanes);
             let order: Vec<usize> = (0..kp / LANES)
                 .flat_map(|g| (0..4).flat_map(move |l| (0..4).map(move |i| 16 * g + l + 4 * i)))
                 .filter(|&t| t < k)
@@ -815,7 +826,7 @@ mod tests {
                     }
                     acc += w;
                 }
-                let got = locate(&coef, &word, &sums, &lanes, u as f32, k);
+                let got = locate(coef, word, &sums, &lanes, u as f32, k);
                 if margin > 1e-4 * exact {
                     assert_eq!(got, want, "k {k}, u {u}");
                 }
