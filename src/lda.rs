@@ -146,7 +146,7 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
 
     // Every process reads the corpus (token ids, 4 bytes a token) and keeps its documents.
     let t0 = Instant::now();
-    let corpus = load_corpus(&a.data, format, a.vocab.as_deref())?;
+    let mut corpus = load_corpus(&a.data, format, a.vocab.as_deref())?;
     let load_s = t0.elapsed().as_secs_f64();
     info!(
         "{}: loaded {}: {} documents, {} words, {} tokens in {load_s:.3} s",
@@ -167,7 +167,10 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
     let pb = crate::progress::bar(a.quiet || !place.coordinator, Some(a.iters));
     let mut trace = Vec::new();
     let tokens = corpus.tokens() as f64;
-    let fit = fit(backend, &corpus, params, &config, |info, c| {
+    // What the outputs need of the corpus; the token ids go to the workers and are dropped.
+    let (n_tokens, n_docs, vocab_size) = (corpus.tokens(), corpus.docs(), corpus.vocab_size);
+    let vocab = corpus.vocab.take();
+    let fit = fit(backend, std::borrow::Cow::Owned(corpus), params, &config, |info, c| {
         if let Some(h) = c.history().last() {
             if trace.last().map_or(true, |r: &TraceRow| r.iter != h.iter) {
                 pb.set_position(h.iter);
@@ -195,7 +198,7 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         write_csv(path, &trace)?;
     }
     if let Some(dir) = &a.out {
-        let vocab = corpus.vocab.as_deref();
+        let vocab = vocab.as_deref();
         write_atomic_set(
             dir,
             vec![
@@ -224,9 +227,9 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         data: a.data.display().to_string(),
         loglik: fit.loglik,
         loglik_per_token: fit.loglik_per_token,
-        tokens: corpus.tokens(),
-        docs: corpus.docs(),
-        vocab: corpus.vocab_size,
+        tokens: n_tokens,
+        docs: n_docs,
+        vocab: vocab_size,
         topics: a.topics,
         alpha: a.alpha,
         beta: a.beta,
