@@ -116,9 +116,14 @@ fn bad_settings_fail_cleanly_and_write_nothing() {
     assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0, "no temporary files left");
 }
 
+/// The header `(D, W, NNZ)` of a docword file.
+type Header = (usize, usize, usize);
+/// `(doc, word, count)` entries, 1-based.
+type Entries = Vec<(usize, usize, u64)>;
+
 /// A UCI docword file read independently of the crate's reader: the header `(D, W, NNZ)` and
 /// the `(doc, word, count)` entries, 1-based.
-fn read_docword(path: &Path) -> ((usize, usize, usize), Vec<(usize, usize, u64)>) {
+fn read_docword(path: &Path) -> (Header, Entries) {
     let text = std::fs::read_to_string(path).expect("docword");
     let mut lines = text.lines();
     let mut head = || lines.next().expect("header").trim().parse::<usize>().expect("header number");
