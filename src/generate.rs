@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
-use strads_datasets::{labels_sibling, lasso_synth, LassoSynthParams};
+use strads_datasets::{labels_sibling, lasso_synth, LassoSynthParams, LdaSynth, LdaSynthParams};
 
 use crate::error::{CliError, Result};
 use crate::output::{write_atomic, write_atomic_set, Part};
@@ -22,6 +22,10 @@ enum Generator {
     /// A sparse Lasso problem y = Xβ + noise whose columns come in correlated groups (the
     /// structure on which parallel coordinate descent needs a correlation-aware schedule).
     Lasso(LassoGenArgs),
+    /// An LDA corpus (Blei, Ng & Jordan 2003) whose topics share a Zipf base measure, so the
+    /// word frequencies follow a power law of the rank; written as UCI bag-of-words with its
+    /// vocabulary and the true topics.
+    Lda(LdaGenArgs),
 }
 
 /// Arguments of `strads generate lasso`. The defaults give a 500 × 1000 problem (20,000
@@ -63,11 +67,126 @@ struct LassoGenArgs {
     quiet: bool,
 }
 
+/// Arguments of `strads generate lda`. The defaults give 2,000 documents, 200,000 tokens
+/// over 5,000 words from 20 topics, which `strads lda` fits in seconds.
+#[derive(Debug, Args)]
+struct LdaGenArgs {
+    /// Documents D.
+    #[arg(long, default_value_t = 2000, value_name = "D")]
+    docs: usize,
+    /// Vocabulary size V (words `word1` … `wordV`; word id i has expected frequency rank i).
+    #[arg(long, default_value_t = 5000, value_name = "V")]
+    vocab_size: usize,
+    /// True topics K.
+    #[arg(long, default_value_t = 20, value_name = "K")]
+    topics: usize,
+    /// Mean document length in tokens (≥ 1): N_d = 1 + Poisson(MEAN − 1).
+    #[arg(long, default_value_t = 100.0, value_name = "MEAN", allow_negative_numbers = true)]
+    doc_length: f64,
+    /// Symmetric document-topic concentration α: θ_d ~ Dirichlet(α).
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
+    alpha: f64,
+    /// Topic-word concentration β: φ_kw ∝ zipf_w · Gamma(β), i.e. LDA's symmetric Dirichlet(β) topics
+    /// reweighted by the Zipf base measure (exactly Dirichlet(β) when --zipf 0).
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
+    beta: f64,
+    /// Zipf exponent s of the words' base measure zipf_w ∝ 1/(w+1)^s (0 = uniform).
+    #[arg(long, default_value_t = 1.0, value_name = "S", allow_negative_numbers = true)]
+    zipf: f64,
+    /// Words listed per topic in the topics file (0 = all V: the full φ).
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    topic_words: usize,
+    /// Seed; the same settings and seed give the same bytes.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Output DIR/NAME: writes DIR/docword.NAME.txt (UCI), DIR/vocab.NAME.txt and
+    /// DIR/topics.NAME.txt (DIR is created; an existing directory means NAME = synth).
+    #[arg(long, value_name = "DIR/NAME")]
+    out: PathBuf,
+    /// Say nothing on success.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
 /// Runs `strads generate`: in this process, no workers or backend involved.
 pub fn run(a: &GenerateArgs) -> Result<()> {
     match &a.what {
         Generator::Lasso(args) => lasso(args),
+        Generator::Lda(args) => lda(args),
     }
+}
+
+/// The directory and the three file names (docword, vocab, topics) of `--out DIR/NAME`, in the
+/// UCI naming (`docword.NAME.txt`, which `strads lda` recognizes); an existing directory `DIR`
+/// stands for `DIR/synth`.
+fn lda_paths(out: &Path) -> Option<(PathBuf, [String; 3])> {
+    let (dir, name) = if out.is_dir() {
+        (out.to_path_buf(), "synth")
+    } else {
+        (out.parent().unwrap_or(Path::new("")).to_path_buf(), out.file_name()?.to_str()?)
+    };
+    if name.is_empty() || name == "." || name == ".." {
+        return None;
+    }
+    Some((dir, ["docword", "vocab", "topics"].map(|kind| format!("{kind}.{name}.txt"))))
+}
+
+fn lda(a: &LdaGenArgs) -> Result<()> {
+    let params = LdaSynthParams {
+        docs: a.docs,
+        vocab_size: a.vocab_size,
+        topics: a.topics,
+        doc_length: a.doc_length,
+        alpha: a.alpha,
+        beta: a.beta,
+        zipf: a.zipf,
+        seed: a.seed,
+    };
+    params.check()?;
+    let Some((dir, [docword, vocab, topics])) = lda_paths(&a.out) else {
+        return Err(CliError::InvalidArgument {
+            name: "out",
+            value: a.out.display().to_string(),
+            expect: "DIR/NAME (a name prefix) or a directory",
+        });
+    };
+    let t0 = Instant::now();
+    let synth = LdaSynth::new(&params)?;
+    let topics_s = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let mut stats = None;
+    // The docword body goes to an unnamed scratch file in the output directory first (its
+    // header needs NNZ, known only at the end); the directory exists once write_atomic_set
+    // has created it, before the first part is filled.
+    let scratch_dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir.clone() };
+    let parts: Vec<Part<'_>> = vec![
+        (&topics, Box::new(|w| synth.write_topics(w, a.topic_words))),
+        (&vocab, Box::new(|w| synth.write_vocab(w))),
+        (
+            &docword,
+            Box::new(|w| {
+                let mut scratch = tempfile::tempfile_in(&scratch_dir)?;
+                stats = Some(synth.write_docword(w, &mut scratch)?);
+                Ok(())
+            }),
+        ),
+    ];
+    write_atomic_set(&dir, parts)?;
+    if !a.quiet {
+        let st = stats.unwrap_or_default();
+        eprintln!(
+            "generate lda: {} documents, {} words, {} topics: {} tokens, {} entries, in {:.2} s (topics) + {:.2} s (documents, written) → {}",
+            st.docs,
+            st.vocab_size,
+            params.topics,
+            st.tokens,
+            st.nnz,
+            topics_s,
+            t1.elapsed().as_secs_f64(),
+            dir.join(&docword).display(),
+        );
+    }
+    Ok(())
 }
 
 /// The y file of a MatrixMarket X file `x`: `.X.` → `.Y.` in the name (what `strads lasso`
@@ -144,5 +263,16 @@ mod tests {
     fn labels_path_follows_the_strads_convention() {
         assert_eq!(mtx_labels_path(Path::new("d/p.X.mtx")), PathBuf::from("d/p.Y.mtx"));
         assert_eq!(mtx_labels_path(Path::new("d/p.mtx")), PathBuf::from("d/p.mtx.y.mtx"));
+    }
+
+    #[test]
+    fn lda_paths_follow_the_uci_naming() {
+        let (dir, names) = lda_paths(Path::new("d/nyt")).expect("prefix");
+        assert_eq!(dir, PathBuf::from("d"));
+        assert_eq!(names, ["docword.nyt.txt", "vocab.nyt.txt", "topics.nyt.txt"].map(String::from));
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let (dir, names) = lda_paths(tmp.path()).expect("directory");
+        assert_eq!((dir.as_path(), names[0].as_str()), (tmp.path(), "docword.synth.txt"));
+        assert!(lda_paths(Path::new("d/..")).is_none());
     }
 }

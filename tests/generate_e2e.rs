@@ -115,3 +115,192 @@ fn bad_settings_fail_cleanly_and_write_nothing() {
     }
     assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0, "no temporary files left");
 }
+
+/// The header `(D, W, NNZ)` of a docword file.
+type Header = (usize, usize, usize);
+/// `(doc, word, count)` entries, 1-based.
+type Entries = Vec<(usize, usize, u64)>;
+
+/// A UCI docword file read independently of the crate's reader: the header `(D, W, NNZ)` and
+/// the `(doc, word, count)` entries, 1-based.
+fn read_docword(path: &Path) -> (Header, Entries) {
+    let text = std::fs::read_to_string(path).expect("docword");
+    let mut lines = text.lines();
+    let mut head = || lines.next().expect("header").trim().parse::<usize>().expect("header number");
+    let header = (head(), head(), head());
+    let entries = text
+        .lines()
+        .skip(3)
+        .map(|l| {
+            let f: Vec<u64> = l.split(' ').map(|x| x.parse().expect("number")).collect();
+            assert_eq!(f.len(), 3, "{l}");
+            (f[0] as usize, f[1] as usize, f[2])
+        })
+        .collect();
+    (header, entries)
+}
+
+/// The least-squares slope of log frequency on log rank over the ranks `ranks` (1-based) of
+/// the corpus-wide word counts.
+fn rank_frequency_slope(entries: &[(usize, usize, u64)], vocab: usize, ranks: std::ops::RangeInclusive<usize>) -> f64 {
+    let mut freq = vec![0u64; vocab + 1];
+    for &(_, w, c) in entries {
+        freq[w] += c;
+    }
+    freq.sort_unstable_by(|a, b| b.cmp(a));
+    let pts: Vec<(f64, f64)> = ranks.map(|r| ((r as f64).ln(), (freq[r - 1] as f64).ln())).collect();
+    let n = pts.len() as f64;
+    let (mx, my) = (pts.iter().map(|p| p.0).sum::<f64>() / n, pts.iter().map(|p| p.1).sum::<f64>() / n);
+    let sxy: f64 = pts.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
+    let sxx: f64 = pts.iter().map(|(x, _)| (x - mx) * (x - mx)).sum();
+    sxy / sxx
+}
+
+#[test]
+fn lda_corpus_has_the_promised_shape_and_a_zipf_vocabulary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let prefix = dir.path().join("synth");
+    strads_ok(&["generate", "lda", "--seed", "1", "--out", s(&prefix), "--quiet"]);
+    let ((d, v, nnz), entries) = read_docword(&dir.path().join("docword.synth.txt"));
+    assert_eq!((d, v), (2000, 5000), "the defaults");
+    assert_eq!(nnz, entries.len(), "NNZ header = entry lines");
+    // Every document has at least one token; entries are by document, then by increasing word,
+    // with no (doc, word) pair twice; ids within the header's ranges.
+    let mut seen_docs = vec![false; d + 1];
+    for pair in entries.windows(2) {
+        let ((d0, w0, _), (d1, w1, _)) = (pair[0], pair[1]);
+        assert!(d0 < d1 || (d0 == d1 && w0 < w1), "{:?} then {:?}", pair[0], pair[1]);
+    }
+    for &(doc, w, c) in &entries {
+        assert!((1..=d).contains(&doc) && (1..=v).contains(&w) && c >= 1, "{doc} {w} {c}");
+        seen_docs[doc] = true;
+    }
+    assert!(seen_docs[1..].iter().all(|&x| x), "every document has tokens");
+    // Tokens: D × (1 + Poisson(99)) has mean 200,000 and sd √(2000 × 99) ≈ 445.
+    let tokens: u64 = entries.iter().map(|e| e.2).sum();
+    assert!(tokens.abs_diff(200_000) < 5 * 445, "{tokens} tokens");
+    // Power law: slope −s = −1 over ranks 10..1000 (the first ranks are shuffled by the topic
+    // draws; see the module documentation of lda_synth).
+    let slope = rank_frequency_slope(&entries, v, 10..=1000);
+    assert!((slope + 1.0).abs() < 0.1, "rank/frequency slope {slope}");
+    // The vocabulary names the words; the topics list 20 words each by decreasing probability.
+    let vocab = std::fs::read_to_string(dir.path().join("vocab.synth.txt")).expect("vocab");
+    assert_eq!(vocab.lines().count(), v);
+    assert_eq!(vocab.lines().nth(41), Some("word42"));
+    let topics = std::fs::read_to_string(dir.path().join("topics.synth.txt")).expect("topics");
+    assert_eq!(topics.lines().count(), 20);
+    for line in topics.lines() {
+        let probs: Vec<f64> = line
+            .split(' ')
+            .map(|e| {
+                let (w, p) = e.split_once(':').expect("word:prob");
+                assert!((1..=v).contains(&w.parse::<usize>().expect("word id")));
+                p.parse().expect("probability")
+            })
+            .collect();
+        assert_eq!(probs.len(), 20);
+        assert!(probs.windows(2).all(|p| p[0] >= p[1]) && probs.iter().sum::<f64>() <= 1.0 + 1e-12);
+    }
+
+    // A steeper law, and the full φ: every topic lists all V words, summing to 1.
+    let steep = dir.path().join("steep");
+    let args = ["--zipf", "1.5", "--vocab-size", "3000", "--topic-words", "0", "--topics", "7"];
+    strads_ok(&[&["generate", "lda", "-q", "--seed", "2", "--out", s(&steep)][..], &args].concat());
+    let ((_, v2, _), e2) = read_docword(&dir.path().join("docword.steep.txt"));
+    let slope = rank_frequency_slope(&e2, v2, 10..=1000);
+    assert!((slope + 1.5).abs() < 0.15, "rank/frequency slope {slope} for s = 1.5");
+    let topics = std::fs::read_to_string(dir.path().join("topics.steep.txt")).expect("topics");
+    assert_eq!(topics.lines().count(), 7);
+    for line in topics.lines() {
+        let probs: Vec<f64> =
+            line.split(' ').map(|e| e.split_once(':').expect("pair").1.parse().expect("prob")).collect();
+        assert_eq!(probs.len(), 3000);
+        assert!((probs.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn lda_same_seed_same_bytes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let small = ["--docs", "300", "--vocab-size", "800", "--topics", "5", "-q"];
+    for (name, seed) in [("a", "7"), ("b", "7"), ("c", "8")] {
+        let out = dir.path().join(name);
+        strads_ok(&[&["generate", "lda", "--seed", seed, "--out", s(&out)][..], &small].concat());
+    }
+    for kind in ["docword", "vocab", "topics"] {
+        let read = |n: &str| std::fs::read(dir.path().join(format!("{kind}.{n}.txt"))).expect("file");
+        assert_eq!(read("a"), read("b"), "{kind}: same seed, same bytes");
+        if kind != "vocab" {
+            assert_ne!(read("a"), read("c"), "{kind}: another seed, another corpus");
+        }
+    }
+    // An existing directory stands for DIR/synth.
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).expect("mkdir");
+    strads_ok(&[&["generate", "lda", "--seed", "7", "--out", s(&sub)][..], &small].concat());
+    assert_eq!(
+        std::fs::read(sub.join("docword.synth.txt")).expect("dir output"),
+        std::fs::read(dir.path().join("docword.a.txt")).expect("a")
+    );
+}
+
+#[test]
+fn lda_fits_the_generated_corpus() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let prefix = dir.path().join("g");
+    strads_ok(&["generate", "lda", "--out", s(&prefix), "-q"]);
+    let (data, vocab) = (dir.path().join("docword.g.txt"), dir.path().join("vocab.g.txt"));
+    let (trace, sum) = (dir.path().join("t.csv"), dir.path().join("s.json"));
+    strads_ok(&[
+        "lda",
+        "--data",
+        s(&data),
+        "--vocab",
+        s(&vocab),
+        "--topics",
+        "20",
+        "--iters",
+        "30",
+        "--workers",
+        "2",
+        "--quiet",
+        "--trace",
+        s(&trace),
+        "--summary",
+        s(&sum),
+    ]);
+    let js: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sum).expect("summary")).expect("json");
+    let ((d, v, _), entries) = read_docword(&data);
+    let tokens: u64 = entries.iter().map(|e| e.2).sum();
+    assert_eq!((js["docs"].as_u64(), js["vocab"].as_u64()), (Some(d as u64), Some(v as u64)));
+    assert_eq!(js["tokens"].as_u64(), Some(tokens));
+    // loglik per token (column 3) rises from the random start and ends well above it.
+    let rows = read_trace(&trace);
+    assert_eq!(rows.len(), 30);
+    let (first, last) = (rows[0][3], rows[29][3]);
+    assert!(last > first + 0.2, "loglik/token {first} → {last}");
+    assert!(rows[29][3] >= rows[9][3] - 0.01, "still improving or flat after 10 iterations");
+}
+
+#[test]
+fn lda_bad_settings_fail_cleanly_and_write_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("bad");
+    let docword = dir.path().join("docword.bad.txt");
+    let o = s(&out);
+    let cases: [(&[&str], &str); 9] = [
+        (&["--topics", "0"], "invalid topics 0"),
+        (&["--vocab-size", "0"], "invalid vocab-size 0"),
+        (&["--docs", "0"], "invalid docs 0"),
+        (&["--alpha", "0"], "invalid alpha 0"),
+        (&["--beta", "-1"], "invalid beta -1"),
+        (&["--doc-length", "0.5"], "invalid doc-length 0.5"),
+        (&["--zipf", "-1"], "invalid zipf -1"),
+        (&["--topics", "100000", "--vocab-size", "100000"], "invalid topics 100000"),
+        (&["--alpha", "nan"], "invalid alpha NaN"),
+    ];
+    for (bad, expect) in cases {
+        fails_cleanly(&[&["generate", "lda", "--out", o][..], bad].concat(), expect, &docword);
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0, "no files left");
+}
