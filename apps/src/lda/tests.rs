@@ -2,6 +2,7 @@
 //! worker counts.
 
 use super::*;
+use std::borrow::Cow;
 use strads_engine::RunConfig;
 
 /// A small corpus with two obvious themes.
@@ -24,7 +25,7 @@ fn params(iters: u64) -> LdaParams {
 
 fn fit_threads(c: &Corpus, p: LdaParams, workers: usize) -> LdaFit {
     let backend = Backend::Threads { workers };
-    fit(&backend, c, p, &RunConfig::new(workers), |_, _| {}).expect("fit").expect("coordinator")
+    fit(&backend, Cow::Borrowed(c), p, &RunConfig::new(workers), |_, _| {}).expect("fit").expect("coordinator")
 }
 
 #[test]
@@ -67,7 +68,7 @@ fn same_seed_same_bits_and_more_blocks_work() {
     assert_eq!(m.totals.iter().sum::<i64>(), 1200);
     assert!(fit(
         &Backend::Threads { workers: 3 },
-        &c,
+        Cow::Borrowed(&c),
         LdaParams { blocks: Some(2), ..params(1) },
         &RunConfig::new(3),
         |_, _| {}
