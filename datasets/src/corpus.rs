@@ -12,7 +12,8 @@ use std::io::BufRead;
 use std::path::Path;
 
 use crate::error::{parse_err, Error, Result};
-use crate::io::{next_line, open};
+use crate::io::open;
+use crate::lines::{parse_u64, text, trim_ascii_line, words, Line, Lines};
 
 /// A corpus as token lists: document `d` holds the words `words[doc_ptr[d]..doc_ptr[d + 1]]`
 /// (0-based ids `< vocab_size`), one entry per token (a count `c` gives `c` entries), in input
@@ -139,11 +140,11 @@ pub fn load_corpus(path: &Path, format: Option<CorpusFormat>, vocab: Option<&Pat
 ///
 /// # Errors
 /// [`Error::Io`] if it cannot be read; [`Error::Empty`] if it has no words.
-pub fn read_vocab<R: BufRead>(mut reader: R, source: &Path) -> Result<Vec<String>> {
-    let mut buf = String::new();
+pub fn read_vocab<R: BufRead>(reader: R, source: &Path) -> Result<Vec<String>> {
+    let mut lines = Lines::new(reader, source);
     let mut words = Vec::new();
-    while next_line(&mut reader, &mut buf, source, words.len() + 1)? {
-        words.push(buf.trim().to_string());
+    while let Some(l) = lines.next_line()? {
+        words.push(trimmed(&l).to_string());
     }
     if words.is_empty() {
         return Err(Error::Empty { path: source.to_path_buf() });
@@ -151,9 +152,18 @@ pub fn read_vocab<R: BufRead>(mut reader: R, source: &Path) -> Result<Vec<String
     Ok(words)
 }
 
+/// The line with surrounding whitespace removed, as `str::trim`.
+fn trimmed<'a>(l: &Line<'a>) -> &'a str {
+    if l.is_ascii() {
+        text(trim_ascii_line(l.text))
+    } else {
+        l.as_str().trim()
+    }
+}
+
 /// Parses a non-negative integer token, or says what it was.
-fn int(tok: &str, what: &str) -> std::result::Result<u64, String> {
-    tok.parse::<u64>().map_err(|_| format!("{what} '{}' is not a non-negative integer", tok.escape_debug()))
+fn int(tok: &[u8], what: &str) -> std::result::Result<u64, String> {
+    parse_u64(tok).ok_or_else(|| format!("{what} '{}' is not a non-negative integer", text(tok).escape_debug()))
 }
 
 /// Builds the token lists from per-document `(word, count)` entries in input order.
@@ -183,29 +193,32 @@ fn from_entries(docs: usize, vocab_size: usize, entries: &[(u32, u32, u32)]) -> 
 /// # Errors
 /// [`Error::Parse`] naming the line for a bad header, an id of 0 or above `D`/`W`, a zero or
 /// malformed count, or an entry count that disagrees with `NNZ`.
-pub fn read_uci<R: BufRead>(mut reader: R, source: &Path) -> Result<Corpus> {
-    let mut buf = String::new();
-    let mut line = 0;
+pub fn read_uci<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
+    let mut lines = Lines::new(reader, source);
     let mut header = [0u64; 3];
     for (k, name) in ["D (documents)", "W (vocabulary size)", "NNZ (entries)"].iter().enumerate() {
-        line += 1;
-        if !next_line(&mut reader, &mut buf, source, line)? {
+        let line = k + 1;
+        let Some(l) = lines.next_line()? else {
             return if line == 1 {
                 Err(Error::Empty { path: source.to_path_buf() })
             } else {
                 Err(parse_err(source, line, format!("missing header line {line}: {name}")))
             };
-        }
-        header[k] = int(buf.trim(), name).map_err(|m| parse_err(source, line, format!("header: {m}")))?;
+        };
+        header[k] = int(trimmed(&l).as_bytes(), name).map_err(|m| parse_err(source, line, format!("header: {m}")))?;
     }
     let [d, w, nnz] = header;
     if d > u64::from(u32::MAX) || w > u64::from(u32::MAX) {
         return Err(parse_err(source, 2, "header: D or W too large"));
     }
     let mut entries: Vec<(u32, u32, u32)> = Vec::new();
-    while next_line(&mut reader, &mut buf, source, line + 1)? {
-        line += 1;
-        let mut toks = buf.split_ascii_whitespace();
+    if let Ok(n) = usize::try_from(nnz) {
+        // The declared size, when it is plausible; a wrong NNZ is an error below anyway.
+        entries.reserve(n.min(1 << 28));
+    }
+    while let Some(l) = lines.next_line()? {
+        let line = l.no;
+        let mut toks = words(l.text);
         let Some(first) = toks.next() else { continue };
         let err = |m: String| parse_err(source, line, m);
         let (Some(second), Some(third), None) = (toks.next(), toks.next(), toks.next()) else {
@@ -241,23 +254,24 @@ pub fn read_uci<R: BufRead>(mut reader: R, source: &Path) -> Result<Corpus> {
 /// # Errors
 /// [`Error::Parse`] naming the line for a malformed pair, a zero count, or `N` that
 /// disagrees with the pairs; [`Error::Empty`] without documents.
-pub fn read_ldac<R: BufRead>(mut reader: R, source: &Path) -> Result<Corpus> {
-    let mut buf = String::new();
-    let mut line = 0;
+pub fn read_ldac<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
+    let mut lines = Lines::new(reader, source);
     let mut docs = 0u32;
     let mut vocab = 0usize;
     let mut entries = Vec::new();
-    while next_line(&mut reader, &mut buf, source, line + 1)? {
-        line += 1;
-        let mut toks = buf.split_ascii_whitespace();
+    while let Some(l) = lines.next_line()? {
+        let line = l.no;
+        let mut toks = words(l.text);
         let Some(first) = toks.next() else { continue };
         let err = |m: String| parse_err(source, line, m);
         let n = int(first, "N (distinct words)").map_err(err)?;
         let mut pairs = 0u64;
         for tok in toks {
-            let (i, c) = tok.split_once(':').ok_or_else(|| err(format!("'{tok}' is not of the form id:count")))?;
-            let id = int(i, "word id").map_err(err)?;
-            let c = int(c, "count").map_err(err)?;
+            let Some(colon) = memchr::memchr(b':', tok) else {
+                return Err(err(format!("'{}' is not of the form id:count", text(tok))));
+            };
+            let id = int(&tok[..colon], "word id").map_err(err)?;
+            let c = int(&tok[colon + 1..], "count").map_err(err)?;
             if id >= u64::from(u32::MAX) {
                 return Err(err(format!("word id {id} is too large")));
             }
@@ -285,15 +299,14 @@ pub fn read_ldac<R: BufRead>(mut reader: R, source: &Path) -> Result<Corpus> {
 /// # Errors
 /// [`Error::Parse`] naming the line for a line with fewer than two fields or a bad word id;
 /// [`Error::Empty`] without documents.
-pub fn read_tokens<R: BufRead>(mut reader: R, source: &Path) -> Result<Corpus> {
-    let mut buf = String::new();
-    let mut line = 0;
+pub fn read_tokens<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
+    let mut lines = Lines::new(reader, source);
     let mut doc_ptr = vec![0usize];
-    let mut words = Vec::new();
+    let mut words_out = Vec::new();
     let mut vocab = 0usize;
-    while next_line(&mut reader, &mut buf, source, line + 1)? {
-        line += 1;
-        let mut toks = buf.split_ascii_whitespace();
+    while let Some(l) = lines.next_line()? {
+        let line = l.no;
+        let mut toks = words(l.text);
         if toks.next().is_none() {
             continue;
         }
@@ -307,14 +320,14 @@ pub fn read_tokens<R: BufRead>(mut reader: R, source: &Path) -> Result<Corpus> {
                 return Err(err(format!("word id {id} is too large")));
             }
             vocab = vocab.max(id as usize + 1);
-            words.push(id as u32);
+            words_out.push(id as u32);
         }
-        doc_ptr.push(words.len());
+        doc_ptr.push(words_out.len());
     }
     if doc_ptr.len() == 1 {
         return Err(Error::Empty { path: source.to_path_buf() });
     }
-    Ok(Corpus { doc_ptr, words, vocab_size: vocab, vocab: None })
+    Ok(Corpus { doc_ptr, words: words_out, vocab_size: vocab, vocab: None })
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ mod error;
 mod io;
 mod lasso_synth;
 mod libsvm;
+mod lines;
 pub mod matrix;
 mod mtx;
 mod ratings;

@@ -12,12 +12,15 @@
 //! appearance; [`Ratings::user_ids`] and [`Ratings::item_ids`] map them back. Ratings keep the
 //! file order. Errors name the file and line.
 
-use std::collections::HashMap;
 use std::io::BufRead;
+use std::ops::Range;
 use std::path::Path;
 
+use rustc_hash::FxHashMap;
+
 use crate::error::{parse_err, Error, Result};
-use crate::io::{next_line, open};
+use crate::io::open;
+use crate::lines::{parse_finite_f64, text as str_text, trim_ascii_line, words, Lines};
 
 /// Ratings in file order: rating `r` is user `users[r]`'s rating `values[r]` of item `items[r]`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -79,30 +82,55 @@ impl Ratings {
 /// Maps ids to dense indices in order of first appearance.
 #[derive(Debug, Default)]
 pub struct IdMap {
-    index: HashMap<String, u32>,
+    index: FxHashMap<Box<[u8]>, u32>,
     ids: Vec<String>,
 }
 
 impl IdMap {
     /// The index of `id`, added if new.
     pub fn get_or_insert(&mut self, id: &str) -> u32 {
+        self.get_or_insert_bytes(id.as_bytes())
+    }
+
+    /// The index of the id `id` (UTF-8), added if new.
+    fn get_or_insert_bytes(&mut self, id: &[u8]) -> u32 {
         if let Some(&k) = self.index.get(id) {
             return k;
         }
         let k = self.ids.len() as u32;
-        self.index.insert(id.to_string(), k);
-        self.ids.push(id.to_string());
+        self.index.insert(id.into(), k);
+        self.ids.push(String::from_utf8_lossy(id).into_owned());
         k
     }
 
     /// The index of `id`, if known.
     pub fn get(&self, id: &str) -> Option<u32> {
-        self.index.get(id).copied()
+        self.index.get(id.as_bytes()).copied()
     }
 
     /// The ids by index.
     pub fn into_ids(self) -> Vec<String> {
         self.ids
+    }
+}
+
+/// The last id looked up (never empty once set) and its index: rating files sorted by user repeat the same user on
+/// consecutive lines, which then costs a comparison instead of a hash look-up.
+#[derive(Default)]
+struct LastId {
+    id: Vec<u8>,
+    index: u32,
+}
+
+impl LastId {
+    #[inline]
+    fn get_or_insert(&mut self, map: &mut IdMap, id: &[u8]) -> u32 {
+        if self.id != id {
+            self.index = map.get_or_insert_bytes(id);
+            self.id.clear();
+            self.id.extend_from_slice(id);
+        }
+        self.index
     }
 }
 
@@ -177,32 +205,54 @@ pub fn load_ratings(
 /// # Errors
 /// As [`load_ratings`].
 pub fn read_ratings<R: BufRead>(
-    mut reader: R,
+    reader: R,
     source: &Path,
     format: RatingsFormat,
     users: &mut IdMap,
     items: &mut IdMap,
 ) -> Result<Ratings> {
     let mut out = Ratings::default();
-    let mut buf = String::new();
-    let mut line = 0;
+    let mut lines = Lines::new(reader, source);
     // CSV: the column positions of user, item and rating, from the header.
     let mut columns: Option<[usize; 3]> = None;
     let mut mtx_header_seen = false;
-    while next_line(&mut reader, &mut buf, source, line + 1)? {
-        line += 1;
-        let text = buf.trim();
+    // The fields of a line, as byte ranges of its trimmed text (reused from line to line).
+    let mut fields: Vec<Range<usize>> = Vec::new();
+    let (mut last_user, mut last_item) = (LastId::default(), LastId::default());
+    while let Some(l) = lines.next_line()? {
+        let line = l.no;
+        // `str::trim`, and below the splitting of the old `&str` code: on bytes for ASCII
+        // lines (all real files), on text otherwise.
+        let ascii = l.is_ascii();
+        let text: &[u8] = if ascii { trim_ascii_line(l.text) } else { l.as_str().trim().as_bytes() };
         if text.is_empty() {
             continue;
         }
         let err = |m: String| parse_err(source, line, m);
-        let fields: Vec<&str> = match format {
-            RatingsFormat::Triplets => text.split_ascii_whitespace().collect(),
-            RatingsFormat::Dat => text.split("::").collect(),
-            RatingsFormat::Csv => text.split(',').map(str::trim).collect(),
+        let at = |f: &[u8]| {
+            let start = f.as_ptr() as usize - text.as_ptr() as usize;
+            start..start + f.len()
+        };
+        fields.clear();
+        match format {
+            RatingsFormat::Triplets => fields.extend(words(text).map(at)),
+            RatingsFormat::Dat => {
+                // `str::split("::")` on bytes: the pattern is ASCII.
+                let mut start = 0;
+                for k in memchr::memmem::find_iter(text, b"::") {
+                    if k >= start {
+                        fields.push(start..k);
+                        start = k + 2;
+                    }
+                }
+                fields.push(start..text.len());
+            }
+            RatingsFormat::Csv if ascii => fields.extend(text.split(|&b| b == b',').map(|f| at(trim_ascii_line(f)))),
+            RatingsFormat::Csv => fields.extend(str_text(text).split(',').map(|f| at(f.trim().as_bytes()))),
             RatingsFormat::Mtx => {
-                if text.starts_with('%') {
-                    if line == 1 && !text.to_ascii_lowercase().starts_with("%%matrixmarket matrix coordinate") {
+                if text[0] == b'%' {
+                    if line == 1 && !str_text(text).to_ascii_lowercase().starts_with("%%matrixmarket matrix coordinate")
+                    {
                         return Err(err("expected a '%%MatrixMarket matrix coordinate ...' header".into()));
                     }
                     continue;
@@ -212,11 +262,14 @@ pub fn read_ratings<R: BufRead>(
                     mtx_header_seen = true;
                     continue;
                 }
-                text.split_ascii_whitespace().collect()
+                fields.extend(words(text).map(at))
             }
         };
+        let field = |k: usize| &text[fields[k].clone()];
         if format == RatingsFormat::Csv && columns.is_none() {
-            let find = |names: &[&str]| fields.iter().position(|f| names.iter().any(|n| f.eq_ignore_ascii_case(n)));
+            let find = |names: &[&str]| {
+                (0..fields.len()).position(|k| names.iter().any(|n| field(k).eq_ignore_ascii_case(n.as_bytes())))
+            };
             let u = find(&["userId", "user", "user_id"]);
             let i = find(&["movieId", "itemId", "item", "item_id", "movie_id"]);
             let r = find(&["rating", "score"]);
@@ -224,7 +277,8 @@ pub fn read_ratings<R: BufRead>(
                 (Some(u), Some(i), Some(r)) => columns = Some([u, i, r]),
                 _ => {
                     return Err(err(format!(
-                        "the header '{text}' needs user (userId), item (movieId or itemId) and rating columns"
+                        "the header '{}' needs user (userId), item (movieId or itemId) and rating columns",
+                        str_text(text)
                     )))
                 }
             }
@@ -235,15 +289,14 @@ pub fn read_ratings<R: BufRead>(
         if fields.len() < need {
             return Err(err(format!("expected user, item and rating: {} field(s) found", fields.len())));
         }
-        let value = match fields[r].parse::<f64>() {
-            Ok(v) if v.is_finite() => v,
-            _ => return Err(err(format!("rating '{}' is not a finite number", fields[r].escape_debug()))),
+        let Some(value) = parse_finite_f64(field(r)) else {
+            return Err(err(format!("rating '{}' is not a finite number", str_text(field(r)).escape_debug())));
         };
-        if fields[u].is_empty() || fields[i].is_empty() {
+        if field(u).is_empty() || field(i).is_empty() {
             return Err(err("empty user or item id".into()));
         }
-        out.users.push(users.get_or_insert(fields[u]));
-        out.items.push(items.get_or_insert(fields[i]));
+        out.users.push(last_user.get_or_insert(users, field(u)));
+        out.items.push(last_item.get_or_insert(items, field(i)));
         out.values.push(value);
     }
     if out.is_empty() {
