@@ -211,11 +211,7 @@ pub fn read_uci<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
     if d > u64::from(u32::MAX) || w > u64::from(u32::MAX) {
         return Err(parse_err(source, 2, "header: D or W too large"));
     }
-    let mut entries: Vec<(u32, u32, u32)> = Vec::new();
-    if let Ok(n) = usize::try_from(nnz) {
-        // The declared size, when it is plausible; a wrong NNZ is an error below anyway.
-        entries.reserve(n.min(1 << 28));
-    }
+    let mut tokens = TokenBuilder::new();
     while let Some(l) = lines.next_line()? {
         let line = l.no;
         let mut toks = words(l.text);
@@ -236,16 +232,71 @@ pub fn read_uci<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
         if count == 0 || count > u64::from(u32::MAX) {
             return Err(err(format!("count {count} must be positive")));
         }
-        entries.push(((doc - 1) as u32, (word - 1) as u32, count as u32));
+        tokens.push((doc - 1) as u32, (word - 1) as u32, count as u32);
     }
-    if entries.len() as u64 != nnz {
+    if tokens.entries as u64 != nnz {
         return Err(parse_err(
             source,
             3,
-            format!("the header declares NNZ = {nnz} entries, the file has {}", entries.len()),
+            format!("the header declares NNZ = {nnz} entries, the file has {}", tokens.entries),
         ));
     }
-    Ok(from_entries(d as usize, w as usize, &entries))
+    Ok(tokens.finish(d as usize, w as usize))
+}
+
+/// The token lists of a corpus as its `(doc, word, count)` entries arrive: written straight
+/// into place while documents come in order (as in every UCI file seen), else gathered and
+/// sorted by document at the end (keeping the input order within a document).
+struct TokenBuilder {
+    doc_ptr: Vec<usize>,
+    words: Vec<u32>,
+    /// The entries once the documents came out of order (the tokens before as count-1
+    /// entries).
+    unordered: Option<Vec<(u32, u32, u32)>>,
+    /// Entries pushed.
+    entries: usize,
+}
+
+impl TokenBuilder {
+    fn new() -> Self {
+        TokenBuilder { doc_ptr: vec![0], words: Vec::new(), unordered: None, entries: 0 }
+    }
+
+    /// `count` tokens of `word` in document `doc` (0-based).
+    #[inline]
+    fn push(&mut self, doc: u32, word: u32, count: u32) {
+        self.entries += 1;
+        if let Some(entries) = &mut self.unordered {
+            entries.push((doc, word, count));
+            return;
+        }
+        // The open document: its tokens are `words[doc_ptr[open]..]`.
+        let open = self.doc_ptr.len() - 1;
+        if (doc as usize) < open {
+            let mut entries = Vec::with_capacity(self.words.len() + 1);
+            for d in 0..=open {
+                let end = self.doc_ptr.get(d + 1).copied().unwrap_or(self.words.len());
+                entries.extend(self.words[self.doc_ptr[d]..end].iter().map(|&w| (d as u32, w, 1)));
+            }
+            entries.push((doc, word, count));
+            self.unordered = Some(entries);
+            return;
+        }
+        // Close the documents before `doc` (the open one and any empty ones).
+        while self.doc_ptr.len() < doc as usize + 1 {
+            self.doc_ptr.push(self.words.len());
+        }
+        self.words.extend(std::iter::repeat(word).take(count as usize));
+    }
+
+    /// The corpus of `docs` documents.
+    fn finish(mut self, docs: usize, vocab_size: usize) -> Corpus {
+        if let Some(entries) = self.unordered {
+            return from_entries(docs, vocab_size, &entries);
+        }
+        self.doc_ptr.resize(docs + 1, self.words.len());
+        Corpus { doc_ptr: self.doc_ptr, words: self.words, vocab_size, vocab: None }
+    }
 }
 
 /// Reads LDA-C: one document per line, `N id:count ...` with `N` distinct 0-based word ids.
@@ -258,7 +309,7 @@ pub fn read_ldac<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
     let mut lines = Lines::new(reader, source);
     let mut docs = 0u32;
     let mut vocab = 0usize;
-    let mut entries = Vec::new();
+    let mut tokens = TokenBuilder::new();
     while let Some(l) = lines.next_line()? {
         let line = l.no;
         let mut toks = words(l.text);
@@ -279,7 +330,7 @@ pub fn read_ldac<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
                 return Err(err(format!("count of word {id} must be positive")));
             }
             vocab = vocab.max(id as usize + 1);
-            entries.push((docs, id as u32, c as u32));
+            tokens.push(docs, id as u32, c as u32);
             pairs += 1;
         }
         if pairs != n {
@@ -290,7 +341,7 @@ pub fn read_ldac<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
     if docs == 0 {
         return Err(Error::Empty { path: source.to_path_buf() });
     }
-    Ok(from_entries(docs as usize, vocab, &entries))
+    Ok(tokens.finish(docs as usize, vocab))
 }
 
 /// Reads STRADS token lists: one document per line, two fields skipped (document id and

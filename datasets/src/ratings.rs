@@ -80,10 +80,66 @@ impl Ratings {
 }
 
 /// Maps ids to dense indices in order of first appearance.
+///
+/// Look-ups are what loading ratings costs, so ids are kept by kind: decimal numbers below
+/// [`DENSE_IDS`] (as in MovieLens, Netflix and most triplet files) index a dense table;
+/// other ids of up to 7 (or 15) bytes are hashed and compared as one `u64` (or `u128`) held
+/// in the hash table itself, so that a look-up touches no other memory; longer ids are
+/// kept as bytes.
 #[derive(Debug, Default)]
 pub struct IdMap {
-    index: FxHashMap<Box<[u8]>, u32>,
+    /// Index + 1 of the decimal id `n` at `dense[n]` (0: not seen).
+    dense: Vec<u32>,
+    tiny: FxHashMap<u64, u32>,
+    short: FxHashMap<u128, u32>,
+    long: FxHashMap<Box<[u8]>, u32>,
     ids: Vec<String>,
+}
+
+/// Decimal ids below this (written without leading zeros) go to the dense table of an
+/// [`IdMap`] (at most 16 MiB).
+const DENSE_IDS: u32 = 1 << 22;
+
+/// The id as a number below [`DENSE_IDS`], if it is one written in canonical decimal (no
+/// sign, no leading zero): such ids and their numbers correspond one to one.
+#[inline]
+fn dense_key(id: &[u8]) -> Option<u32> {
+    if id.is_empty() || id.len() > 7 || (id[0] == b'0' && id.len() > 1) {
+        return None;
+    }
+    let mut n = 0u32;
+    for &b in id {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u32::from(b - b'0');
+    }
+    (n < DENSE_IDS).then_some(n)
+}
+
+/// An id of at most 7 bytes as a `u64`: its bytes, then its length in the last byte.
+#[inline]
+fn tiny_key(id: &[u8]) -> Option<u64> {
+    if id.len() > 7 {
+        return None;
+    }
+    let mut b = [0u8; 8];
+    b[..id.len()].copy_from_slice(id);
+    b[7] = id.len() as u8;
+    Some(u64::from_le_bytes(b))
+}
+
+/// An id of at most 15 bytes as a `u128`: its bytes, then its length in the last byte
+/// (so that ids differing only in trailing zero bytes differ).
+#[inline]
+fn short_key(id: &[u8]) -> Option<u128> {
+    if id.len() > 15 {
+        return None;
+    }
+    let mut b = [0u8; 16];
+    b[..id.len()].copy_from_slice(id);
+    b[15] = id.len() as u8;
+    Some(u128::from_le_bytes(b))
 }
 
 impl IdMap {
@@ -94,43 +150,48 @@ impl IdMap {
 
     /// The index of the id `id` (UTF-8), added if new.
     fn get_or_insert_bytes(&mut self, id: &[u8]) -> u32 {
-        if let Some(&k) = self.index.get(id) {
-            return k;
+        let next = self.ids.len() as u32;
+        let k = if let Some(n) = dense_key(id) {
+            let n = n as usize;
+            if n >= self.dense.len() {
+                self.dense.resize((n + 1).next_power_of_two().max(1024), 0);
+            }
+            if self.dense[n] == 0 {
+                self.dense[n] = next + 1;
+            }
+            self.dense[n] - 1
+        } else if let Some(key) = tiny_key(id) {
+            *self.tiny.entry(key).or_insert(next)
+        } else if let Some(key) = short_key(id) {
+            *self.short.entry(key).or_insert(next)
+        } else if let Some(&k) = self.long.get(id) {
+            k
+        } else {
+            *self.long.entry(id.into()).or_insert(next)
+        };
+        if k == next {
+            self.ids.push(String::from_utf8_lossy(id).into_owned());
         }
-        let k = self.ids.len() as u32;
-        self.index.insert(id.into(), k);
-        self.ids.push(String::from_utf8_lossy(id).into_owned());
         k
     }
 
     /// The index of `id`, if known.
     pub fn get(&self, id: &str) -> Option<u32> {
-        self.index.get(id.as_bytes()).copied()
+        let id = id.as_bytes();
+        if let Some(n) = dense_key(id) {
+            self.dense.get(n as usize).and_then(|&k| k.checked_sub(1))
+        } else if let Some(key) = tiny_key(id) {
+            self.tiny.get(&key).copied()
+        } else if let Some(key) = short_key(id) {
+            self.short.get(&key).copied()
+        } else {
+            self.long.get(id).copied()
+        }
     }
 
     /// The ids by index.
     pub fn into_ids(self) -> Vec<String> {
         self.ids
-    }
-}
-
-/// The last id looked up (never empty once set) and its index: rating files sorted by user repeat the same user on
-/// consecutive lines, which then costs a comparison instead of a hash look-up.
-#[derive(Default)]
-struct LastId {
-    id: Vec<u8>,
-    index: u32,
-}
-
-impl LastId {
-    #[inline]
-    fn get_or_insert(&mut self, map: &mut IdMap, id: &[u8]) -> u32 {
-        if self.id != id {
-            self.index = map.get_or_insert_bytes(id);
-            self.id.clear();
-            self.id.extend_from_slice(id);
-        }
-        self.index
     }
 }
 
@@ -218,7 +279,6 @@ pub fn read_ratings<R: BufRead>(
     let mut mtx_header_seen = false;
     // The fields of a line, as byte ranges of its trimmed text (reused from line to line).
     let mut fields: Vec<Range<usize>> = Vec::new();
-    let (mut last_user, mut last_item) = (LastId::default(), LastId::default());
     while let Some(l) = lines.next_line()? {
         let line = l.no;
         // `str::trim`, and below the splitting of the old `&str` code: on bytes for ASCII
@@ -295,8 +355,8 @@ pub fn read_ratings<R: BufRead>(
         if field(u).is_empty() || field(i).is_empty() {
             return Err(err("empty user or item id".into()));
         }
-        out.users.push(last_user.get_or_insert(users, field(u)));
-        out.items.push(last_item.get_or_insert(items, field(i)));
+        out.users.push(users.get_or_insert_bytes(field(u)));
+        out.items.push(items.get_or_insert_bytes(field(i)));
         out.values.push(value);
     }
     if out.is_empty() {
@@ -339,6 +399,44 @@ mod tests {
         .expect("mtx");
         assert_eq!((mtx.users, mtx.items, mtx.values), (want.users, want.items, want.values));
         assert_eq!(mtx.user_ids, vec!["7", "2"]);
+    }
+
+    #[test]
+    fn ids_of_every_kind_are_kept_apart() {
+        // Dense decimal ids, other short ids (u64 / u128 keys) and long ids, including ids
+        // that differ only by a leading zero, a sign or trailing NUL bytes.
+        let ids = [
+            "7",
+            "07",
+            "+7",
+            "0",
+            "00",
+            "4194303",
+            "4194304",
+            "1234567",
+            "12345678",
+            "a",
+            "a\0",
+            "a\0\0",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghijklmno",
+            "abcdefghijklmnop",
+            "abcdefghijklmnopq",
+            "",
+            "é",
+        ];
+        let mut map = IdMap::default();
+        for (k, id) in ids.iter().enumerate() {
+            assert_eq!(map.get(id), None, "{id:?}");
+            assert_eq!(map.get_or_insert(id), k as u32, "{id:?}");
+        }
+        for (k, id) in ids.iter().enumerate().rev() {
+            assert_eq!((map.get_or_insert(id), map.get(id)), (k as u32, Some(k as u32)), "{id:?}");
+        }
+        assert_eq!(map.get("8"), None);
+        assert_eq!(map.get("99999999"), None);
+        assert_eq!(map.into_ids(), ids.map(String::from).to_vec());
     }
 
     #[test]
