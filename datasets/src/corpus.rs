@@ -162,6 +162,7 @@ fn trimmed<'a>(l: &Line<'a>) -> &'a str {
 }
 
 /// Parses a non-negative integer token, or says what it was.
+#[inline]
 fn int(tok: &[u8], what: &str) -> std::result::Result<u64, String> {
     parse_u64(tok).ok_or_else(|| format!("{what} '{}' is not a non-negative integer", text(tok).escape_debug()))
 }

@@ -291,9 +291,14 @@ fn edge_cases_read_as_before() {
         compare_bytes(bytes, Path::new("edge.txt"));
     }
     // Lines longer than the first read chunk, and many lines across chunk boundaries.
-    let long: Vec<u8> =
-        [b"1".as_slice(), &b" 1:2.5".repeat(1)[..], &" 2:1".repeat(400_000).into_bytes(), b"\n"].concat();
-    compare_bytes(&long, Path::new("long.libsvm"));
+    let long: Vec<u8> = std::iter::once("1 1:2.5".to_string())
+        .chain((2..250_000).map(|k| format!(" {k}:{}", k % 7)))
+        .chain(std::iter::once("\n-1 3:1\n".to_string()))
+        .flat_map(String::into_bytes)
+        .collect();
+    assert!(long.len() > 2 << 20);
+    // Read by read_libsvm (and read_vocab, which takes any text).
+    assert_eq!(compare_bytes(&long, Path::new("long.libsvm")), 2);
     let many: Vec<u8> =
         (0..300_000).flat_map(|k| format!("{} {} {}.{}\n", k % 977, k % 31, k % 5, k % 10).into_bytes()).collect();
     assert!(compare_bytes(&many, Path::new("many.tsv")) >= 1);
