@@ -13,7 +13,7 @@ use std::path::Path;
 
 use crate::error::{parse_err, Error, Result};
 use crate::io::open;
-use crate::lines::{parse_u64, text, trim_ascii_line, words, Line, Lines};
+use crate::lines::{pair_u64, parse_u64, text, trim_ascii_line, Fields, Line, Lines};
 
 /// A corpus as token lists: document `d` holds the words `words[doc_ptr[d]..doc_ptr[d + 1]]`
 /// (0-based ids `< vocab_size`), one entry per token (a count `c` gives `c` entries), in input
@@ -215,15 +215,15 @@ pub fn read_uci<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
     let mut tokens = TokenBuilder::new();
     while let Some(l) = lines.next_line()? {
         let line = l.no;
-        let mut toks = words(l.text);
-        let Some(first) = toks.next() else { continue };
+        let mut toks = Fields::new(l.text);
+        let Some(first) = toks.next_u64() else { continue };
         let err = |m: String| parse_err(source, line, m);
-        let (Some(second), Some(third), None) = (toks.next(), toks.next(), toks.next()) else {
+        let (Some(second), Some(third), None) = (toks.next_u64(), toks.next_u64(), toks.next_field()) else {
             return Err(err("expected three fields: docID wordID count".into()));
         };
-        let doc = int(first, "docID").map_err(err)?;
-        let word = int(second, "wordID").map_err(err)?;
-        let count = int(third, "count").map_err(err)?;
+        let doc = first.or_else(|tok| int(tok, "docID")).map_err(err)?;
+        let word = second.or_else(|tok| int(tok, "wordID")).map_err(err)?;
+        let count = third.or_else(|tok| int(tok, "count")).map_err(err)?;
         if doc == 0 || doc > d {
             return Err(err(format!("docID {doc} outside 1..={d} (the header's D)")));
         }
@@ -313,17 +313,21 @@ pub fn read_ldac<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
     let mut tokens = TokenBuilder::new();
     while let Some(l) = lines.next_line()? {
         let line = l.no;
-        let mut toks = words(l.text);
-        let Some(first) = toks.next() else { continue };
+        let mut toks = Fields::new(l.text);
+        let Some(first) = toks.next_u64() else { continue };
         let err = |m: String| parse_err(source, line, m);
-        let n = int(first, "N (distinct words)").map_err(err)?;
+        let n = first.or_else(|tok| int(tok, "N (distinct words)")).map_err(err)?;
         let mut pairs = 0u64;
-        for tok in toks {
-            let Some(colon) = memchr::memchr(b':', tok) else {
-                return Err(err(format!("'{}' is not of the form id:count", text(tok))));
+        while let Some(pair) = toks.next_pair(pair_u64) {
+            let (id, c) = match pair {
+                Ok(pair) => pair,
+                Err(tok) => {
+                    let Some(colon) = memchr::memchr(b':', tok) else {
+                        return Err(err(format!("'{}' is not of the form id:count", text(tok))));
+                    };
+                    (int(&tok[..colon], "word id").map_err(err)?, int(&tok[colon + 1..], "count").map_err(err)?)
+                }
             };
-            let id = int(&tok[..colon], "word id").map_err(err)?;
-            let c = int(&tok[colon + 1..], "count").map_err(err)?;
             if id >= u64::from(u32::MAX) {
                 return Err(err(format!("word id {id} is too large")));
             }
@@ -358,16 +362,16 @@ pub fn read_tokens<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
     let mut vocab = 0usize;
     while let Some(l) = lines.next_line()? {
         let line = l.no;
-        let mut toks = words(l.text);
-        if toks.next().is_none() {
+        let mut toks = Fields::new(l.text);
+        if toks.next_field().is_none() {
             continue;
         }
         let err = |m: String| parse_err(source, line, m);
-        if toks.next().is_none() {
+        if toks.next_field().is_none() {
             return Err(err("expected two leading fields (document id, label) before the word ids".into()));
         }
-        for tok in toks {
-            let id = int(tok, "word id").map_err(err)?;
+        while let Some(tok) = toks.next_u64() {
+            let id = tok.or_else(|tok| int(tok, "word id")).map_err(err)?;
             if id >= u64::from(u32::MAX) {
                 return Err(err(format!("word id {id} is too large")));
             }

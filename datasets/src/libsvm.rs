@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use crate::error::{parse_err, parse_finite, Error, Result};
-use crate::lines::{parse_finite_f64, parse_u64, text, words, Lines};
+use crate::lines::{pair_finite_f64, parse_finite_f64, parse_u64, text, Fields, Lines};
 use crate::{CsrMatrix, LabeledData};
 
 /// Reads LIBSVM data from `reader`; `source` names the input in error messages.
@@ -38,8 +38,8 @@ pub(crate) fn read_libsvm_rows<R: BufRead>(
             Some(k) => &l.text[..k],
             None => l.text,
         };
-        let mut toks = words(content);
-        let Some(label) = toks.next() else { continue };
+        let mut toks = Fields::new(content);
+        let Some(label) = toks.next_field() else { continue };
         let err = |msg: String| parse_err(source, line, msg);
         let label = match parse_finite_f64(label) {
             Some(v) => v,
@@ -56,7 +56,22 @@ pub(crate) fn read_libsvm_rows<R: BufRead>(
         let kept = keep.map_or(true, |k| k.contains(&records));
         records += 1;
         let mut last = 0u64;
-        for tok in toks {
+        while let Some(pair) = toks.next_pair(pair_finite_f64) {
+            let tok = match pair {
+                // `index:value` with a plain index and a finite value: only the index checks.
+                Ok((idx, v)) => {
+                    if idx == 0 || idx > u64::from(u32::MAX) || idx <= last {
+                        return Err(err(index_problem(idx, last)));
+                    }
+                    last = idx;
+                    if v != 0.0 && kept {
+                        x.indices.push((idx - 1) as u32);
+                        x.values.push(v);
+                    }
+                    continue;
+                }
+                Err(tok) => tok,
+            };
             let Some(colon) = memchr::memchr(b':', tok) else {
                 return Err(err(format!("token '{}' is not of the form index:value", text(tok))));
             };
@@ -66,14 +81,8 @@ pub(crate) fn read_libsvm_rows<R: BufRead>(
             }
             let idx =
                 parse_u64(i).ok_or_else(|| err(format!("feature index '{}' is not a positive integer", text(i))))?;
-            if idx == 0 {
-                return Err(err("feature index 0 (indices are 1-based)".into()));
-            }
-            if idx > u64::from(u32::MAX) {
-                return Err(err(format!("feature index {idx} is too large")));
-            }
-            if idx <= last {
-                return Err(err(format!("feature index {idx} after {last} (indices must increase)")));
+            if idx == 0 || idx > u64::from(u32::MAX) || idx <= last {
+                return Err(err(index_problem(idx, last)));
             }
             last = idx;
             // Fast path without formatting; the message is only built for a bad value.
@@ -99,6 +108,18 @@ pub(crate) fn read_libsvm_rows<R: BufRead>(
     }
     let row_offset = keep.map_or(0, |k| k.start.min(records));
     Ok(LabeledData { x, y, feature_names: None, rows_total: records, row_offset })
+}
+
+/// What is wrong with feature index `idx` after `last` (0, too large or not increasing).
+#[cold]
+fn index_problem(idx: u64, last: u64) -> String {
+    if idx == 0 {
+        "feature index 0 (indices are 1-based)".into()
+    } else if idx > u64::from(u32::MAX) {
+        format!("feature index {idx} is too large")
+    } else {
+        format!("feature index {idx} after {last} (indices must increase)")
+    }
 }
 
 #[cfg(test)]

@@ -205,6 +205,122 @@ impl<'a, const VT: bool> Iterator for Words<'a, VT> {
     }
 }
 
+/// The fields of a line between runs of ASCII whitespace (as [`words`]), with scanners that
+/// parse the usual fields (plain decimal integers, `index:value` pairs) in the same pass that
+/// finds their end. A field they do not take whole is handed back as bytes, for the caller's
+/// general (and error-reporting) path.
+pub(crate) struct Fields<'a> {
+    rest: &'a [u8],
+}
+
+/// Whether `rest` starts with the end of a field.
+#[inline]
+fn at_field_end(rest: &[u8]) -> bool {
+    rest.first().map_or(true, u8::is_ascii_whitespace)
+}
+
+/// A plain decimal `u64` at the start of `bytes` and its length (`None` unless a digit
+/// starts it and it fits).
+#[inline]
+fn leading_u64(bytes: &[u8]) -> Option<(u64, usize)> {
+    if bytes.first().is_some_and(u8::is_ascii_digit) {
+        lexical_core::parse_partial::<u64>(bytes).ok()
+    } else {
+        None
+    }
+}
+
+impl<'a> Fields<'a> {
+    /// The fields of `line`.
+    #[inline]
+    pub fn new(line: &'a [u8]) -> Self {
+        Fields { rest: line }
+    }
+
+    /// Skips whitespace; false at the end of the line.
+    #[inline]
+    fn skip_space(&mut self) -> bool {
+        match self.rest.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(k) => {
+                self.rest = &self.rest[k..];
+                true
+            }
+            None => {
+                self.rest = &[];
+                false
+            }
+        }
+    }
+
+    /// The field at the start of `rest` (after [`Self::skip_space`]).
+    #[inline]
+    fn take_field(&mut self) -> &'a [u8] {
+        let len = self.rest.iter().position(u8::is_ascii_whitespace).unwrap_or(self.rest.len());
+        let (field, rest) = self.rest.split_at(len);
+        self.rest = rest;
+        field
+    }
+
+    /// The next field as bytes (`None` at the end of the line).
+    #[inline]
+    pub fn next_field(&mut self) -> Option<&'a [u8]> {
+        self.skip_space().then(|| self.take_field())
+    }
+
+    /// The next field: `Ok` with its value if it is a plain decimal `u64` (digits only),
+    /// else `Err` with its bytes (`None` at the end of the line).
+    #[inline]
+    pub fn next_u64(&mut self) -> Option<std::result::Result<u64, &'a [u8]>> {
+        if !self.skip_space() {
+            return None;
+        }
+        if let Some((v, n)) = leading_u64(self.rest) {
+            if at_field_end(&self.rest[n..]) {
+                self.rest = &self.rest[n..];
+                return Some(Ok(v));
+            }
+        }
+        Some(Err(self.take_field()))
+    }
+
+    /// The next field as `a:b`: `Ok` with `a` (a plain decimal `u64`) and `b` (parsed by
+    /// `second`, which returns the value and its length) if the field is exactly that, else
+    /// `Err` with its bytes (`None` at the end of the line).
+    #[inline]
+    pub fn next_pair<T>(
+        &mut self,
+        second: impl FnOnce(&[u8]) -> Option<(T, usize)>,
+    ) -> Option<std::result::Result<(u64, T), &'a [u8]>> {
+        if !self.skip_space() {
+            return None;
+        }
+        if let Some((a, n)) = leading_u64(self.rest) {
+            if self.rest.get(n) == Some(&b':') {
+                if let Some((b, m)) = second(&self.rest[n + 1..]) {
+                    if at_field_end(&self.rest[n + 1 + m..]) {
+                        self.rest = &self.rest[n + 1 + m..];
+                        return Some(Ok((a, b)));
+                    }
+                }
+            }
+        }
+        Some(Err(self.take_field()))
+    }
+}
+
+/// For [`Fields::next_pair`]: a plain decimal `u64` and its length.
+#[inline]
+pub(crate) fn pair_u64(bytes: &[u8]) -> Option<(u64, usize)> {
+    leading_u64(bytes)
+}
+
+/// For [`Fields::next_pair`]: a finite `f64` and its length (the caller's general path
+/// decides anything else, e.g. `inf`, by [`parse_finite_f64`] and the standard parser).
+#[inline]
+pub(crate) fn pair_finite_f64(bytes: &[u8]) -> Option<(f64, usize)> {
+    lexical_core::parse_partial::<f64>(bytes).ok().filter(|(v, n)| *n > 0 && v.is_finite())
+}
+
 /// `tok` as `str::parse::<u64>` reads it, or `None` where that fails.
 #[inline]
 pub(crate) fn parse_u64(tok: &[u8]) -> Option<u64> {
@@ -290,7 +406,44 @@ mod tests {
         }
     }
 
+    /// What the general path makes of a field: the reference for the scanners.
+    fn field_oracle(f: &[u8]) -> (Option<u64>, Option<(u64, u64)>, Option<(u64, f64)>) {
+        let split = f.iter().position(|&b| b == b':').map(|k| (&f[..k], &f[k + 1..]));
+        let plain = |t: &[u8]| if t.iter().all(u8::is_ascii_digit) { parse_u64(t) } else { None };
+        (
+            plain(f),
+            split.and_then(|(a, b)| Some((plain(a)?, plain(b)?))),
+            split.and_then(|(a, b)| Some((plain(a)?, parse_finite_f64(b)?))),
+        )
+    }
+
     proptest! {
+        /// The scanners take a field exactly when the general path would find a plain
+        /// integer / pair in it, with the same values; otherwise they hand back the field.
+        #[test]
+        fn fields_scan_as_the_general_path(line in "([ \t\r]{0,2}[-+0-9:.eE]{0,8}){0,5}[ \t]?[0-9]{0,25}") {
+            let want: Vec<&[u8]> = words(line.as_bytes()).collect();
+            let (mut a, mut b, mut c) =
+                (Fields::new(line.as_bytes()), Fields::new(line.as_bytes()), Fields::new(line.as_bytes()));
+            for f in &want {
+                let (int, pair, pair_f) = field_oracle(f);
+                match a.next_u64().expect("field") {
+                    Ok(v) => prop_assert_eq!(Some(v), int),
+                    Err(got) => prop_assert_eq!((got, int), (*f, None)),
+                }
+                match b.next_pair(pair_u64).expect("field") {
+                    Ok(v) => prop_assert_eq!(Some(v), pair),
+                    Err(got) => prop_assert_eq!((got, pair), (*f, None)),
+                }
+                match c.next_pair(pair_finite_f64).expect("field") {
+                    Ok((i, v)) => prop_assert_eq!(Some((i, v.to_bits())), pair_f.map(|(i, v)| (i, v.to_bits()))),
+                    Err(got) => prop_assert_eq!(got, *f),
+                }
+            }
+            prop_assert!(a.next_u64().is_none() && b.next_pair(pair_u64).is_none());
+            prop_assert!(c.next_field().is_none());
+        }
+
         #[test]
         fn lines_match_read_line_on_any_bytes(bytes in proptest::collection::vec(
             prop_oneof![Just(b'\n'), Just(b'\r'), Just(b'a'), Just(b' ')], 0..200)) {
