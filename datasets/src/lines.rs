@@ -406,8 +406,11 @@ mod tests {
         }
     }
 
+    /// A field as a plain integer, an integer pair and an index:value pair (where it is one).
+    type Readings = (Option<u64>, Option<(u64, u64)>, Option<(u64, f64)>);
+
     /// What the general path makes of a field: the reference for the scanners.
-    fn field_oracle(f: &[u8]) -> (Option<u64>, Option<(u64, u64)>, Option<(u64, f64)>) {
+    fn field_oracle(f: &[u8]) -> Readings {
         let split = f.iter().position(|&b| b == b':').map(|k| (&f[..k], &f[k + 1..]));
         let plain = |t: &[u8]| if t.iter().all(u8::is_ascii_digit) { parse_u64(t) } else { None };
         (
