@@ -12,7 +12,8 @@ use std::io::BufRead;
 use std::path::Path;
 
 use crate::error::{parse_err, Error, Result};
-use crate::io::{next_line, open};
+use crate::io::open;
+use crate::lines::{pair_u64, parse_u64, text, trim_ascii_line, Fields, Line, Lines};
 
 /// A corpus as token lists: document `d` holds the words `words[doc_ptr[d]..doc_ptr[d + 1]]`
 /// (0-based ids `< vocab_size`), one entry per token (a count `c` gives `c` entries), in input
@@ -139,11 +140,11 @@ pub fn load_corpus(path: &Path, format: Option<CorpusFormat>, vocab: Option<&Pat
 ///
 /// # Errors
 /// [`Error::Io`] if it cannot be read; [`Error::Empty`] if it has no words.
-pub fn read_vocab<R: BufRead>(mut reader: R, source: &Path) -> Result<Vec<String>> {
-    let mut buf = String::new();
+pub fn read_vocab<R: BufRead>(reader: R, source: &Path) -> Result<Vec<String>> {
+    let mut lines = Lines::new(reader, source);
     let mut words = Vec::new();
-    while next_line(&mut reader, &mut buf, source, words.len() + 1)? {
-        words.push(buf.trim().to_string());
+    while let Some(l) = lines.next_line()? {
+        words.push(trimmed(&l).to_string());
     }
     if words.is_empty() {
         return Err(Error::Empty { path: source.to_path_buf() });
@@ -151,9 +152,19 @@ pub fn read_vocab<R: BufRead>(mut reader: R, source: &Path) -> Result<Vec<String
     Ok(words)
 }
 
+/// The line with surrounding whitespace removed, as `str::trim`.
+fn trimmed<'a>(l: &Line<'a>) -> &'a str {
+    if l.is_ascii() {
+        text(trim_ascii_line(l.text))
+    } else {
+        l.as_str().trim()
+    }
+}
+
 /// Parses a non-negative integer token, or says what it was.
-fn int(tok: &str, what: &str) -> std::result::Result<u64, String> {
-    tok.parse::<u64>().map_err(|_| format!("{what} '{}' is not a non-negative integer", tok.escape_debug()))
+#[inline]
+fn int(tok: &[u8], what: &str) -> std::result::Result<u64, String> {
+    parse_u64(tok).ok_or_else(|| format!("{what} '{}' is not a non-negative integer", text(tok).escape_debug()))
 }
 
 /// Builds the token lists from per-document `(word, count)` entries in input order.
@@ -183,37 +194,36 @@ fn from_entries(docs: usize, vocab_size: usize, entries: &[(u32, u32, u32)]) -> 
 /// # Errors
 /// [`Error::Parse`] naming the line for a bad header, an id of 0 or above `D`/`W`, a zero or
 /// malformed count, or an entry count that disagrees with `NNZ`.
-pub fn read_uci<R: BufRead>(mut reader: R, source: &Path) -> Result<Corpus> {
-    let mut buf = String::new();
-    let mut line = 0;
+pub fn read_uci<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
+    let mut lines = Lines::new(reader, source);
     let mut header = [0u64; 3];
     for (k, name) in ["D (documents)", "W (vocabulary size)", "NNZ (entries)"].iter().enumerate() {
-        line += 1;
-        if !next_line(&mut reader, &mut buf, source, line)? {
+        let line = k + 1;
+        let Some(l) = lines.next_line()? else {
             return if line == 1 {
                 Err(Error::Empty { path: source.to_path_buf() })
             } else {
                 Err(parse_err(source, line, format!("missing header line {line}: {name}")))
             };
-        }
-        header[k] = int(buf.trim(), name).map_err(|m| parse_err(source, line, format!("header: {m}")))?;
+        };
+        header[k] = int(trimmed(&l).as_bytes(), name).map_err(|m| parse_err(source, line, format!("header: {m}")))?;
     }
     let [d, w, nnz] = header;
     if d > u64::from(u32::MAX) || w > u64::from(u32::MAX) {
         return Err(parse_err(source, 2, "header: D or W too large"));
     }
-    let mut entries: Vec<(u32, u32, u32)> = Vec::new();
-    while next_line(&mut reader, &mut buf, source, line + 1)? {
-        line += 1;
-        let mut toks = buf.split_ascii_whitespace();
-        let Some(first) = toks.next() else { continue };
+    let mut tokens = TokenBuilder::new();
+    while let Some(l) = lines.next_line()? {
+        let line = l.no;
+        let mut toks = Fields::new(l.text);
+        let Some(first) = toks.next_u64() else { continue };
         let err = |m: String| parse_err(source, line, m);
-        let (Some(second), Some(third), None) = (toks.next(), toks.next(), toks.next()) else {
+        let (Some(second), Some(third), None) = (toks.next_u64(), toks.next_u64(), toks.next_field()) else {
             return Err(err("expected three fields: docID wordID count".into()));
         };
-        let doc = int(first, "docID").map_err(err)?;
-        let word = int(second, "wordID").map_err(err)?;
-        let count = int(third, "count").map_err(err)?;
+        let doc = first.or_else(|tok| int(tok, "docID")).map_err(err)?;
+        let word = second.or_else(|tok| int(tok, "wordID")).map_err(err)?;
+        let count = third.or_else(|tok| int(tok, "count")).map_err(err)?;
         if doc == 0 || doc > d {
             return Err(err(format!("docID {doc} outside 1..={d} (the header's D)")));
         }
@@ -223,16 +233,71 @@ pub fn read_uci<R: BufRead>(mut reader: R, source: &Path) -> Result<Corpus> {
         if count == 0 || count > u64::from(u32::MAX) {
             return Err(err(format!("count {count} must be positive")));
         }
-        entries.push(((doc - 1) as u32, (word - 1) as u32, count as u32));
+        tokens.push((doc - 1) as u32, (word - 1) as u32, count as u32);
     }
-    if entries.len() as u64 != nnz {
+    if tokens.entries as u64 != nnz {
         return Err(parse_err(
             source,
             3,
-            format!("the header declares NNZ = {nnz} entries, the file has {}", entries.len()),
+            format!("the header declares NNZ = {nnz} entries, the file has {}", tokens.entries),
         ));
     }
-    Ok(from_entries(d as usize, w as usize, &entries))
+    Ok(tokens.finish(d as usize, w as usize))
+}
+
+/// The token lists of a corpus as its `(doc, word, count)` entries arrive: written straight
+/// into place while documents come in order (as in every UCI file seen), else gathered and
+/// sorted by document at the end (keeping the input order within a document).
+struct TokenBuilder {
+    doc_ptr: Vec<usize>,
+    words: Vec<u32>,
+    /// The entries once the documents came out of order (the tokens before as count-1
+    /// entries).
+    unordered: Option<Vec<(u32, u32, u32)>>,
+    /// Entries pushed.
+    entries: usize,
+}
+
+impl TokenBuilder {
+    fn new() -> Self {
+        TokenBuilder { doc_ptr: vec![0], words: Vec::new(), unordered: None, entries: 0 }
+    }
+
+    /// `count` tokens of `word` in document `doc` (0-based).
+    #[inline]
+    fn push(&mut self, doc: u32, word: u32, count: u32) {
+        self.entries += 1;
+        if let Some(entries) = &mut self.unordered {
+            entries.push((doc, word, count));
+            return;
+        }
+        // The open document: its tokens are `words[doc_ptr[open]..]`.
+        let open = self.doc_ptr.len() - 1;
+        if (doc as usize) < open {
+            let mut entries = Vec::with_capacity(self.words.len() + 1);
+            for d in 0..=open {
+                let end = self.doc_ptr.get(d + 1).copied().unwrap_or(self.words.len());
+                entries.extend(self.words[self.doc_ptr[d]..end].iter().map(|&w| (d as u32, w, 1)));
+            }
+            entries.push((doc, word, count));
+            self.unordered = Some(entries);
+            return;
+        }
+        // Close the documents before `doc` (the open one and any empty ones).
+        while self.doc_ptr.len() < doc as usize + 1 {
+            self.doc_ptr.push(self.words.len());
+        }
+        self.words.extend(std::iter::repeat(word).take(count as usize));
+    }
+
+    /// The corpus of `docs` documents.
+    fn finish(mut self, docs: usize, vocab_size: usize) -> Corpus {
+        if let Some(entries) = self.unordered {
+            return from_entries(docs, vocab_size, &entries);
+        }
+        self.doc_ptr.resize(docs + 1, self.words.len());
+        Corpus { doc_ptr: self.doc_ptr, words: self.words, vocab_size, vocab: None }
+    }
 }
 
 /// Reads LDA-C: one document per line, `N id:count ...` with `N` distinct 0-based word ids.
@@ -241,23 +306,28 @@ pub fn read_uci<R: BufRead>(mut reader: R, source: &Path) -> Result<Corpus> {
 /// # Errors
 /// [`Error::Parse`] naming the line for a malformed pair, a zero count, or `N` that
 /// disagrees with the pairs; [`Error::Empty`] without documents.
-pub fn read_ldac<R: BufRead>(mut reader: R, source: &Path) -> Result<Corpus> {
-    let mut buf = String::new();
-    let mut line = 0;
+pub fn read_ldac<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
+    let mut lines = Lines::new(reader, source);
     let mut docs = 0u32;
     let mut vocab = 0usize;
-    let mut entries = Vec::new();
-    while next_line(&mut reader, &mut buf, source, line + 1)? {
-        line += 1;
-        let mut toks = buf.split_ascii_whitespace();
-        let Some(first) = toks.next() else { continue };
+    let mut tokens = TokenBuilder::new();
+    while let Some(l) = lines.next_line()? {
+        let line = l.no;
+        let mut toks = Fields::new(l.text);
+        let Some(first) = toks.next_u64() else { continue };
         let err = |m: String| parse_err(source, line, m);
-        let n = int(first, "N (distinct words)").map_err(err)?;
+        let n = first.or_else(|tok| int(tok, "N (distinct words)")).map_err(err)?;
         let mut pairs = 0u64;
-        for tok in toks {
-            let (i, c) = tok.split_once(':').ok_or_else(|| err(format!("'{tok}' is not of the form id:count")))?;
-            let id = int(i, "word id").map_err(err)?;
-            let c = int(c, "count").map_err(err)?;
+        while let Some(pair) = toks.next_pair(pair_u64) {
+            let (id, c) = match pair {
+                Ok(pair) => pair,
+                Err(tok) => {
+                    let Some(colon) = memchr::memchr(b':', tok) else {
+                        return Err(err(format!("'{}' is not of the form id:count", text(tok))));
+                    };
+                    (int(&tok[..colon], "word id").map_err(err)?, int(&tok[colon + 1..], "count").map_err(err)?)
+                }
+            };
             if id >= u64::from(u32::MAX) {
                 return Err(err(format!("word id {id} is too large")));
             }
@@ -265,7 +335,7 @@ pub fn read_ldac<R: BufRead>(mut reader: R, source: &Path) -> Result<Corpus> {
                 return Err(err(format!("count of word {id} must be positive")));
             }
             vocab = vocab.max(id as usize + 1);
-            entries.push((docs, id as u32, c as u32));
+            tokens.push(docs, id as u32, c as u32);
             pairs += 1;
         }
         if pairs != n {
@@ -276,7 +346,7 @@ pub fn read_ldac<R: BufRead>(mut reader: R, source: &Path) -> Result<Corpus> {
     if docs == 0 {
         return Err(Error::Empty { path: source.to_path_buf() });
     }
-    Ok(from_entries(docs as usize, vocab, &entries))
+    Ok(tokens.finish(docs as usize, vocab))
 }
 
 /// Reads STRADS token lists: one document per line, two fields skipped (document id and
@@ -285,36 +355,35 @@ pub fn read_ldac<R: BufRead>(mut reader: R, source: &Path) -> Result<Corpus> {
 /// # Errors
 /// [`Error::Parse`] naming the line for a line with fewer than two fields or a bad word id;
 /// [`Error::Empty`] without documents.
-pub fn read_tokens<R: BufRead>(mut reader: R, source: &Path) -> Result<Corpus> {
-    let mut buf = String::new();
-    let mut line = 0;
+pub fn read_tokens<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
+    let mut lines = Lines::new(reader, source);
     let mut doc_ptr = vec![0usize];
-    let mut words = Vec::new();
+    let mut words_out = Vec::new();
     let mut vocab = 0usize;
-    while next_line(&mut reader, &mut buf, source, line + 1)? {
-        line += 1;
-        let mut toks = buf.split_ascii_whitespace();
-        if toks.next().is_none() {
+    while let Some(l) = lines.next_line()? {
+        let line = l.no;
+        let mut toks = Fields::new(l.text);
+        if toks.next_field().is_none() {
             continue;
         }
         let err = |m: String| parse_err(source, line, m);
-        if toks.next().is_none() {
+        if toks.next_field().is_none() {
             return Err(err("expected two leading fields (document id, label) before the word ids".into()));
         }
-        for tok in toks {
-            let id = int(tok, "word id").map_err(err)?;
+        while let Some(tok) = toks.next_u64() {
+            let id = tok.or_else(|tok| int(tok, "word id")).map_err(err)?;
             if id >= u64::from(u32::MAX) {
                 return Err(err(format!("word id {id} is too large")));
             }
             vocab = vocab.max(id as usize + 1);
-            words.push(id as u32);
+            words_out.push(id as u32);
         }
-        doc_ptr.push(words.len());
+        doc_ptr.push(words_out.len());
     }
     if doc_ptr.len() == 1 {
         return Err(Error::Empty { path: source.to_path_buf() });
     }
-    Ok(Corpus { doc_ptr, words, vocab_size: vocab, vocab: None })
+    Ok(Corpus { doc_ptr, words: words_out, vocab_size: vocab, vocab: None })
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use crate::error::{parse_err, parse_finite, Error, Result};
+use crate::lines::parse_finite_f64;
 use crate::{CsrMatrix, LabeledData};
 
 /// Reads CSV from `reader`; `target` names the target column (default: the last column).
@@ -84,9 +85,9 @@ pub(crate) fn read_csv_rows<R: Read>(
 
 /// A cell as a finite number, or what is wrong with it (the message is only built then).
 fn cell_value(cell: &str, column: &str) -> std::result::Result<f64, String> {
-    match cell.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        _ => parse_finite(cell, &format!("column '{}'", column.escape_debug())),
+    match parse_finite_f64(cell.as_bytes()) {
+        Some(v) => Ok(v),
+        None => parse_finite(cell, &format!("column '{}'", column.escape_debug())),
     }
 }
 

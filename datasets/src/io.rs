@@ -1,7 +1,7 @@
 //! Opening input files, with transparent gzip decompression.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
@@ -15,7 +15,8 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const BUF_SIZE: usize = 1 << 18;
 
 /// Opens `path` for buffered reading; gzip data (recognised by its magic bytes `1f 8b`,
-/// whatever the file name) is decompressed on the fly.
+/// whatever the file name) is decompressed on the fly, in a thread of its own (see
+/// [`Gunzip`]) so that decoding overlaps parsing.
 ///
 /// # Errors
 /// [`Error::Io`] naming the path if the file cannot be opened or read.
@@ -27,20 +28,91 @@ pub fn open(path: &Path) -> Result<Box<dyn BufRead>> {
     let mut reader = BufReader::with_capacity(BUF_SIZE, file);
     let gzip = reader.fill_buf().map_err(io)?.starts_with(&GZIP_MAGIC);
     if gzip {
-        Ok(Box::new(BufReader::with_capacity(BUF_SIZE, MultiGzDecoder::new(reader))))
+        Ok(Box::new(BufReader::with_capacity(BUF_SIZE, Gunzip::spawn(reader).map_err(io)?)))
     } else {
         Ok(Box::new(reader))
     }
 }
 
-/// Reads one line into `buf` (cleared first), mapping I/O errors (including invalid UTF-8
-/// or a corrupt gzip stream) to an error naming the file and line. Returns false at the end.
-pub(crate) fn next_line(reader: &mut dyn BufRead, buf: &mut String, path: &Path, line: usize) -> Result<bool> {
-    buf.clear();
-    match reader.read_line(buf) {
-        Ok(0) => Ok(false),
-        Ok(_) => Ok(true),
-        Err(e) => Err(crate::error::parse_err(path, line, format!("cannot read: {e}"))),
+/// Decoded bytes handed from the decoding thread to the reader at a time.
+const GUNZIP_CHUNK: usize = 1 << 20;
+
+/// Chunks in flight between the decoding thread and the reader.
+const GUNZIP_QUEUE: usize = 4;
+
+/// A gzip stream decoded by a thread of its own: the thread reads and inflates
+/// [`GUNZIP_CHUNK`]-byte chunks ahead (at most [`GUNZIP_QUEUE`] of them) and this reader hands
+/// them out. Decoding errors arrive in order, after the bytes decoded before them. The
+/// thread stops at the end of the stream, after an error, or when this reader is dropped.
+struct Gunzip {
+    chunks: crossbeam_channel::Receiver<std::io::Result<Vec<u8>>>,
+    /// Emptied chunks, sent back for reuse.
+    spent: crossbeam_channel::Sender<Vec<u8>>,
+    chunk: Vec<u8>,
+    pos: usize,
+}
+
+impl Gunzip {
+    fn spawn<R: Read + Send + 'static>(compressed: R) -> std::io::Result<Gunzip> {
+        let (tx, chunks) = crossbeam_channel::bounded(GUNZIP_QUEUE);
+        let (spent, reuse) = crossbeam_channel::bounded::<Vec<u8>>(GUNZIP_QUEUE + 2);
+        let decode = move || {
+            let mut decoder = MultiGzDecoder::new(compressed);
+            loop {
+                let mut chunk = reuse.try_recv().unwrap_or_default();
+                chunk.resize(GUNZIP_CHUNK, 0);
+                let mut filled = 0;
+                let result = loop {
+                    match decoder.read(&mut chunk[filled..]) {
+                        Ok(0) => break Ok(()),
+                        Ok(n) => {
+                            filled += n;
+                            if filled == chunk.len() {
+                                break Ok(());
+                            }
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => break Err(e),
+                    }
+                };
+                chunk.truncate(filled);
+                let last = filled < GUNZIP_CHUNK || result.is_err();
+                if filled > 0 && tx.send(Ok(chunk)).is_err() {
+                    return;
+                }
+                if let Err(e) = result {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+                if last {
+                    return;
+                }
+            }
+        };
+        std::thread::Builder::new().name("gunzip".into()).spawn(decode)?;
+        Ok(Gunzip { chunks, spent, chunk: Vec::new(), pos: 0 })
+    }
+}
+
+impl Read for Gunzip {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos == self.chunk.len() {
+            match self.chunks.recv() {
+                Ok(Ok(next)) => {
+                    let spent = std::mem::replace(&mut self.chunk, next);
+                    // The thread may have stopped already: then the chunk is just dropped.
+                    let _ = self.spent.try_send(spent);
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                // The thread has sent everything (or could not start reading).
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.pos);
+        buf[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }
 

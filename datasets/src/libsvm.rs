@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use crate::error::{parse_err, parse_finite, Error, Result};
-use crate::io::next_line;
+use crate::lines::{pair_finite_f64, parse_finite_f64, parse_u64, text, Fields, Lines};
 use crate::{CsrMatrix, LabeledData};
 
 /// Reads LIBSVM data from `reader`; `source` names the input in error messages.
@@ -24,66 +24,83 @@ pub fn read_libsvm<R: BufRead>(reader: R, source: &Path) -> Result<LabeledData> 
 /// [`read_libsvm`] keeping only the records (0-based) in `keep` (all if `None`); every
 /// record is still parsed and checked, and `p` is the largest index of the whole file.
 pub(crate) fn read_libsvm_rows<R: BufRead>(
-    mut reader: R,
+    reader: R,
     source: &Path,
     keep: Option<&Range<usize>>,
 ) -> Result<LabeledData> {
     let mut x = CsrMatrix::with_cols(0);
     let mut records = 0usize;
     let mut y = Vec::new();
-    let mut buf = String::new();
-    let mut line = 0;
-    let mut row: Vec<(u32, f64)> = Vec::new();
-    while next_line(&mut reader, &mut buf, source, line + 1)? {
-        line += 1;
-        let content = match buf.find('#') {
-            Some(k) => &buf[..k],
-            None => &buf[..],
+    let mut lines = Lines::new(reader, source);
+    while let Some(l) = lines.next_line()? {
+        let line = l.no;
+        let content = match memchr::memchr(b'#', l.text) {
+            Some(k) => &l.text[..k],
+            None => l.text,
         };
-        let mut toks = content.split_ascii_whitespace();
-        let Some(label) = toks.next() else { continue };
+        let mut toks = Fields::new(content);
+        let Some(label) = toks.next_field() else { continue };
         let err = |msg: String| parse_err(source, line, msg);
-        let label = parse_finite(label, "label").map_err(|mut m| {
-            if label.contains(':') {
-                m.push_str(" (each line starts with the target value)");
+        let label = match parse_finite_f64(label) {
+            Some(v) => v,
+            None => {
+                let label = text(label);
+                parse_finite(label, "label").map_err(|mut m| {
+                    if label.contains(':') {
+                        m.push_str(" (each line starts with the target value)");
+                    }
+                    err(m)
+                })?
             }
-            err(m)
-        })?;
+        };
         let kept = keep.map_or(true, |k| k.contains(&records));
         records += 1;
-        row.clear();
         let mut last = 0u64;
-        for tok in toks {
-            let (i, v) =
-                tok.split_once(':').ok_or_else(|| err(format!("token '{tok}' is not of the form index:value")))?;
-            if i == "qid" {
-                return Err(err(format!("token '{tok}': qid (ranking query ids) is not supported")));
+        while let Some(pair) = toks.next_pair(pair_finite_f64) {
+            let tok = match pair {
+                // `index:value` with a plain index and a finite value: only the index checks.
+                Ok((idx, v)) => {
+                    if idx == 0 || idx > u64::from(u32::MAX) || idx <= last {
+                        return Err(err(index_problem(idx, last)));
+                    }
+                    last = idx;
+                    if v != 0.0 && kept {
+                        x.indices.push((idx - 1) as u32);
+                        x.values.push(v);
+                    }
+                    continue;
+                }
+                Err(tok) => tok,
+            };
+            let Some(colon) = memchr::memchr(b':', tok) else {
+                return Err(err(format!("token '{}' is not of the form index:value", text(tok))));
+            };
+            let (i, v) = (&tok[..colon], &tok[colon + 1..]);
+            if i == b"qid" {
+                return Err(err(format!("token '{}': qid (ranking query ids) is not supported", text(tok))));
             }
-            let idx: u64 = i.parse().map_err(|_| err(format!("feature index '{i}' is not a positive integer")))?;
-            if idx == 0 {
-                return Err(err("feature index 0 (indices are 1-based)".into()));
-            }
-            if idx > u64::from(u32::MAX) {
-                return Err(err(format!("feature index {idx} is too large")));
-            }
-            if idx <= last {
-                return Err(err(format!("feature index {idx} after {last} (indices must increase)")));
+            let idx =
+                parse_u64(i).ok_or_else(|| err(format!("feature index '{}' is not a positive integer", text(i))))?;
+            if idx == 0 || idx > u64::from(u32::MAX) || idx <= last {
+                return Err(err(index_problem(idx, last)));
             }
             last = idx;
             // Fast path without formatting; the message is only built for a bad value.
-            let v = match v.parse::<f64>() {
-                Ok(v) if v.is_finite() => v,
-                _ => parse_finite(v, &format!("value of feature {idx}")).map_err(err)?,
+            let v = match parse_finite_f64(v) {
+                Some(v) => v,
+                None => parse_finite(text(v), &format!("value of feature {idx}")).map_err(err)?,
             };
-            if v != 0.0 {
-                row.push(((idx - 1) as u32, v));
+            if v != 0.0 && kept {
+                x.indices.push((idx - 1) as u32);
+                x.values.push(v);
             }
         }
         // Features seen only with explicit zeros still count towards p.
         x.ncols = x.ncols.max(last as usize);
         if kept {
             y.push(label);
-            x.push_row(row.iter().copied());
+            x.indptr.push(x.indices.len());
+            x.nrows += 1;
         }
     }
     if records == 0 {
@@ -91,6 +108,18 @@ pub(crate) fn read_libsvm_rows<R: BufRead>(
     }
     let row_offset = keep.map_or(0, |k| k.start.min(records));
     Ok(LabeledData { x, y, feature_names: None, rows_total: records, row_offset })
+}
+
+/// What is wrong with feature index `idx` after `last` (0, too large or not increasing).
+#[cold]
+fn index_problem(idx: u64, last: u64) -> String {
+    if idx == 0 {
+        "feature index 0 (indices are 1-based)".into()
+    } else if idx > u64::from(u32::MAX) {
+        format!("feature index {idx} is too large")
+    } else {
+        format!("feature index {idx} after {last} (indices must increase)")
+    }
 }
 
 #[cfg(test)]

@@ -1,11 +1,11 @@
 //! MatrixMarket: `coordinate` (sparse `i j v` triplets, 1-based) and `array` (dense,
 //! column-major) real matrices, as STRADS's Lasso reads them (`*.X.mmt` and `*.Y.mmt`).
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::Path;
 
 use crate::error::{parse_err, parse_finite, Error, Result};
-use crate::io::next_line;
+use crate::lines::{parse_finite_f64, parse_u64, text, trim_ascii_line, words_unicode_ascii, Lines};
 use crate::CsrMatrix;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -16,16 +16,11 @@ enum Layout {
 
 /// Header and size line: layout, rows, cols, entries (rows × cols for arrays); the line
 /// number of the size line.
-fn read_header(
-    reader: &mut dyn BufRead,
-    buf: &mut String,
-    source: &Path,
-) -> Result<(Layout, usize, usize, usize, usize)> {
-    let mut line = 1;
-    if !next_line(reader, buf, source, line)? {
+fn read_header<R: Read>(lines: &mut Lines<'_, R>, source: &Path) -> Result<(Layout, usize, usize, usize, usize)> {
+    let Some(first) = lines.next_line()? else {
         return Err(Error::Empty { path: source.to_path_buf() });
-    }
-    let head: Vec<String> = buf.split_whitespace().map(str::to_ascii_lowercase).collect();
+    };
+    let head: Vec<String> = first.as_str().split_whitespace().map(str::to_ascii_lowercase).collect();
     if head.len() < 5 || head[0] != "%%matrixmarket" || head[1] != "matrix" {
         return Err(parse_err(source, 1, "expected a header '%%MatrixMarket matrix coordinate real general'"));
     }
@@ -38,17 +33,16 @@ fn read_header(
     if head[4] != "general" {
         return Err(parse_err(source, 1, format!("unsupported MatrixMarket symmetry '{}' (only general)", head[4])));
     }
-    loop {
-        line += 1;
-        if !next_line(reader, buf, source, line)? {
-            return Err(parse_err(source, line, "missing the size line after the header"));
-        }
-        let t = buf.trim();
+    let (size, line) = loop {
+        let Some(l) = lines.next_line()? else {
+            return Err(parse_err(source, lines.line_no() + 1, "missing the size line after the header"));
+        };
+        let t = l.as_str().trim();
         if !t.is_empty() && !t.starts_with('%') {
-            break;
+            break (l.as_str(), l.no);
         }
-    }
-    let nums: Vec<&str> = buf.split_whitespace().collect();
+    };
+    let nums: Vec<&str> = size.split_whitespace().collect();
     let want = if layout == Layout::Array { 2 } else { 3 };
     let parsed: Option<Vec<usize>> = nums.iter().map(|s| s.parse().ok()).collect();
     match parsed {
@@ -64,25 +58,28 @@ fn read_header(
             };
             Ok((layout, v[0], v[1], entries, line))
         }
-        _ => {
-            Err(parse_err(source, line, format!("size line '{}' should be {} non-negative integers", buf.trim(), want)))
-        }
+        _ => Err(parse_err(
+            source,
+            line,
+            format!("size line '{}' should be {} non-negative integers", size.trim(), want),
+        )),
     }
 }
 
 /// Reads the entries: calls `put(line, row, col, value)` (0-based) for each.
-fn read_entries(
-    reader: &mut dyn BufRead,
-    buf: &mut String,
+fn read_entries<R: Read>(
+    lines: &mut Lines<'_, R>,
     source: &Path,
-    (layout, rows, cols, entries, mut line): (Layout, usize, usize, usize, usize),
+    (layout, rows, cols, entries, size_line): (Layout, usize, usize, usize, usize),
     mut put: impl FnMut(usize, usize, usize, f64) -> Result<()>,
 ) -> Result<()> {
     let mut seen = 0;
-    while next_line(reader, buf, source, line + 1)? {
-        line += 1;
-        let t = buf.trim();
-        if t.is_empty() || t.starts_with('%') {
+    while let Some(l) = lines.next_line()? {
+        let line = l.no;
+        // `str::trim` and `split_whitespace`: on bytes for ASCII lines, on text otherwise.
+        let ascii = l.is_ascii();
+        let t: &[u8] = if ascii { trim_ascii_line(l.text) } else { l.as_str().trim().as_bytes() };
+        if t.is_empty() || t[0] == b'%' {
             continue;
         }
         let err = |msg: String| parse_err(source, line, msg);
@@ -90,43 +87,55 @@ fn read_entries(
             return Err(err(format!("more entries than the {entries} the size line declares")));
         }
         // Up to 4 tokens, without allocating: one more than any layout needs.
-        let mut toks = [""; 4];
+        let mut toks: [&[u8]; 4] = [b""; 4];
         let mut ntok = 0;
-        for (slot, tok) in toks.iter_mut().zip(t.split_whitespace()) {
-            *slot = tok;
-            ntok += 1;
+        if ascii {
+            for (slot, tok) in toks.iter_mut().zip(words_unicode_ascii(t)) {
+                *slot = tok;
+                ntok += 1;
+            }
+        } else {
+            for (slot, tok) in toks.iter_mut().zip(text(t).split_whitespace()) {
+                *slot = tok.as_bytes();
+                ntok += 1;
+            }
         }
+        let value = |tok: &[u8]| match parse_finite_f64(tok) {
+            Some(v) => Ok(v),
+            None => parse_finite(text(tok), "value").map_err(err),
+        };
         match layout {
             Layout::Array => {
                 if ntok != 1 {
-                    return Err(err(format!("expected one value per line, found '{t}'")));
+                    return Err(err(format!("expected one value per line, found '{}'", text(t))));
                 }
-                let v = parse_finite(toks[0], "value").map_err(err)?;
-                put(line, seen % rows, seen / rows, v)?;
+                put(line, seen % rows, seen / rows, value(toks[0])?)?;
             }
             Layout::Coordinate { pattern } => {
                 let need = if pattern { 2 } else { 3 };
                 if ntok != need {
                     return Err(err(format!(
-                        "expected '{}', found '{t}'",
-                        if pattern { "row col" } else { "row col value" }
+                        "expected '{}', found '{}'",
+                        if pattern { "row col" } else { "row col value" },
+                        text(t)
                     )));
                 }
-                let idx = |s: &str, what: &str, max: usize| -> Result<usize> {
-                    match s.parse::<usize>() {
-                        Ok(k) if k >= 1 && k <= max => Ok(k - 1),
-                        _ => Err(parse_err(source, line, format!("{what} index '{s}' is outside 1..={max}"))),
+                let idx = |s: &[u8], what: &str, max: usize| -> Result<usize> {
+                    match parse_u64(s).and_then(|k| usize::try_from(k).ok()) {
+                        Some(k) if k >= 1 && k <= max => Ok(k - 1),
+                        _ => Err(parse_err(source, line, format!("{what} index '{}' is outside 1..={max}", text(s)))),
                     }
                 };
                 let i = idx(toks[0], "row", rows)?;
                 let j = idx(toks[1], "column", cols)?;
-                let v = if pattern { 1.0 } else { parse_finite(toks[2], "value").map_err(err)? };
+                let v = if pattern { 1.0 } else { value(toks[2])? };
                 put(line, i, j, v)?;
             }
         }
         seen += 1;
     }
     if seen != entries {
+        let line = lines.line_no().max(size_line);
         return Err(parse_err(source, line, format!("found {seen} entries, the size line declares {entries}")));
     }
     Ok(())
@@ -145,12 +154,12 @@ pub fn read_mtx_matrix<R: BufRead>(reader: R, source: &Path) -> Result<CsrMatrix
 /// [`read_mtx_matrix`] keeping only the rows `keep(n)` (0-based) of the declared `n`; every
 /// entry is still parsed and checked. Returns the kept rows and `n`.
 pub(crate) fn read_mtx_rows<R: BufRead>(
-    mut reader: R,
+    reader: R,
     source: &Path,
     keep: impl FnOnce(usize) -> std::ops::Range<usize>,
 ) -> Result<(CsrMatrix, usize)> {
-    let mut buf = String::new();
-    let header = read_header(&mut reader, &mut buf, source)?;
+    let mut lines = Lines::new(reader, source);
+    let header = read_header(&mut lines, source)?;
     let (total_rows, cols, size_line) = (header.1, header.2, header.4);
     let kept = keep(total_rows);
     let kept = kept.start.min(total_rows)..kept.end.min(total_rows);
@@ -158,7 +167,7 @@ pub(crate) fn read_mtx_rows<R: BufRead>(
     // (row, col, value, line); only entries actually present are stored, whatever the
     // size line declares.
     let mut triplets: Vec<(u32, u32, f64, usize)> = Vec::new();
-    read_entries(&mut reader, &mut buf, source, header, |line, i, j, v| {
+    read_entries(&mut lines, source, header, |line, i, j, v| {
         // Both fit u32: read_header checked the dimensions and read_entries the indices.
         // Rows outside `kept` are checked but not stored (their duplicates are left to the
         // reader that keeps them).
@@ -213,9 +222,9 @@ fn alloc<T>(n: usize, source: &Path, line: usize) -> Result<Vec<T>> {
 /// # Errors
 /// As [`read_mtx_matrix`]; also [`Error::Parse`] naming the size line if neither dimension
 /// is 1, and [`Error::Empty`] for a vector of length 0.
-pub fn read_mtx_vector<R: BufRead>(mut reader: R, source: &Path) -> Result<Vec<f64>> {
-    let mut buf = String::new();
-    let header = read_header(&mut reader, &mut buf, source)?;
+pub fn read_mtx_vector<R: BufRead>(reader: R, source: &Path) -> Result<Vec<f64>> {
+    let mut lines = Lines::new(reader, source);
+    let header = read_header(&mut lines, source)?;
     let (rows, cols, size_line) = (header.1, header.2, header.4);
     if rows != 1 && cols != 1 {
         return Err(parse_err(
@@ -227,7 +236,7 @@ pub fn read_mtx_vector<R: BufRead>(mut reader: R, source: &Path) -> Result<Vec<f
     // Store what is present first: the declared length is only allocated once the entries
     // have matched the size line.
     let mut entries: Vec<(usize, f64, usize)> = Vec::new();
-    read_entries(&mut reader, &mut buf, source, header, |line, i, j, v| {
+    read_entries(&mut lines, source, header, |line, i, j, v| {
         entries.push((i.max(j), v, line));
         Ok(())
     })?;

@@ -12,12 +12,15 @@
 //! appearance; [`Ratings::user_ids`] and [`Ratings::item_ids`] map them back. Ratings keep the
 //! file order. Errors name the file and line.
 
-use std::collections::HashMap;
 use std::io::BufRead;
+use std::ops::Range;
 use std::path::Path;
 
+use rustc_hash::FxHashMap;
+
 use crate::error::{parse_err, Error, Result};
-use crate::io::{next_line, open};
+use crate::io::open;
+use crate::lines::{parse_finite_f64, text as str_text, trim_ascii_line, words, Lines};
 
 /// Ratings in file order: rating `r` is user `users[r]`'s rating `values[r]` of item `items[r]`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -77,27 +80,113 @@ impl Ratings {
 }
 
 /// Maps ids to dense indices in order of first appearance.
+///
+/// Look-ups are what loading ratings costs, so ids are kept by kind: decimal numbers below
+/// [`DENSE_IDS`] (as in MovieLens, Netflix and most triplet files) index a dense table;
+/// other ids of up to 7 (or 15) bytes are hashed and compared as one `u64` (or `u128`) held
+/// in the hash table itself, so that a look-up touches no other memory; longer ids are
+/// kept as bytes.
 #[derive(Debug, Default)]
 pub struct IdMap {
-    index: HashMap<String, u32>,
+    /// Index + 1 of the decimal id `n` at `dense[n]` (0: not seen).
+    dense: Vec<u32>,
+    tiny: FxHashMap<u64, u32>,
+    short: FxHashMap<u128, u32>,
+    long: FxHashMap<Box<[u8]>, u32>,
     ids: Vec<String>,
+}
+
+/// Decimal ids below this (written without leading zeros) go to the dense table of an
+/// [`IdMap`] (at most 16 MiB).
+const DENSE_IDS: u32 = 1 << 22;
+
+/// The id as a number below [`DENSE_IDS`], if it is one written in canonical decimal (no
+/// sign, no leading zero): such ids and their numbers correspond one to one.
+#[inline]
+fn dense_key(id: &[u8]) -> Option<u32> {
+    if id.is_empty() || id.len() > 7 || (id[0] == b'0' && id.len() > 1) {
+        return None;
+    }
+    let mut n = 0u32;
+    for &b in id {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u32::from(b - b'0');
+    }
+    (n < DENSE_IDS).then_some(n)
+}
+
+/// An id of at most 7 bytes as a `u64`: its bytes, then its length in the last byte.
+#[inline]
+fn tiny_key(id: &[u8]) -> Option<u64> {
+    if id.len() > 7 {
+        return None;
+    }
+    let mut b = [0u8; 8];
+    b[..id.len()].copy_from_slice(id);
+    b[7] = id.len() as u8;
+    Some(u64::from_le_bytes(b))
+}
+
+/// An id of at most 15 bytes as a `u128`: its bytes, then its length in the last byte
+/// (so that ids differing only in trailing zero bytes differ).
+#[inline]
+fn short_key(id: &[u8]) -> Option<u128> {
+    if id.len() > 15 {
+        return None;
+    }
+    let mut b = [0u8; 16];
+    b[..id.len()].copy_from_slice(id);
+    b[15] = id.len() as u8;
+    Some(u128::from_le_bytes(b))
 }
 
 impl IdMap {
     /// The index of `id`, added if new.
     pub fn get_or_insert(&mut self, id: &str) -> u32 {
-        if let Some(&k) = self.index.get(id) {
-            return k;
+        self.get_or_insert_bytes(id.as_bytes())
+    }
+
+    /// The index of the id `id` (UTF-8), added if new.
+    fn get_or_insert_bytes(&mut self, id: &[u8]) -> u32 {
+        let next = self.ids.len() as u32;
+        let k = if let Some(n) = dense_key(id) {
+            let n = n as usize;
+            if n >= self.dense.len() {
+                self.dense.resize((n + 1).next_power_of_two().max(1024), 0);
+            }
+            if self.dense[n] == 0 {
+                self.dense[n] = next + 1;
+            }
+            self.dense[n] - 1
+        } else if let Some(key) = tiny_key(id) {
+            *self.tiny.entry(key).or_insert(next)
+        } else if let Some(key) = short_key(id) {
+            *self.short.entry(key).or_insert(next)
+        } else if let Some(&k) = self.long.get(id) {
+            k
+        } else {
+            *self.long.entry(id.into()).or_insert(next)
+        };
+        if k == next {
+            self.ids.push(String::from_utf8_lossy(id).into_owned());
         }
-        let k = self.ids.len() as u32;
-        self.index.insert(id.to_string(), k);
-        self.ids.push(id.to_string());
         k
     }
 
     /// The index of `id`, if known.
     pub fn get(&self, id: &str) -> Option<u32> {
-        self.index.get(id).copied()
+        let id = id.as_bytes();
+        if let Some(n) = dense_key(id) {
+            self.dense.get(n as usize).and_then(|&k| k.checked_sub(1))
+        } else if let Some(key) = tiny_key(id) {
+            self.tiny.get(&key).copied()
+        } else if let Some(key) = short_key(id) {
+            self.short.get(&key).copied()
+        } else {
+            self.long.get(id).copied()
+        }
     }
 
     /// The ids by index.
@@ -177,32 +266,53 @@ pub fn load_ratings(
 /// # Errors
 /// As [`load_ratings`].
 pub fn read_ratings<R: BufRead>(
-    mut reader: R,
+    reader: R,
     source: &Path,
     format: RatingsFormat,
     users: &mut IdMap,
     items: &mut IdMap,
 ) -> Result<Ratings> {
     let mut out = Ratings::default();
-    let mut buf = String::new();
-    let mut line = 0;
+    let mut lines = Lines::new(reader, source);
     // CSV: the column positions of user, item and rating, from the header.
     let mut columns: Option<[usize; 3]> = None;
     let mut mtx_header_seen = false;
-    while next_line(&mut reader, &mut buf, source, line + 1)? {
-        line += 1;
-        let text = buf.trim();
+    // The fields of a line, as byte ranges of its trimmed text (reused from line to line).
+    let mut fields: Vec<Range<usize>> = Vec::new();
+    while let Some(l) = lines.next_line()? {
+        let line = l.no;
+        // `str::trim`, and below the splitting of the old `&str` code: on bytes for ASCII
+        // lines (all real files), on text otherwise.
+        let ascii = l.is_ascii();
+        let text: &[u8] = if ascii { trim_ascii_line(l.text) } else { l.as_str().trim().as_bytes() };
         if text.is_empty() {
             continue;
         }
         let err = |m: String| parse_err(source, line, m);
-        let fields: Vec<&str> = match format {
-            RatingsFormat::Triplets => text.split_ascii_whitespace().collect(),
-            RatingsFormat::Dat => text.split("::").collect(),
-            RatingsFormat::Csv => text.split(',').map(str::trim).collect(),
+        let at = |f: &[u8]| {
+            let start = f.as_ptr() as usize - text.as_ptr() as usize;
+            start..start + f.len()
+        };
+        fields.clear();
+        match format {
+            RatingsFormat::Triplets => fields.extend(words(text).map(at)),
+            RatingsFormat::Dat => {
+                // `str::split("::")` on bytes: the pattern is ASCII.
+                let mut start = 0;
+                for k in memchr::memmem::find_iter(text, b"::") {
+                    if k >= start {
+                        fields.push(start..k);
+                        start = k + 2;
+                    }
+                }
+                fields.push(start..text.len());
+            }
+            RatingsFormat::Csv if ascii => fields.extend(text.split(|&b| b == b',').map(|f| at(trim_ascii_line(f)))),
+            RatingsFormat::Csv => fields.extend(str_text(text).split(',').map(|f| at(f.trim().as_bytes()))),
             RatingsFormat::Mtx => {
-                if text.starts_with('%') {
-                    if line == 1 && !text.to_ascii_lowercase().starts_with("%%matrixmarket matrix coordinate") {
+                if text[0] == b'%' {
+                    if line == 1 && !str_text(text).to_ascii_lowercase().starts_with("%%matrixmarket matrix coordinate")
+                    {
                         return Err(err("expected a '%%MatrixMarket matrix coordinate ...' header".into()));
                     }
                     continue;
@@ -212,11 +322,14 @@ pub fn read_ratings<R: BufRead>(
                     mtx_header_seen = true;
                     continue;
                 }
-                text.split_ascii_whitespace().collect()
+                fields.extend(words(text).map(at))
             }
         };
+        let field = |k: usize| &text[fields[k].clone()];
         if format == RatingsFormat::Csv && columns.is_none() {
-            let find = |names: &[&str]| fields.iter().position(|f| names.iter().any(|n| f.eq_ignore_ascii_case(n)));
+            let find = |names: &[&str]| {
+                (0..fields.len()).position(|k| names.iter().any(|n| field(k).eq_ignore_ascii_case(n.as_bytes())))
+            };
             let u = find(&["userId", "user", "user_id"]);
             let i = find(&["movieId", "itemId", "item", "item_id", "movie_id"]);
             let r = find(&["rating", "score"]);
@@ -224,7 +337,8 @@ pub fn read_ratings<R: BufRead>(
                 (Some(u), Some(i), Some(r)) => columns = Some([u, i, r]),
                 _ => {
                     return Err(err(format!(
-                        "the header '{text}' needs user (userId), item (movieId or itemId) and rating columns"
+                        "the header '{}' needs user (userId), item (movieId or itemId) and rating columns",
+                        str_text(text)
                     )))
                 }
             }
@@ -235,15 +349,14 @@ pub fn read_ratings<R: BufRead>(
         if fields.len() < need {
             return Err(err(format!("expected user, item and rating: {} field(s) found", fields.len())));
         }
-        let value = match fields[r].parse::<f64>() {
-            Ok(v) if v.is_finite() => v,
-            _ => return Err(err(format!("rating '{}' is not a finite number", fields[r].escape_debug()))),
+        let Some(value) = parse_finite_f64(field(r)) else {
+            return Err(err(format!("rating '{}' is not a finite number", str_text(field(r)).escape_debug())));
         };
-        if fields[u].is_empty() || fields[i].is_empty() {
+        if field(u).is_empty() || field(i).is_empty() {
             return Err(err("empty user or item id".into()));
         }
-        out.users.push(users.get_or_insert(fields[u]));
-        out.items.push(items.get_or_insert(fields[i]));
+        out.users.push(users.get_or_insert_bytes(field(u)));
+        out.items.push(items.get_or_insert_bytes(field(i)));
         out.values.push(value);
     }
     if out.is_empty() {
@@ -286,6 +399,44 @@ mod tests {
         .expect("mtx");
         assert_eq!((mtx.users, mtx.items, mtx.values), (want.users, want.items, want.values));
         assert_eq!(mtx.user_ids, vec!["7", "2"]);
+    }
+
+    #[test]
+    fn ids_of_every_kind_are_kept_apart() {
+        // Dense decimal ids, other short ids (u64 / u128 keys) and long ids, including ids
+        // that differ only by a leading zero, a sign or trailing NUL bytes.
+        let ids = [
+            "7",
+            "07",
+            "+7",
+            "0",
+            "00",
+            "4194303",
+            "4194304",
+            "1234567",
+            "12345678",
+            "a",
+            "a\0",
+            "a\0\0",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghijklmno",
+            "abcdefghijklmnop",
+            "abcdefghijklmnopq",
+            "",
+            "é",
+        ];
+        let mut map = IdMap::default();
+        for (k, id) in ids.iter().enumerate() {
+            assert_eq!(map.get(id), None, "{id:?}");
+            assert_eq!(map.get_or_insert(id), k as u32, "{id:?}");
+        }
+        for (k, id) in ids.iter().enumerate().rev() {
+            assert_eq!((map.get_or_insert(id), map.get(id)), (k as u32, Some(k as u32)), "{id:?}");
+        }
+        assert_eq!(map.get("8"), None);
+        assert_eq!(map.get("99999999"), None);
+        assert_eq!(map.into_ids(), ids.map(String::from).to_vec());
     }
 
     #[test]
