@@ -179,8 +179,8 @@ struct DenseTable {
     /// `n_wk + β` of the same rows as `f32` (padding zero): the hot loop's operand.
     weights: Vec<f32x4>,
     coef: Vec<f32x4>,
-    sums: Vec<f32>,
-    lanes: Vec<f32>,
+    /// Per group of 16 topics, its four lane sums.
+    lanes: Vec<f32x4>,
 }
 
 impl SparseWorker {
@@ -438,8 +438,7 @@ impl SparseWorker {
             counts: Vec::new(),
             weights: Vec::new(),
             coef: vec![f32x4::ZERO; kp / 4],
-            sums: vec![0.0; kp / LANES],
-            lanes: vec![0.0; kp / 4],
+            lanes: vec![f32x4::ZERO; kp / LANES],
         });
     }
 
@@ -500,14 +499,9 @@ impl SparseWorker {
                 delta[o] -= 1;
                 inv[o] = 1.0 / (vbeta + nk[o] as f64);
                 coef[o] = ((alpha + f64::from(dense[o])) * inv[o]) as f32;
-                let total = lane_sums(
-                    bytemuck::cast_slice(coef),
-                    bytemuck::cast_slice(weight),
-                    &mut table.sums,
-                    &mut table.lanes,
-                );
+                let total = lane_sums(bytemuck::cast_slice(coef), bytemuck::cast_slice(weight), &mut table.lanes);
                 let u = self.rng.random::<f32>() * total;
-                let n = locate(coef, weight, &table.sums, &table.lanes, u, k);
+                let n = locate(coef, weight, &table.lanes, u, k);
                 row[n] += 1;
                 weight[n] = row[n] as f32 + beta;
                 dense[n] += 1;
@@ -595,39 +589,43 @@ pub const DENSE_MAX_TOPICS: usize = 256;
 pub const DENSE_MAX_BYTES: usize = 256 << 20;
 
 /// The weights `coef[t] · word[t]` (`word[t] = n_wk + β`) summed by groups of [`LANES`]
-/// topics: `sums[g]` is group `g`'s sum and `lanes[4g + l]` the sum of its topics
-/// `16g + l + 4i` (`i` = 0..4), the four vector lanes; returns the total. Lengths: `coef` and
-/// `word` `kp`, `sums` `kp / LANES`, `lanes` `kp / 4`.
+/// topics: `lanes[g]` holds group `g`'s four lane sums (lane `l`: topics `16g + l + 4i`,
+/// `i` = 0..4); returns the total. Lengths: `coef` and `word` `kp / 4`, `lanes` `kp / 16`.
+/// No fused multiply-add, so every build gives the same bits.
 #[inline]
-fn lane_sums(coef: &[f32x4], word: &[f32x4], sums: &mut [f32], lanes: &mut [f32]) -> f32 {
-    let mut total = 0.0;
-    for (((c, n), s), a) in
-        coef.chunks_exact(4).zip(word.chunks_exact(4)).zip(sums.iter_mut()).zip(lanes.chunks_exact_mut(4))
-    {
-        // Four vector multiply-adds (lane l takes topics l, l + 4, l + 8, l + 12 in turn;
-        // no fused multiply-add, so every build gives the same bits), then one horizontal sum.
+fn lane_sums(coef: &[f32x4], word: &[f32x4], lanes: &mut [f32x4]) -> f32 {
+    let mut all = f32x4::ZERO;
+    for ((c, n), a) in coef.chunks_exact(4).zip(word.chunks_exact(4)).zip(lanes.iter_mut()) {
         let acc = ((c[0] * n[0] + c[1] * n[1]) + c[2] * n[2]) + c[3] * n[3];
-        let v4 = acc.to_array();
-        a.copy_from_slice(&v4);
-        let v = (v4[0] + v4[2]) + (v4[1] + v4[3]);
-        *s = v;
-        total += v;
+        *a = acc;
+        all += acc;
     }
-    total
+    hsum(all)
+}
+
+/// The sum of a vector's lanes, `(x0 + x2) + (x1 + x3)`.
+#[inline]
+fn hsum(x: f32x4) -> f32 {
+    let v = x.to_array();
+    (v[0] + v[2]) + (v[1] + v[3])
 }
 
 /// The topic at `u ∈ [0, total)` of the weights of [`lane_sums`]: the group, then the lane
 /// inside it, then the topic inside the lane (when rounding runs past the end of a group or
 /// lane, its last part of positive weight is taken).
 #[inline]
-fn locate(coef: &[f32], word: &[f32], sums: &[f32], lanes: &[f32], mut u: f32, k: usize) -> usize {
-    let last = sums.len() - 1;
+fn locate(coef: &[f32], word: &[f32], lanes: &[f32x4], mut u: f32, k: usize) -> usize {
+    let last = lanes.len() - 1;
     let mut g = 0;
-    while g < last && u >= sums[g] {
-        u -= sums[g];
+    while g < last {
+        let s = hsum(lanes[g]);
+        if u < s {
+            break;
+        }
+        u -= s;
         g += 1;
     }
-    let a = &lanes[4 * g..4 * g + 4];
+    let a = lanes[g].to_array();
     let mut l = 0;
     while l < 3 && u >= a[l] {
         u -= a[l];
@@ -798,14 +796,13 @@ mod tests {
                 coef[t] = rng.random::<f32>() * 3.0 + 0.01;
                 row[t] = if rng.random::<f32>() < 0.5 { 0 } else { rng.random_range(1..50) };
             }
-            let mut sums = vec![0.0f32; kp / LANES];
-            let mut lanes = vec![0.0f32; kp / 4];
+            let mut lanes = vec![f32x4::ZERO; kp / LANES];
             let mut word4 = vec![f32x4::ZERO; kp / 4];
             let word: &mut [f32] = bytemuck::cast_slice_mut(&mut word4);
             for t in 0..k {
                 word[t] = row[t] as f32 + 0.01;
             }
-            let total = lane_sums(bytemuck::cast_slice(coef), bytemuck::cast_slice(word), &mut sums, &mut lanes);
+            let total = lane_sums(bytemuck::cast_slice(coef), bytemuck::cast_slice(word), &mut lanes);
             let order: Vec<usize> = (0..kp / LANES)
                 .flat_map(|g| (0..4).flat_map(move |l| (0..4).map(move |i| 16 * g + l + 4 * i)))
                 .filter(|&t| t < k)
@@ -826,7 +823,7 @@ mod tests {
                     }
                     acc += w;
                 }
-                let got = locate(coef, word, &sums, &lanes, u as f32, k);
+                let got = locate(coef, word, &lanes, u as f32, k);
                 if margin > 1e-4 * exact {
                     assert_eq!(got, want, "k {k}, u {u}");
                 }
