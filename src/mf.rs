@@ -89,6 +89,10 @@ pub struct FitArgs {
     /// Stop after this many seconds (the model is then evaluated as it is).
     #[arg(long, value_name = "S", allow_negative_numbers = true)]
     time_limit: Option<f64>,
+    /// Early stopping: stop once the test RMSE has not improved for N outer iterations and
+    /// keep (and write) the best model. Needs a test split.
+    #[arg(long, value_name = "N")]
+    early_stop: Option<u64>,
     /// Write a CSV trace, one row per outer iteration.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
@@ -149,6 +153,8 @@ struct Summary {
     items: usize,
     ratings: usize,
     test_ratings: usize,
+    early_stop: Option<u64>,
+    best_iter: Option<u64>,
     seed: u64,
     #[serde(flatten)]
     run: RunReport,
@@ -185,6 +191,7 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
         iters: a.iters,
         inner_iters: a.inner_iters,
         seed: a.seed,
+        early_stop: a.early_stop,
     };
     params.check()?;
     if let Some(f) = a.test_fraction {
@@ -213,22 +220,28 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
             strads_datasets::synthetic_ratings(strads_datasets::SyntheticShape::netflix(n.unwrap_or(0)), a.split_seed)
         }
     };
-    let (train, test) = if let Some(path) = &a.test {
+    let (mut train, test) = if let Some(path) = &a.test {
         // Ids new in the test file get indices past the training ones (no factors: they are
         // predicted by the training mean).
-        let test = load_ratings(path, format, &mut users, &mut items)?;
+        let mut test = load_ratings(path, format, &mut users, &mut items)?;
+        // Only the training ids are needed (for the output); the test set's copy goes.
+        test.user_ids = Vec::new();
+        test.item_ids = Vec::new();
         (all, Some(test))
     } else if let Some(n) = a.test_every {
-        let (train, test) = all.split(|r| r % n == n - 1);
-        (train, Some(test))
+        let mut all = all;
+        let test = split_in_place(&mut all, |r| r % n == n - 1);
+        (all, Some(test))
     } else if let Some(f) = a.test_fraction.filter(|&f| f > 0.0) {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(a.split_seed);
         let is_test: Vec<bool> = (0..all.len()).map(|_| rng.random::<f64>() < f).collect();
-        let (train, test) = all.split(|r| is_test[r]);
-        (train, Some(test))
+        let mut all = all;
+        let test = split_in_place(&mut all, |r| is_test[r]);
+        (all, Some(test))
     } else {
         (all, None)
     };
+    drop((users, items));
     let load_s = t0.elapsed().as_secs_f64();
     info!(
         "{}: loaded {}: {} users, {} items, {} training and {} test ratings in {load_s:.3} s",
@@ -245,7 +258,8 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
 
     let show = !a.quiet && place.coordinator;
     let mut trace = Vec::new();
-    let fit = fit(backend, &train, test.as_ref(), params, &config, |it: &MfIteration| {
+    let (n_train, n_test) = (train.len(), test.as_ref().map_or(0, Ratings::len));
+    let fit = fit(backend, &mut train, test, params, &config, |it: &MfIteration| {
         if show {
             eprintln!(
                 "iter {:>3}  {:>8.3} s  objective {:.6e}  train RMSE {:.5}  test RMSE {}",
@@ -294,8 +308,10 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
         inner_iters: a.inner_iters,
         users: train.user_ids.len(),
         items: train.item_ids.len(),
-        ratings: train.len(),
-        test_ratings: test.as_ref().map_or(0, Ratings::len),
+        ratings: n_train,
+        test_ratings: n_test,
+        early_stop: a.early_stop,
+        best_iter: fit.best_iter,
         seed: a.seed,
         run: RunReport::new(
             backend,
@@ -323,6 +339,63 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Splits `all` in place into training ratings (kept in `all`, file order) and the returned
+/// test ratings (rating `r` is a test rating iff `is_test(r)`, file order), as
+/// [`Ratings::split`] numbers them but without hashing ids: users and items of the training
+/// ratings get indices in order of first appearance there (`all`'s ids become theirs), those
+/// seen only in the test ratings the following indices (the test set carries no id strings).
+/// Memory: the triplets plus the test ratings.
+fn split_in_place(all: &mut Ratings, is_test: impl Fn(usize) -> bool) -> Ratings {
+    let mut umap = vec![u32::MAX; all.user_ids.len()];
+    let mut imap = vec![u32::MAX; all.item_ids.len()];
+    let (mut nu, mut ni) = (0u32, 0u32);
+    let renumber = |map: &mut [u32], next: &mut u32, a: u32| -> u32 {
+        let m = &mut map[a as usize];
+        if *m == u32::MAX {
+            *m = *next;
+            *next += 1;
+        }
+        *m
+    };
+    let mut test = Ratings::default();
+    let mut kept = 0;
+    for r in 0..all.len() {
+        let (u, i, v) = (all.users[r], all.items[r], all.values[r]);
+        if is_test(r) {
+            test.users.push(u);
+            test.items.push(i);
+            test.values.push(v);
+            continue;
+        }
+        all.users[kept] = renumber(&mut umap, &mut nu, u);
+        all.items[kept] = renumber(&mut imap, &mut ni, i);
+        all.values[kept] = v;
+        kept += 1;
+    }
+    for v in [&mut all.users, &mut all.items] {
+        v.truncate(kept);
+        v.shrink_to_fit();
+    }
+    all.values.truncate(kept);
+    all.values.shrink_to_fit();
+    let keep_ids = |ids: &mut Vec<String>, map: &[u32], n: u32| {
+        let mut out = vec![String::new(); n as usize];
+        for (id, &m) in ids.iter_mut().zip(map) {
+            if m != u32::MAX {
+                out[m as usize] = std::mem::take(id);
+            }
+        }
+        *ids = out;
+    };
+    keep_ids(&mut all.user_ids, &umap, nu);
+    keep_ids(&mut all.item_ids, &imap, ni);
+    for e in 0..test.len() {
+        test.users[e] = renumber(&mut umap, &mut nu, test.users[e]);
+        test.items[e] = renumber(&mut imap, &mut ni, test.items[e]);
+    }
+    test
 }
 
 /// Writes one line per row: the original id, then its K factor values (shortest round-trip

@@ -1,12 +1,15 @@
 //! The MF app: roles, messages and the schedule / push / pull / sync of a half-step.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use strads_datasets::Ratings;
 use strads_engine::{App, Control};
 use strads_scheduler::{BlockConfig, BlockScheduler, Blocks, Independent, Policy};
 
 use super::params::{MfParams, Reg};
+use super::Predictor;
 
 /// Matrix factorization `A ≈ W Hᵀ` by CCD++ (rank-one cyclic coordinate descent, Yu, Hsieh,
 /// Si & Dhillon 2012), model-parallel as in STRADS [STRADS-16, Sec. 3.3].
@@ -15,23 +18,30 @@ use super::params::{MfParams, Reg};
 /// (`plain`, the STRADS objective) or `λ |Ω_i|` (`weighted`, as ALS-WR), `W` of shape `m × K`
 /// (users), `H` of shape `n × K` (items).
 ///
-/// Rows (users) and columns (items) are split into `P` blocks balanced by rating count
-/// ([`Blocks::balanced`]); worker `p` owns row block `p` with its ratings (CSR) and column block
-/// `p` with its ratings (CSC), and keeps the residuals `R = A − W Hᵀ` of both. The rank-one
-/// updates run in the order of a cyclic schedule over `k` ([`BlockScheduler`] with
-/// [`Policy::Cyclic`]). For factor `k`, the residual gets the factor's rank-one term back,
-/// `R̂ = R + w_k h_kᵀ`, then `T` inner iterations alternate two half-steps, each a round:
+/// Rows (users) are split into `P` blocks balanced by rating count ([`Blocks::balanced`]);
+/// worker `p` owns row block `p`: its rows' ratings in CSR form with one `f32` residual
+/// `R_ij = A_ij − w_iᵀh_j` per rating (each rating's residual is stored once, in the process
+/// of its row's worker), its rows of `W` and a copy of `H` (both `f32`). The rank-one updates
+/// run in the order of a cyclic schedule over `k` ([`BlockScheduler`] with [`Policy::Cyclic`]).
+/// For factor `k`, the residual gets the factor's rank-one term back, `R̂ = R + w_k h_kᵀ`,
+/// then `T` inner iterations alternate two half-steps, each a round:
 ///
-/// * `H` half-step: each worker solves its columns exactly,
-///   `h_jk = Σ_{i∈Ω_j} R̂_ij w_ik / (λ_j + Σ_{i∈Ω_j} w_ik²)` (eq. 7 of the paper); the
-///   coordinator assembles the new column `h_k` and broadcasts it (sync).
-/// * `W` half-step: the same for the worker's rows with the new `h_k`.
+/// * `H` half-step: each worker sums `Σ_i R̂_ij w_ik` and `Σ_i w_ik²` over its rows for every
+///   item `j` (`f64` partial sums, length `n` each); the coordinator adds the partials in
+///   worker order and solves every item exactly,
+///   `h_jk = Σ_{i∈Ω_j} R̂_ij w_ik / (λ_j + Σ_{i∈Ω_j} w_ik²)` (eq. 7 of the paper), and
+///   broadcasts the new column `h_k` (sync).
+/// * `W` half-step: each worker solves its rows exactly with the new `h_k`; the coordinator
+///   only assembles the column (the rows' owners already hold it).
 ///
-/// `W` starts random and `H` at zero (as LIBPMF), hence `H` first.
+/// `W` starts random and `H` at zero (as LIBPMF), hence `H` first; `R = R̂ − w_k h_kᵀ` when
+/// the factor is left. Each half-step minimizes the objective exactly over its variables, so
+/// the objective never rises. An `Evaluate` round after every outer iteration (all `K`
+/// factors) gathers the squared residuals and scores the test ratings on the coordinator.
 ///
-/// and `R = R̂ − w_k h_kᵀ` when the factor is left. Each half-step minimizes the objective
-/// exactly over its variables, so the objective never rises. An `Evaluate` round after every
-/// outer iteration (all `K` factors) gathers the squared residuals.
+/// The `H` half-step by partial sums replaces STRADS's item blocks with their own (second)
+/// copy of every residual: the item-side copy would double the memory per rating, the partial
+/// sums cost `2n` numbers per worker and half-step.
 #[derive(Debug, Clone)]
 pub struct Mf {
     params: MfParams,
@@ -39,10 +49,14 @@ pub struct Mf {
     items: usize,
     ratings: u64,
     rows: Arc<Blocks>,
-    cols: Arc<Blocks>,
     /// Regularization weight per user / item.
     lambda_u: Arc<Vec<f64>>,
     lambda_i: Arc<Vec<f64>>,
+    /// Test ratings, scored by the coordinator after every outer iteration (with the training
+    /// mean and clamp range of the [`Predictor`]).
+    test: Option<Arc<Ratings>>,
+    mean: f64,
+    range: (f64, f64),
 }
 
 /// Which factor a half-step updates.
@@ -73,17 +87,26 @@ pub enum MfTask {
 /// One worker's partial result.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum MfPartial {
-    /// New values of the factor for the worker's rows (or columns), in block order.
-    Segment(Vec<f64>),
+    /// New `w_ik` of the worker's rows, in block order.
+    Rows(Vec<f32>),
+    /// For every item `j` (length `n` each): `Σ R̂_ij w_ik` and `Σ w_ik²` over the worker's
+    /// rows' ratings of `j`.
+    ItemSums {
+        /// Numerators.
+        num: Vec<f64>,
+        /// Denominators without `λ_j`.
+        den: Vec<f64>,
+    },
     /// `Σ R_ij²` over the worker's rows' ratings.
     Sse(f64),
 }
 
-/// The coordinator's broadcast: a new column of `W` or `H`.
+/// The coordinator's broadcast: a new column of `H` (nothing after a `W` half-step or an
+/// evaluation).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MfUpdate {
-    /// `(side, k, column)`, the full column.
-    pub column: Option<(Side, u32, Vec<f64>)>,
+    /// `(k, h_k)`, the full column.
+    pub column: Option<(u32, Vec<f32>)>,
 }
 
 /// Objective and errors after an outer iteration.
@@ -95,17 +118,38 @@ pub struct MfEvaluation {
     pub objective: f64,
     /// Root mean squared training error.
     pub train_rmse: f64,
+    /// Root mean squared test error (clamped predictions), if there are test ratings.
+    pub test_rmse: Option<f64>,
 }
 
-/// The coordinator's state: the factors, column-major (`w[k][i]`, `h[k][j]`).
+/// The best model by test RMSE (kept with early stopping).
+#[derive(Debug, Clone)]
+pub struct MfBest {
+    /// The outer iteration it was evaluated after.
+    pub iter: u64,
+    /// Its test RMSE.
+    pub test_rmse: f64,
+    /// `W` by column.
+    pub w: Vec<Vec<f64>>,
+    /// `H` by column.
+    pub h: Vec<Vec<f64>>,
+}
+
+/// The coordinator's state: the factors, column-major (`w[k][i]`, `h[k][j]`; `f64` holding
+/// exactly the workers' `f32` values).
 #[derive(Debug, Clone)]
 pub struct MfCoordinator {
     /// `W` by column: `w[k]` has length `m`.
     pub w: Vec<Vec<f64>>,
     /// `H` by column: `h[k]` has length `n`.
     pub h: Vec<Vec<f64>>,
+    /// The best model so far by test RMSE (with early stopping only).
+    pub best: Option<MfBest>,
     history: Vec<MfEvaluation>,
     evaluations: u64,
+    /// Scratch for the `H` half-step's sums.
+    num: Vec<f64>,
+    den: Vec<f64>,
 }
 
 /// The scheduler's state: the cyclic order over factors and the position in the iteration.
@@ -127,30 +171,32 @@ impl MfScheduler {
     }
 }
 
-/// One worker: its rows' ratings (CSR) and its columns' ratings (CSC) with residuals, and a
-/// copy of the factors (column-major).
+/// One worker: its rows' ratings (CSR, `f32` residuals), its rows of `W` and a copy of `H`.
 #[derive(Debug, Clone)]
 pub struct MfWorker {
+    /// Global user index of every local row.
     rows: Vec<u32>,
+    /// Offsets of the rows' ratings, length `rows + 1`.
     row_ptr: Vec<usize>,
-    row_cols: Vec<u32>,
-    row_res: Vec<f64>,
+    /// Item of every rating.
     cols: Vec<u32>,
-    col_ptr: Vec<usize>,
-    col_rows: Vec<u32>,
-    col_res: Vec<f64>,
-    w: Vec<Vec<f64>>,
-    h: Vec<Vec<f64>>,
+    /// Residual of every rating.
+    res: Vec<f32>,
+    /// `W` by column, local rows only (`w[k][l]`).
+    w: Vec<Vec<f32>>,
+    /// `H` by column (`h[k][j]`).
+    h: Vec<Vec<f32>>,
     /// The factor whose rank-one term is added back into the residuals.
     open: Option<usize>,
 }
 
-/// The initial `W`: uniform in `[0, 1/√K)` from `seed` (the same on every rank); `H = 0`.
+/// The initial `W`: uniform in `[0, 1/√K)` from `seed` (the same on every rank), rounded to
+/// `f32` (the workers' precision); `H = 0`. Column-major, `K` columns of length `users`.
 pub fn initial_w(users: usize, rank: usize, seed: u64) -> Vec<Vec<f64>> {
     use rand::{Rng, SeedableRng};
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let scale = 1.0 / (rank as f64).sqrt();
-    (0..rank).map(|_| (0..users).map(|_| rng.random::<f64>() * scale).collect()).collect()
+    (0..rank).map(|_| (0..users).map(|_| f64::from((rng.random::<f64>() * scale) as f32)).collect()).collect()
 }
 
 impl Mf {
@@ -175,11 +221,22 @@ impl Mf {
             items: item_counts.len(),
             ratings: user_counts.iter().sum(),
             rows: Arc::new(Blocks::balanced(user_counts, workers)?),
-            cols: Arc::new(Blocks::balanced(item_counts, workers)?),
             lambda_u: Arc::new(reg(user_counts)),
             lambda_i: Arc::new(reg(item_counts)),
             params,
+            test: None,
+            mean: 0.0,
+            range: (f64::NEG_INFINITY, f64::INFINITY),
         })
+    }
+
+    /// Scores `test` after every outer iteration, predicting unknown users and items by
+    /// `mean` and clamping to `range` (see [`Predictor`]).
+    pub fn with_test(mut self, test: Option<Ratings>, mean: f64, range: (f64, f64)) -> Self {
+        self.test = test.map(Arc::new);
+        self.mean = mean;
+        self.range = range;
+        self
     }
 
     /// The hyperparameters.
@@ -192,18 +249,16 @@ impl Mf {
         &self.rows
     }
 
-    /// The column (item) blocks.
-    pub fn col_blocks(&self) -> &Blocks {
-        &self.cols
-    }
-
     /// The coordinator's initial state.
     pub fn coordinator(&self) -> MfCoordinator {
         MfCoordinator {
             w: initial_w(self.users, self.params.rank, self.params.seed),
             h: vec![vec![0.0; self.items]; self.params.rank],
+            best: None,
             history: Vec::new(),
             evaluations: 0,
+            num: vec![0.0; self.items],
+            den: vec![0.0; self.items],
         }
     }
 
@@ -219,33 +274,70 @@ impl Mf {
         Ok(s)
     }
 
-    /// Worker `p`: the ratings `(user, item, value)` of its row block and of its column block.
-    pub fn worker(&self, p: usize, users: &[u32], items: &[u32], values: &[f64]) -> MfWorker {
-        let rows = self.rows.members[p].clone();
-        let cols = self.cols.members[p].clone();
-        let mut row_pos = vec![u32::MAX; self.users];
-        for (l, &i) in rows.iter().enumerate() {
-            row_pos[i as usize] = l as u32;
+    /// The workers `local` (e.g. `0..P` for threads, a rank's range under MPI), built from the
+    /// training triplets (`users[e]`, `items[e]`, `values[e]`, dense indices, one entry per
+    /// rating), which are consumed: each rating's value goes to its row's worker as an `f32`
+    /// residual (`H = 0`), the values are freed, then the items are scattered and the index
+    /// arrays freed, so the peak is the triplets plus one `f32` per rating. Ratings of rows
+    /// outside `local` are dropped.
+    pub fn workers(&self, local: Range<usize>, users: Vec<u32>, items: Vec<u32>, values: Vec<f64>) -> Vec<MfWorker> {
+        let w0 = initial_w(self.users, self.params.rank, self.params.seed);
+        let mut count = vec![0usize; self.users];
+        for &u in &users {
+            count[u as usize] += 1;
         }
-        let mut col_pos = vec![u32::MAX; self.items];
-        for (l, &j) in cols.iter().enumerate() {
-            col_pos[j as usize] = l as u32;
+        // start[u]: where user u's ratings go in its worker's arrays.
+        let mut start = vec![0usize; self.users];
+        let mut out: Vec<MfWorker> = local
+            .clone()
+            .map(|p| {
+                let rows = self.rows.members[p].clone();
+                let mut row_ptr = Vec::with_capacity(rows.len() + 1);
+                row_ptr.push(0);
+                for &i in &rows {
+                    start[i as usize] = *row_ptr.last().unwrap_or(&0);
+                    row_ptr.push(start[i as usize] + count[i as usize]);
+                }
+                let nnz = *row_ptr.last().unwrap_or(&0);
+                let w = w0.iter().map(|col| rows.iter().map(|&i| col[i as usize] as f32).collect()).collect();
+                MfWorker {
+                    rows,
+                    row_ptr,
+                    cols: Vec::new(),
+                    res: vec![0.0; nnz],
+                    w,
+                    h: vec![vec![0.0; self.items]; self.params.rank],
+                    open: None,
+                }
+            })
+            .collect();
+        drop(w0);
+        let block = &self.rows.block_of;
+        let slot = |u: u32| -> Option<usize> {
+            let p = block[u as usize] as usize;
+            local.contains(&p).then(|| p - local.start)
+        };
+        let mut next = start.clone();
+        for (&u, &v) in users.iter().zip(&values) {
+            if let Some(q) = slot(u) {
+                let e = &mut next[u as usize];
+                out[q].res[*e] = v as f32;
+                *e += 1;
+            }
         }
-        let (row_ptr, row_cols, row_res) = compress(rows.len(), users, items, values, &row_pos);
-        let (col_ptr, col_rows, col_res) = compress(cols.len(), items, users, values, &col_pos);
-        MfWorker {
-            rows,
-            row_ptr,
-            row_cols,
-            row_res,
-            cols,
-            col_ptr,
-            col_rows,
-            col_res,
-            w: initial_w(self.users, self.params.rank, self.params.seed),
-            h: vec![vec![0.0; self.items]; self.params.rank],
-            open: None,
+        drop(values);
+        for wk in &mut out {
+            wk.cols = vec![0; wk.res.len()];
         }
+        let mut next = start;
+        for (&u, &j) in users.iter().zip(&items) {
+            if let Some(q) = slot(u) {
+                let e = &mut next[u as usize];
+                out[q].cols[*e] = j;
+                *e += 1;
+            }
+        }
+        out
     }
 
     /// The objective from the factors and the sum of squared residuals.
@@ -259,100 +351,94 @@ impl Mf {
     }
 }
 
-/// Groups ratings by `major` (keeping those with `pos[major] != MAX`) into CSR form over the
-/// local majors: offsets, minor indices and values (the initial residuals, `H = 0`).
-fn compress(
-    n_local: usize,
-    major: &[u32],
-    minor: &[u32],
-    values: &[f64],
-    pos: &[u32],
-) -> (Vec<usize>, Vec<u32>, Vec<f64>) {
-    let mut ptr = vec![0usize; n_local + 1];
-    for &a in major {
-        let l = pos[a as usize];
-        if l != u32::MAX {
-            ptr[l as usize + 1] += 1;
-        }
-    }
-    for l in 0..n_local {
-        ptr[l + 1] += ptr[l];
-    }
-    let mut at = ptr.clone();
-    let mut idx = vec![0u32; ptr[n_local]];
-    let mut val = vec![0.0f64; ptr[n_local]];
-    for ((&a, &b), &v) in major.iter().zip(minor).zip(values) {
-        let l = pos[a as usize];
-        if l != u32::MAX {
-            let e = &mut at[l as usize];
-            idx[*e] = b;
-            val[*e] = v;
-            *e += 1;
-        }
-    }
-    (ptr, idx, val)
-}
-
 impl MfWorker {
-    /// Moves the residuals to factor `k`'s problem: closes the open factor
-    /// (`R = R̂ − w hᵀ`) and opens `k` (`R̂ = R + w_k h_kᵀ`); `None` only closes.
+    /// Moves the residuals to factor `k`'s problem in one pass: closes the open factor `o`
+    /// (`R = R̂ − w_o h_oᵀ`) and opens `k` (`R̂ = R + w_k h_kᵀ`); `None` only closes.
     fn focus(&mut self, k: Option<usize>) {
         if self.open == k {
             return;
         }
-        if let Some(o) = self.open {
-            self.add_rank_one(o, -1.0);
-        }
-        if let Some(k) = k {
-            self.add_rank_one(k, 1.0);
+        let zero_w = vec![0.0f32; 0];
+        let (wo, ho) = match self.open {
+            Some(o) => (&self.w[o], &self.h[o]),
+            None => (&zero_w, &zero_w),
+        };
+        let (wk, hk) = match k {
+            Some(k) => (&self.w[k], &self.h[k]),
+            None => (&zero_w, &zero_w),
+        };
+        for l in 0..self.rows.len() {
+            let range = self.row_ptr[l]..self.row_ptr[l + 1];
+            let (res, cols) = (&mut self.res[range.clone()], &self.cols[range]);
+            match (wo.is_empty(), wk.is_empty()) {
+                (false, false) => {
+                    let (a, b) = (wo[l], wk[l]);
+                    for (r, &j) in res.iter_mut().zip(cols) {
+                        *r = *r - a * ho[j as usize] + b * hk[j as usize];
+                    }
+                }
+                (false, true) => {
+                    let a = wo[l];
+                    for (r, &j) in res.iter_mut().zip(cols) {
+                        *r -= a * ho[j as usize];
+                    }
+                }
+                (true, false) => {
+                    let b = wk[l];
+                    for (r, &j) in res.iter_mut().zip(cols) {
+                        *r += b * hk[j as usize];
+                    }
+                }
+                (true, true) => {}
+            }
         }
         self.open = k;
     }
 
-    /// `R += sign · w_k h_kᵀ` on both residual copies.
-    fn add_rank_one(&mut self, k: usize, sign: f64) {
-        let (w, h) = (&self.w[k], &self.h[k]);
-        for (l, &i) in self.rows.iter().enumerate() {
-            let wi = sign * w[i as usize];
-            for e in self.row_ptr[l]..self.row_ptr[l + 1] {
-                self.row_res[e] += wi * h[self.row_cols[e] as usize];
+    /// The `H` half-step's partial sums over the worker's rows for factor `k`:
+    /// `Σ_i R̂_ij w_ik` and `Σ_i w_ik²` for every item `j` (`n` each).
+    fn item_sums(&self, k: usize, items: usize) -> MfPartial {
+        let (mut num, mut den) = (vec![0.0f64; items], vec![0.0f64; items]);
+        let w = &self.w[k];
+        for l in 0..self.rows.len() {
+            let x = f64::from(w[l]);
+            let xx = x * x;
+            let range = self.row_ptr[l]..self.row_ptr[l + 1];
+            for (&r, &j) in self.res[range.clone()].iter().zip(&self.cols[range]) {
+                num[j as usize] += f64::from(r) * x;
+                den[j as usize] += xx;
             }
         }
-        for (l, &j) in self.cols.iter().enumerate() {
-            let hj = sign * h[j as usize];
-            for e in self.col_ptr[l]..self.col_ptr[l + 1] {
-                self.col_res[e] += hj * w[self.col_rows[e] as usize];
-            }
-        }
+        MfPartial::ItemSums { num, den }
     }
 
-    /// The exact coordinate minimizers of the worker's rows (or columns) for factor `k`.
-    fn solve(&self, k: usize, side: Side, lambda: &[f64]) -> Vec<f64> {
-        let (own, ptr, other, res, v) = match side {
-            Side::W => (&self.rows, &self.row_ptr, &self.row_cols, &self.row_res, &self.h[k]),
-            Side::H => (&self.cols, &self.col_ptr, &self.col_rows, &self.col_res, &self.w[k]),
-        };
-        own.iter()
-            .enumerate()
-            .map(|(l, &a)| {
-                let (mut num, mut den) = (0.0, lambda[a as usize]);
-                for e in ptr[l]..ptr[l + 1] {
-                    let x = v[other[e] as usize];
-                    num += res[e] * x;
-                    den += x * x;
-                }
-                if den > 0.0 {
-                    num / den
-                } else {
-                    0.0
-                }
-            })
-            .collect()
+    /// The `W` half-step: the exact minimizers `w_ik` of the worker's rows for factor `k`
+    /// (stored and returned in block order).
+    fn solve_rows(&mut self, k: usize, lambda: &[f64]) -> Vec<f32> {
+        let h = &self.h[k];
+        let mut out = Vec::with_capacity(self.rows.len());
+        for (l, &i) in self.rows.iter().enumerate() {
+            let (mut num, mut den) = (0.0f64, lambda[i as usize]);
+            let range = self.row_ptr[l]..self.row_ptr[l + 1];
+            for (&r, &j) in self.res[range.clone()].iter().zip(&self.cols[range]) {
+                let x = f64::from(h[j as usize]);
+                num += f64::from(r) * x;
+                den += x * x;
+            }
+            out.push(if den > 0.0 { (num / den) as f32 } else { 0.0 });
+        }
+        self.w[k].copy_from_slice(&out);
+        out
     }
 
     /// `Σ R_ij²` over the rows' ratings.
     fn sse(&self) -> f64 {
-        self.row_res.iter().map(|r| r * r).sum()
+        self.res.iter().map(|&r| f64::from(r) * f64::from(r)).sum()
+    }
+
+    /// Ratings held.
+    pub fn ratings(&self) -> usize {
+        self.res.len()
     }
 }
 
@@ -398,11 +484,10 @@ impl App for Mf {
         match *task {
             MfTask::Half { k, side, .. } => {
                 w.focus(Some(k as usize));
-                let lambda = match side {
-                    Side::W => &self.lambda_u,
-                    Side::H => &self.lambda_i,
-                };
-                MfPartial::Segment(w.solve(k as usize, side, lambda))
+                match side {
+                    Side::W => MfPartial::Rows(w.solve_rows(k as usize, &self.lambda_u)),
+                    Side::H => w.item_sums(k as usize, self.items),
+                }
             }
             MfTask::Evaluate => {
                 w.focus(None);
@@ -413,38 +498,59 @@ impl App for Mf {
 
     fn pull(&self, c: &mut MfCoordinator, task: &MfTask, partials: Vec<MfPartial>) -> (MfUpdate, Control) {
         match *task {
-            MfTask::Half { k, side, .. } => {
-                let (col, blocks) = match side {
-                    Side::W => (&mut c.w[k as usize], &self.rows),
-                    Side::H => (&mut c.h[k as usize], &self.cols),
-                };
+            MfTask::Half { k, side: Side::W, .. } => {
+                let col = &mut c.w[k as usize];
                 for (p, part) in partials.into_iter().enumerate() {
-                    if let MfPartial::Segment(seg) = part {
-                        for (&a, v) in blocks.members[p].iter().zip(seg) {
-                            col[a as usize] = v;
+                    if let MfPartial::Rows(seg) = part {
+                        for (&i, v) in self.rows.members[p].iter().zip(seg) {
+                            col[i as usize] = f64::from(v);
                         }
                     }
                 }
-                (MfUpdate { column: Some((side, k, col.clone())) }, Control::Continue)
+                (MfUpdate { column: None }, Control::Continue)
+            }
+            MfTask::Half { k, side: Side::H, .. } => {
+                c.num.iter_mut().for_each(|x| *x = 0.0);
+                c.den.copy_from_slice(&self.lambda_i);
+                // In worker order, so that a worker count gives the same bits on any backend.
+                for part in &partials {
+                    if let MfPartial::ItemSums { num, den } = part {
+                        c.num.iter_mut().zip(num).for_each(|(a, b)| *a += b);
+                        c.den.iter_mut().zip(den).for_each(|(a, b)| *a += b);
+                    }
+                }
+                let col: Vec<f32> =
+                    c.num.iter().zip(&c.den).map(|(&n, &d)| if d > 0.0 { (n / d) as f32 } else { 0.0 }).collect();
+                for (x, &v) in c.h[k as usize].iter_mut().zip(&col) {
+                    *x = f64::from(v);
+                }
+                (MfUpdate { column: Some((k, col)) }, Control::Continue)
             }
             MfTask::Evaluate => {
                 let sse: f64 = partials.iter().map(|p| if let MfPartial::Sse(s) = p { *s } else { 0.0 }).sum();
                 c.evaluations += 1;
                 let objective = self.objective(c, sse);
                 let train_rmse = (sse / self.ratings.max(1) as f64).sqrt();
-                c.history.push(MfEvaluation { iter: c.evaluations, objective, train_rmse });
-                let done = c.evaluations >= self.params.iters;
+                let test_rmse = self
+                    .test
+                    .as_ref()
+                    .map(|t| Predictor { w: &c.w, h: &c.h, mean: self.mean, range: self.range }.rmse(t));
+                c.history.push(MfEvaluation { iter: c.evaluations, objective, train_rmse, test_rmse });
+                let mut done = c.evaluations >= self.params.iters;
+                if let (Some(patience), Some(t)) = (self.params.early_stop, test_rmse) {
+                    if c.best.as_ref().is_none_or(|b| t < b.test_rmse) {
+                        c.best = Some(MfBest { iter: c.evaluations, test_rmse: t, w: c.w.clone(), h: c.h.clone() });
+                    }
+                    done |= c.best.as_ref().is_some_and(|b| c.evaluations - b.iter >= patience);
+                }
                 (MfUpdate { column: None }, if done { Control::Converged } else { Control::Continue })
             }
         }
     }
 
     fn sync(&self, w: &mut MfWorker, u: &MfUpdate) {
-        if let Some((side, k, col)) = &u.column {
-            match side {
-                Side::W => w.w[*k as usize].copy_from_slice(col),
-                Side::H => w.h[*k as usize].copy_from_slice(col),
-            }
+        if let Some((k, col)) = &u.column {
+            w.h[*k as usize].copy_from_slice(col);
         }
     }
 
