@@ -41,7 +41,10 @@ use super::Predictor;
 ///
 /// The `H` half-step by partial sums replaces STRADS's item blocks with their own (second)
 /// copy of every residual: the item-side copy would double the memory per rating, the partial
-/// sums cost `2n` numbers per worker and half-step.
+/// sums cost `2n` numbers per worker and half-step. Passes over the ratings are fused: the
+/// first `H` half-step of a factor closes the previous factor and opens this one while it
+/// sums, and a `W` half-step followed by another `H` half-step of the same factor computes
+/// that step's sums with each row's new `w_ik` (so a factor costs `T + 1` passes, not `2T`).
 #[derive(Debug, Clone)]
 pub struct Mf {
     params: MfParams,
@@ -89,14 +92,9 @@ pub enum MfTask {
 pub enum MfPartial {
     /// New `w_ik` of the worker's rows, in block order.
     Rows(Vec<f32>),
-    /// For every item `j` (length `n` each): `Σ R̂_ij w_ik` and `Σ w_ik²` over the worker's
-    /// rows' ratings of `j`.
-    ItemSums {
-        /// Numerators.
-        num: Vec<f64>,
-        /// Denominators without `λ_j`.
-        den: Vec<f64>,
-    },
+    /// For every item `j` (length `n`): `[Σ R̂_ij w_ik, Σ w_ik²]` over the worker's rows'
+    /// ratings of `j` (the numerator and the denominator without `λ_j`).
+    ItemSums(Vec<[f64; 2]>),
     /// `Σ R_ij²` over the worker's rows' ratings.
     Sse(f64),
 }
@@ -148,8 +146,7 @@ pub struct MfCoordinator {
     history: Vec<MfEvaluation>,
     evaluations: u64,
     /// Scratch for the `H` half-step's sums.
-    num: Vec<f64>,
-    den: Vec<f64>,
+    sums: Vec<[f64; 2]>,
 }
 
 /// The scheduler's state: the cyclic order over factors and the position in the iteration.
@@ -188,6 +185,9 @@ pub struct MfWorker {
     h: Vec<Vec<f32>>,
     /// The factor whose rank-one term is added back into the residuals.
     open: Option<usize>,
+    /// The next `H` half-step's sums for factor `k`, computed with the `W` half-step that
+    /// precedes it (`(k, sums)`).
+    pending: Option<(usize, Vec<[f64; 2]>)>,
 }
 
 /// The initial `W`: uniform in `[0, 1/√K)` from `seed` (the same on every rank), rounded to
@@ -257,8 +257,7 @@ impl Mf {
             best: None,
             history: Vec::new(),
             evaluations: 0,
-            num: vec![0.0; self.items],
-            den: vec![0.0; self.items],
+            sums: vec![[0.0; 2]; self.items],
         }
     }
 
@@ -308,6 +307,7 @@ impl Mf {
                     w,
                     h: vec![vec![0.0; self.items]; self.params.rank],
                     open: None,
+                    pending: None,
                 }
             })
             .collect();
@@ -396,38 +396,83 @@ impl MfWorker {
     }
 
     /// The `H` half-step's partial sums over the worker's rows for factor `k`:
-    /// `Σ_i R̂_ij w_ik` and `Σ_i w_ik²` for every item `j` (`n` each).
-    fn item_sums(&self, k: usize, items: usize) -> MfPartial {
-        let (mut num, mut den) = (vec![0.0f64; items], vec![0.0f64; items]);
-        let w = &self.w[k];
-        for l in 0..self.rows.len() {
-            let x = f64::from(w[l]);
-            let xx = x * x;
-            let range = self.row_ptr[l]..self.row_ptr[l + 1];
-            for (&r, &j) in self.res[range.clone()].iter().zip(&self.cols[range]) {
-                num[j as usize] += f64::from(r) * x;
-                den[j as usize] += xx;
+    /// `[Σ_i R̂_ij w_ik, Σ_i w_ik²]` for every item `j`. Taken from the preceding `W`
+    /// half-step if it computed them; otherwise opens `k` ([`Self::focus`]) in the same pass
+    /// over the ratings.
+    fn item_sums(&mut self, k: usize, items: usize) -> MfPartial {
+        if let Some((pk, sums)) = self.pending.take() {
+            if pk == k && self.open == Some(k) {
+                return MfPartial::ItemSums(sums);
             }
         }
-        MfPartial::ItemSums { num, den }
+        let mut sums = vec![[0.0f64; 2]; items];
+        if self.open == Some(k) {
+            let w = &self.w[k];
+            for l in 0..self.rows.len() {
+                let x = f64::from(w[l]);
+                let range = self.row_ptr[l]..self.row_ptr[l + 1];
+                for (&r, &j) in self.res[range.clone()].iter().zip(&self.cols[range]) {
+                    let s = &mut sums[j as usize];
+                    s[0] += f64::from(r) * x;
+                    s[1] += x * x;
+                }
+            }
+        } else {
+            // Close the open factor o (if any) and open k while summing: R̂ = R − w_o h_oᵀ + w_k h_kᵀ.
+            let open = self.open;
+            let zeros = vec![0.0f32; if open.is_some() { 0 } else { self.rows.len().max(self.h[k].len()) }];
+            let (wo, ho) = match open {
+                Some(o) => (&self.w[o][..], &self.h[o][..]),
+                None => (&zeros[..self.rows.len()], &zeros[..self.h[k].len()]),
+            };
+            let (wk, hk) = (&self.w[k], &self.h[k]);
+            for l in 0..self.rows.len() {
+                let (a, b) = (wo[l], wk[l]);
+                let x = f64::from(b);
+                let range = self.row_ptr[l]..self.row_ptr[l + 1];
+                for (r, &j) in self.res[range.clone()].iter_mut().zip(&self.cols[range]) {
+                    *r = *r - a * ho[j as usize] + b * hk[j as usize];
+                    let s = &mut sums[j as usize];
+                    s[0] += f64::from(*r) * x;
+                    s[1] += x * x;
+                }
+            }
+            self.open = Some(k);
+        }
+        MfPartial::ItemSums(sums)
     }
 
     /// The `W` half-step: the exact minimizers `w_ik` of the worker's rows for factor `k`
-    /// (stored and returned in block order).
-    fn solve_rows(&mut self, k: usize, lambda: &[f64]) -> Vec<f32> {
+    /// (stored and returned in block order). With `then_sums` (another `H` half-step of `k`
+    /// follows), also the sums of that step with the new `w_ik`, while each row's ratings are
+    /// in cache.
+    fn solve_rows(&mut self, k: usize, lambda: &[f64], then_sums: Option<usize>) -> Vec<f32> {
+        self.focus(Some(k));
         let h = &self.h[k];
+        let mut sums = then_sums.map(|n| vec![[0.0f64; 2]; n]);
         let mut out = Vec::with_capacity(self.rows.len());
         for (l, &i) in self.rows.iter().enumerate() {
             let (mut num, mut den) = (0.0f64, lambda[i as usize]);
             let range = self.row_ptr[l]..self.row_ptr[l + 1];
-            for (&r, &j) in self.res[range.clone()].iter().zip(&self.cols[range]) {
+            let (res, cols) = (&self.res[range.clone()], &self.cols[range]);
+            for (&r, &j) in res.iter().zip(cols) {
                 let x = f64::from(h[j as usize]);
                 num += f64::from(r) * x;
                 den += x * x;
             }
-            out.push(if den > 0.0 { (num / den) as f32 } else { 0.0 });
+            let wi = if den > 0.0 { (num / den) as f32 } else { 0.0 };
+            out.push(wi);
+            if let Some(sums) = &mut sums {
+                let x = f64::from(wi);
+                for (&r, &j) in res.iter().zip(cols) {
+                    let s = &mut sums[j as usize];
+                    s[0] += f64::from(r) * x;
+                    s[1] += x * x;
+                }
+            }
         }
         self.w[k].copy_from_slice(&out);
+        self.pending = sums.map(|s| (k, s));
         out
     }
 
@@ -482,13 +527,13 @@ impl App for Mf {
 
     fn push(&self, w: &mut MfWorker, task: &MfTask) -> MfPartial {
         match *task {
-            MfTask::Half { k, side, .. } => {
-                w.focus(Some(k as usize));
-                match side {
-                    Side::W => MfPartial::Rows(w.solve_rows(k as usize, &self.lambda_u)),
-                    Side::H => w.item_sums(k as usize, self.items),
+            MfTask::Half { k, side, inner } => match side {
+                Side::W => {
+                    let more = (inner as usize + 1 < self.params.inner_iters).then_some(self.items);
+                    MfPartial::Rows(w.solve_rows(k as usize, &self.lambda_u, more))
                 }
-            }
+                Side::H => w.item_sums(k as usize, self.items),
+            },
             MfTask::Evaluate => {
                 w.focus(None);
                 MfPartial::Sse(w.sse())
@@ -510,17 +555,19 @@ impl App for Mf {
                 (MfUpdate { column: None }, Control::Continue)
             }
             MfTask::Half { k, side: Side::H, .. } => {
-                c.num.iter_mut().for_each(|x| *x = 0.0);
-                c.den.copy_from_slice(&self.lambda_i);
+                for (s, &l) in c.sums.iter_mut().zip(self.lambda_i.iter()) {
+                    *s = [0.0, l];
+                }
                 // In worker order, so that a worker count gives the same bits on any backend.
                 for part in &partials {
-                    if let MfPartial::ItemSums { num, den } = part {
-                        c.num.iter_mut().zip(num).for_each(|(a, b)| *a += b);
-                        c.den.iter_mut().zip(den).for_each(|(a, b)| *a += b);
+                    if let MfPartial::ItemSums(sums) = part {
+                        for (a, b) in c.sums.iter_mut().zip(sums) {
+                            a[0] += b[0];
+                            a[1] += b[1];
+                        }
                     }
                 }
-                let col: Vec<f32> =
-                    c.num.iter().zip(&c.den).map(|(&n, &d)| if d > 0.0 { (n / d) as f32 } else { 0.0 }).collect();
+                let col: Vec<f32> = c.sums.iter().map(|&[n, d]| if d > 0.0 { (n / d) as f32 } else { 0.0 }).collect();
                 for (x, &v) in c.h[k as usize].iter_mut().zip(&col) {
                     *x = f64::from(v);
                 }

@@ -39,6 +39,8 @@ pub struct MfFit {
     pub history: Vec<MfIteration>,
     /// With early stopping: the outer iteration whose factors these are (the best test RMSE).
     pub best_iter: Option<u64>,
+    /// Seconds to build the workers' shards from the triplets (before the rounds).
+    pub build_s: f64,
     /// Engine rounds (half-steps and evaluations).
     pub rounds: u64,
     /// Wall seconds of the rounds.
@@ -71,8 +73,43 @@ impl Predictor<'_> {
         p.clamp(self.range.0, self.range.1)
     }
 
-    /// Root mean squared error on `ratings`.
+    /// Root mean squared error on `ratings` (from row-major `f32` copies of the factors, so
+    /// each prediction reads two contiguous rows; exact for factors that hold `f32` values,
+    /// as the fit's do).
     pub fn rmse(&self, ratings: &Ratings) -> f64 {
+        let rank = self.w.len();
+        let row_major = |cols: &[Vec<f64>]| -> Vec<f32> {
+            let n = cols.first().map_or(0, Vec::len);
+            let mut out = vec![0.0f32; n * rank];
+            for (k, c) in cols.iter().enumerate() {
+                for (i, &x) in c.iter().enumerate() {
+                    out[i * rank + k] = x as f32;
+                }
+            }
+            out
+        };
+        if self.w.iter().chain(self.h).flatten().any(|&x| f64::from(x as f32) != x) {
+            return self.rmse_exact(ratings);
+        }
+        let (w, h) = (row_major(self.w), row_major(self.h));
+        let (m, n) = (w.len() / rank.max(1), h.len() / rank.max(1));
+        let mut sse = 0.0;
+        for r in 0..ratings.len() {
+            let (i, j) = (ratings.users[r] as usize, ratings.items[r] as usize);
+            let p = if rank > 0 && i < m && j < n {
+                let (a, b) = (&w[i * rank..(i + 1) * rank], &h[j * rank..(j + 1) * rank]);
+                a.iter().zip(b).map(|(&x, &y)| f64::from(x) * f64::from(y)).sum()
+            } else {
+                self.mean
+            };
+            let e = ratings.values[r] - p.clamp(self.range.0, self.range.1);
+            sse += e * e;
+        }
+        (sse / ratings.len().max(1) as f64).sqrt()
+    }
+
+    /// [`Self::rmse`] by [`Self::predict`], for any `f64` factors.
+    fn rmse_exact(&self, ratings: &Ratings) -> f64 {
         let sse: f64 = (0..ratings.len())
             .map(|r| {
                 let e = ratings.values[r] - self.predict(ratings.users[r] as usize, ratings.items[r] as usize);
@@ -122,6 +159,7 @@ pub fn fit(
         return Err(crate::Error::invalid("early-stop", "without test ratings", "a test split"));
     }
     let place = backend.placement();
+    let t0 = std::time::Instant::now();
     let (user_counts, item_counts) = counts(train);
     let mean = train.values.iter().sum::<f64>() / train.len().max(1) as f64;
     let range = train.values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
@@ -136,6 +174,7 @@ pub fn fit(
         coordinator: place.coordinator.then(|| app.coordinator()),
         workers,
     };
+    let build_s = t0.elapsed().as_secs_f64();
     let mut history = Vec::new();
     let out = run(&app, config, backend, roles, |info, c| {
         for e in &c.history()[history.len()..] {
@@ -161,6 +200,7 @@ pub fn fit(
         h,
         history,
         best_iter,
+        build_s,
         rounds: out.rounds,
         wall_s: out.wall_s,
         phases: out.total,
