@@ -68,8 +68,9 @@ pub struct FitArgs {
     /// Rank K.
     #[arg(long, value_name = "K", required = true)]
     rank: Option<usize>,
-    /// Regularization λ.
-    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true, value_name = "L")]
+    /// Regularization λ (0.1 weighted: the best test RMSE at rank 10 on MovieLens 100K and on
+    /// 10M Netflix-shaped ratings among 0.05–0.13, README "MF").
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true, value_name = "L")]
     lambda: f64,
     /// plain: λ(‖W‖² + ‖H‖²); weighted: λ|Ω_i| per user and λ|Ω_j| per item.
     #[arg(long, default_value = "weighted", value_parser = ["plain", "weighted"])]
