@@ -280,7 +280,6 @@ impl Mf {
     /// arrays freed, so the peak is the triplets plus one `f32` per rating. Ratings of rows
     /// outside `local` are dropped.
     pub fn workers(&self, local: Range<usize>, users: Vec<u32>, items: Vec<u32>, values: Vec<f64>) -> Vec<MfWorker> {
-        let w0 = initial_w(self.users, self.params.rank, self.params.seed);
         let mut count = vec![0usize; self.users];
         for &u in &users {
             count[u as usize] += 1;
@@ -298,20 +297,19 @@ impl Mf {
                     row_ptr.push(start[i as usize] + count[i as usize]);
                 }
                 let nnz = *row_ptr.last().unwrap_or(&0);
-                let w = w0.iter().map(|col| rows.iter().map(|&i| col[i as usize] as f32).collect()).collect();
                 MfWorker {
                     rows,
                     row_ptr,
                     cols: Vec::new(),
                     res: vec![0.0; nnz],
-                    w,
-                    h: vec![vec![0.0; self.items]; self.params.rank],
+                    w: Vec::new(),
+                    h: Vec::new(),
                     open: None,
                     pending: None,
                 }
             })
             .collect();
-        drop(w0);
+        drop(count);
         let block = &self.rows.block_of;
         let slot = |u: u32| -> Option<usize> {
             let p = block[u as usize] as usize;
@@ -329,13 +327,21 @@ impl Mf {
         for wk in &mut out {
             wk.cols = vec![0; wk.res.len()];
         }
-        let mut next = start;
+        next.copy_from_slice(&start);
+        drop(start);
         for (&u, &j) in users.iter().zip(&items) {
             if let Some(q) = slot(u) {
                 let e = &mut next[u as usize];
                 out[q].cols[*e] = j;
                 *e += 1;
             }
+        }
+        drop((users, items, next));
+        // The factors last, once the triplets are gone.
+        let w0 = initial_w(self.users, self.params.rank, self.params.seed);
+        for wk in &mut out {
+            wk.w = w0.iter().map(|col| wk.rows.iter().map(|&i| col[i as usize] as f32).collect()).collect();
+            wk.h = vec![vec![0.0; self.items]; self.params.rank];
         }
         out
     }
@@ -349,6 +355,29 @@ impl Mf {
         }
         sse + reg
     }
+}
+
+/// `(Σ_e r_e x_e, Σ_e x_e²)` with `x_e = v[cols[e]]`, in `f64` with four interleaved partial
+/// sums (lane `e mod 4`, added as `(l0 + l1) + (l2 + l3)`) so the additions do not wait on
+/// each other.
+#[inline]
+fn dot_and_squares(res: &[f32], cols: &[u32], v: &[f32]) -> (f64, f64) {
+    let (mut num, mut sq) = ([0.0f64; 4], [0.0f64; 4]);
+    let mut rc = res.chunks_exact(4);
+    let mut cc = cols.chunks_exact(4);
+    for (r4, c4) in (&mut rc).zip(&mut cc) {
+        for t in 0..4 {
+            let x = f64::from(v[c4[t] as usize]);
+            num[t] += f64::from(r4[t]) * x;
+            sq[t] += x * x;
+        }
+    }
+    for (&r, &j) in rc.remainder().iter().zip(cc.remainder()) {
+        let x = f64::from(v[j as usize]);
+        num[0] += f64::from(r) * x;
+        sq[0] += x * x;
+    }
+    ((num[0] + num[1]) + (num[2] + num[3]), (sq[0] + sq[1]) + (sq[2] + sq[3]))
 }
 
 impl MfWorker {
@@ -452,14 +481,10 @@ impl MfWorker {
         let mut sums = then_sums.map(|n| vec![[0.0f64; 2]; n]);
         let mut out = Vec::with_capacity(self.rows.len());
         for (l, &i) in self.rows.iter().enumerate() {
-            let (mut num, mut den) = (0.0f64, lambda[i as usize]);
             let range = self.row_ptr[l]..self.row_ptr[l + 1];
             let (res, cols) = (&self.res[range.clone()], &self.cols[range]);
-            for (&r, &j) in res.iter().zip(cols) {
-                let x = f64::from(h[j as usize]);
-                num += f64::from(r) * x;
-                den += x * x;
-            }
+            let (num, sq) = dot_and_squares(res, cols, h);
+            let den = lambda[i as usize] + sq;
             let wi = if den > 0.0 { (num / den) as f32 } else { 0.0 };
             out.push(wi);
             if let Some(sums) = &mut sums {
