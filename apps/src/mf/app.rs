@@ -436,9 +436,8 @@ impl MfWorker {
         }
         let mut sums = vec![[0.0f64; 2]; items];
         if self.open == Some(k) {
-            let w = &self.w[k];
-            for l in 0..self.rows.len() {
-                let x = f64::from(w[l]);
+            for (l, &wl) in self.w[k].iter().enumerate() {
+                let x = f64::from(wl);
                 let range = self.row_ptr[l]..self.row_ptr[l + 1];
                 for (&r, &j) in self.res[range.clone()].iter().zip(&self.cols[range]) {
                     let s = &mut sums[j as usize];
@@ -610,7 +609,7 @@ impl App for Mf {
                 c.history.push(MfEvaluation { iter: c.evaluations, objective, train_rmse, test_rmse });
                 let mut done = c.evaluations >= self.params.iters;
                 if let (Some(patience), Some(t)) = (self.params.early_stop, test_rmse) {
-                    if c.best.as_ref().is_none_or(|b| t < b.test_rmse) {
+                    if c.best.as_ref().map_or(true, |b| t < b.test_rmse) {
                         c.best = Some(MfBest { iter: c.evaluations, test_rmse: t, w: c.w.clone(), h: c.h.clone() });
                     }
                     done |= c.best.as_ref().is_some_and(|b| c.evaluations - b.iter >= patience);

@@ -155,7 +155,7 @@ pub fn fit(
 ) -> crate::Result<Option<MfFit>> {
     config.check()?;
     params.check()?;
-    if params.early_stop.is_some() && test.as_ref().is_none_or(|t| t.is_empty()) {
+    if params.early_stop.is_some() && test.as_ref().map_or(true, Ratings::is_empty) {
         return Err(crate::Error::invalid("early-stop", "without test ratings", "a test split"));
     }
     let place = backend.placement();
