@@ -281,7 +281,14 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
         });
     })?;
     let Some(fit) = fit else { return Ok(()) };
-    let last = *fit.history.last().ok_or(CliError::App(strads_apps::Error::NoEvaluation))?;
+    let ran = fit.history.last().map_or(0, |h| h.iter);
+    // With early stopping the written model is the best iteration's: report its errors.
+    let last = *fit
+        .history
+        .iter()
+        .rev()
+        .find(|h| fit.best_iter.map_or(true, |b| b == h.iter))
+        .ok_or(CliError::App(strads_apps::Error::NoEvaluation))?;
 
     if let Some(path) = &a.trace {
         write_csv(path, &trace)?;
@@ -301,7 +308,7 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
         objective: last.objective,
         train_rmse: last.train_rmse,
         test_rmse: last.test_rmse,
-        iters: last.iter,
+        iters: ran,
         wall_s: fit.wall_s,
         load_s,
         build_s: fit.build_s,
@@ -333,9 +340,10 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
     }
     if !a.quiet {
         eprintln!(
-            "mf: {} iterations in {:.3} s: objective {:.6e}, train RMSE {:.5}, test RMSE {}",
-            last.iter,
+            "mf: {} iterations in {:.3} s{}: objective {:.6e}, train RMSE {:.5}, test RMSE {}",
+            ran,
             fit.wall_s,
+            fit.best_iter.map_or(String::new(), |b| format!(", the best (kept) after {b}")),
             last.objective,
             last.train_rmse,
             last.test_rmse.map_or("-".into(), |t| format!("{t:.5}"))
