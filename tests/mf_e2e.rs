@@ -285,3 +285,57 @@ fn early_stop_writes_the_best_iteration() {
     let rmse = (sse / n).sqrt();
     assert!((rmse - reported).abs() < 1e-9, "written factors give {rmse}, reported {reported}");
 }
+
+/// `strads generate mf` writes the ratings of `strads mf --synthetic N --split-seed S` in
+/// LIBMF's `user item rating` form, split r % 10 == 9: line counts, integer ids in range, 1–5
+/// stars, and a fit on the files sees the same training and test counts as `--synthetic`.
+#[test]
+fn generate_mf_writes_the_synthetic_split() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (tr, te) = (dir.path().join("train.txt"), dir.path().join("test.txt"));
+    let (trs, tes) = (tr.to_str().expect("utf-8"), te.to_str().expect("utf-8"));
+    strads_ok(&[
+        "generate",
+        "mf",
+        "--ratings",
+        "5000",
+        "--seed",
+        "3",
+        "--out",
+        trs,
+        "--test-every",
+        "10",
+        "--test-out",
+        tes,
+        "-q",
+    ]);
+    for (path, n) in [(&tr, 4500), (&te, 500)] {
+        let text = std::fs::read_to_string(path).expect("written");
+        let lines: Vec<Vec<u64>> =
+            text.lines().map(|l| l.split(' ').map(|x| x.parse().expect("integer")).collect()).collect();
+        assert_eq!(lines.len(), n);
+        assert!(lines.iter().all(|f| f.len() == 3 && f[0] < 480_189 && f[1] < 17_770 && (1..=5).contains(&f[2])));
+    }
+    let (s1, s2) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    let (s1s, s2s) = (s1.to_str().expect("utf-8"), s2.to_str().expect("utf-8"));
+    mf(&["--data", trs, "--test", tes, "--format", "triplets", "--rank", "3", "--iters", "2", "-q", "--summary", s1s]);
+    mf(&[
+        "--synthetic",
+        "5000",
+        "--split-seed",
+        "3",
+        "--test-every",
+        "10",
+        "--rank",
+        "3",
+        "--iters",
+        "2",
+        "-q",
+        "--summary",
+        s2s,
+    ]);
+    let (a, b) = (summary(&s1), summary(&s2));
+    for key in ["ratings", "test_ratings", "users", "items"] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+}
