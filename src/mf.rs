@@ -225,10 +225,21 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
     let (mut train, test) = if let Some(path) = &a.test {
         // Ids new in the test file get indices past the training ones (no factors: they are
         // predicted by the training mean).
+        // The training set's copy of the ids goes while the test file is read (the id maps
+        // hold them too, and the reader makes one more copy for the test set): one copy less
+        // at the peak. Only the training ids come back (for the output).
+        let mut all = all;
+        let (nu, ni) = (all.user_ids.len(), all.item_ids.len());
+        all.user_ids = Vec::new();
+        all.item_ids = Vec::new();
         let mut test = load_ratings(path, format, &mut users, &mut items)?;
-        // Only the training ids are needed (for the output); the test set's copy goes.
         test.user_ids = Vec::new();
         test.item_ids = Vec::new();
+        let (mut uids, mut iids) = (std::mem::take(&mut users).into_ids(), std::mem::take(&mut items).into_ids());
+        uids.truncate(nu);
+        iids.truncate(ni);
+        all.user_ids = uids;
+        all.item_ids = iids;
         (all, Some(test))
     } else if let Some(n) = a.test_every {
         let mut all = all;

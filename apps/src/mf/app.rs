@@ -275,33 +275,45 @@ impl Mf {
 
     /// The workers `local` (e.g. `0..P` for threads, a rank's range under MPI), built from the
     /// training triplets (`users[e]`, `items[e]`, `values[e]`, dense indices, one entry per
-    /// rating), which are consumed: each rating's value goes to its row's worker as an `f32`
-    /// residual (`H = 0`), the values are freed, then the items are scattered and the index
-    /// arrays freed, so the peak is the triplets plus one `f32` per rating. Ratings of rows
-    /// outside `local` are dropped.
-    pub fn workers(&self, local: Range<usize>, users: Vec<u32>, items: Vec<u32>, values: Vec<f64>) -> Vec<MfWorker> {
-        let mut count = vec![0usize; self.users];
+    /// rating), which are consumed in place: each rating's destination (its position in the
+    /// local workers' CSR arrays, concatenated; ratings of rows outside `local` after them)
+    /// overwrites its user, the triplets are permuted there by following the permutation's
+    /// cycles, the non-local tail is cut, and each worker's `f32` residuals (`H = 0`) and
+    /// items are taken from the end of the arrays in chunks while the arrays shrink. So the
+    /// build needs no memory beyond the triplets (and per-user offsets).
+    pub fn workers(
+        &self,
+        local: Range<usize>,
+        mut users: Vec<u32>,
+        mut items: Vec<u32>,
+        mut values: Vec<f64>,
+    ) -> Vec<MfWorker> {
+        assert!(users.len() == items.len() && users.len() == values.len(), "triplets of one length");
+        assert!(users.len() <= u32::MAX as usize, "at most 2^32 − 1 ratings per process");
+        let mut next = vec![0u64; self.users];
         for &u in &users {
-            count[u as usize] += 1;
+            next[u as usize] += 1;
         }
-        // start[u]: where user u's ratings go in its worker's arrays.
-        let mut start = vec![0usize; self.users];
+        // Local rows in worker order get offsets 0..; then every other row.
+        let mut at = 0u64;
         let mut out: Vec<MfWorker> = local
             .clone()
             .map(|p| {
                 let rows = self.rows.members[p].clone();
                 let mut row_ptr = Vec::with_capacity(rows.len() + 1);
+                let base = at;
                 row_ptr.push(0);
                 for &i in &rows {
-                    start[i as usize] = *row_ptr.last().unwrap_or(&0);
-                    row_ptr.push(start[i as usize] + count[i as usize]);
+                    let c = next[i as usize];
+                    next[i as usize] = at;
+                    at += c;
+                    row_ptr.push((at - base) as usize);
                 }
-                let nnz = *row_ptr.last().unwrap_or(&0);
                 MfWorker {
                     rows,
                     row_ptr,
                     cols: Vec::new(),
-                    res: vec![0.0; nnz],
+                    res: Vec::new(),
                     w: Vec::new(),
                     h: Vec::new(),
                     open: None,
@@ -309,34 +321,42 @@ impl Mf {
                 }
             })
             .collect();
-        drop(count);
+        let local_nnz = at as usize;
         let block = &self.rows.block_of;
-        let slot = |u: u32| -> Option<usize> {
-            let p = block[u as usize] as usize;
-            local.contains(&p).then(|| p - local.start)
-        };
-        let mut next = start.clone();
-        for (&u, &v) in users.iter().zip(&values) {
-            if let Some(q) = slot(u) {
-                let e = &mut next[u as usize];
-                out[q].res[*e] = v as f32;
-                *e += 1;
+        for (i, c) in next.iter_mut().enumerate() {
+            if !local.contains(&(block[i] as usize)) {
+                let n = *c;
+                *c = at;
+                at += n;
             }
         }
-        drop(values);
-        for wk in &mut out {
-            wk.cols = vec![0; wk.res.len()];
+        // users[e] := the destination of rating e.
+        for u in &mut users {
+            let d = &mut next[*u as usize];
+            *u = *d as u32;
+            *d += 1;
         }
-        next.copy_from_slice(&start);
-        drop(start);
-        for (&u, &j) in users.iter().zip(&items) {
-            if let Some(q) = slot(u) {
-                let e = &mut next[u as usize];
-                out[q].cols[*e] = j;
-                *e += 1;
+        drop(next);
+        // Apply the permutation in place: each swap puts one rating at its destination.
+        for e in 0..users.len() {
+            loop {
+                let d = users[e] as usize;
+                if d == e {
+                    break;
+                }
+                users.swap(e, d);
+                items.swap(e, d);
+                values.swap(e, d);
             }
         }
-        drop((users, items, next));
+        drop(users);
+        items.truncate(local_nnz);
+        values.truncate(local_nnz);
+        for wk in out.iter_mut().rev() {
+            let start = values.len() - wk.row_ptr.last().copied().unwrap_or(0);
+            wk.res = take_tail(&mut values, start, |v| v as f32);
+            wk.cols = take_tail(&mut items, start, |j| j);
+        }
         // The factors last, once the triplets are gone.
         let w0 = initial_w(self.users, self.params.rank, self.params.seed);
         for wk in &mut out {
@@ -355,6 +375,22 @@ impl Mf {
         }
         sse + reg
     }
+}
+
+/// `v[start..]` mapped by `f` into a new vector, copied from the end in chunks while `v` is
+/// truncated and shrunk behind them, so the two together never hold much more than `v` did.
+fn take_tail<T: Copy, U: Copy + Default>(v: &mut Vec<T>, start: usize, f: impl Fn(T) -> U) -> Vec<U> {
+    const CHUNK: usize = 1 << 20;
+    let mut out = vec![U::default(); v.len() - start];
+    while v.len() > start {
+        let from = v.len().saturating_sub(CHUNK).max(start);
+        for (o, &x) in out[from - start..].iter_mut().zip(&v[from..]) {
+            *o = f(x);
+        }
+        v.truncate(from);
+        v.shrink_to_fit();
+    }
+    out
 }
 
 /// `(Σ_e r_e x_e, Σ_e x_e²)` with `x_e = v[cols[e]]`, in `f64` with four interleaved partial
