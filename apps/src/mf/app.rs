@@ -277,15 +277,16 @@ impl Mf {
     /// training triplets (`users[e]`, `items[e]`, `values[e]`, dense indices, one entry per
     /// rating), which are consumed in place: each rating's destination (its position in the
     /// local workers' CSR arrays, concatenated; ratings of rows outside `local` after them)
-    /// overwrites its user, the triplets are permuted there by following the permutation's
-    /// cycles, the non-local tail is cut, and each worker's `f32` residuals (`H = 0`) and
-    /// items are taken from the end of the arrays in chunks while the arrays shrink. So the
-    /// build needs no memory beyond the triplets (and per-user offsets).
+    /// overwrites its user, each item and `f32` value are packed into the value's 8 bytes (the
+    /// items freed), the ratings are permuted there by following the permutation's cycles, the
+    /// non-local tail is cut, and each worker's items and `f32` residuals (`H = 0`) are taken
+    /// from the end of the packed array while it shrinks. So the build needs no memory beyond
+    /// the triplets (and per-user offsets).
     pub fn workers(
         &self,
         local: Range<usize>,
         mut users: Vec<u32>,
-        mut items: Vec<u32>,
+        items: Vec<u32>,
         mut values: Vec<f64>,
     ) -> Vec<MfWorker> {
         assert!(users.len() == items.len() && users.len() == values.len(), "triplets of one length");
@@ -330,6 +331,12 @@ impl Mf {
                 at += n;
             }
         }
+        // Each rating's item and f32 value packed into the bits of its f64 slot (moves keep the
+        // bits), so the permutation moves two arrays, not three, and the items go now.
+        for (v, &j) in values.iter_mut().zip(&items) {
+            *v = f64::from_bits(u64::from(j) << 32 | u64::from((*v as f32).to_bits()));
+        }
+        drop(items);
         // users[e] := the destination of rating e.
         for u in &mut users {
             let d = &mut next[*u as usize];
@@ -345,17 +352,15 @@ impl Mf {
                     break;
                 }
                 users.swap(e, d);
-                items.swap(e, d);
                 values.swap(e, d);
             }
         }
         drop(users);
-        items.truncate(local_nnz);
         values.truncate(local_nnz);
         for wk in out.iter_mut().rev() {
             let start = values.len() - wk.row_ptr.last().copied().unwrap_or(0);
-            wk.res = take_tail(&mut values, start, |v| v as f32);
-            wk.cols = take_tail(&mut items, start, |j| j);
+            wk.cols = values[start..].iter().map(|v| (v.to_bits() >> 32) as u32).collect();
+            wk.res = take_tail(&mut values, start, |v| f32::from_bits(v.to_bits() as u32));
         }
         // The factors last, once the triplets are gone.
         let w0 = initial_w(self.users, self.params.rank, self.params.seed);
@@ -645,8 +650,17 @@ impl App for Mf {
                 c.history.push(MfEvaluation { iter: c.evaluations, objective, train_rmse, test_rmse });
                 let mut done = c.evaluations >= self.params.iters;
                 if let (Some(patience), Some(t)) = (self.params.early_stop, test_rmse) {
-                    if c.best.as_ref().map_or(true, |b| t < b.test_rmse) {
-                        c.best = Some(MfBest { iter: c.evaluations, test_rmse: t, w: c.w.clone(), h: c.h.clone() });
+                    match &mut c.best {
+                        // Into the previous best's buffers: no second copy of W at any time.
+                        Some(b) if t < b.test_rmse => {
+                            (b.iter, b.test_rmse) = (c.evaluations, t);
+                            b.w.iter_mut().zip(&c.w).for_each(|(x, y)| x.copy_from_slice(y));
+                            b.h.iter_mut().zip(&c.h).for_each(|(x, y)| x.copy_from_slice(y));
+                        }
+                        Some(_) => {}
+                        None => {
+                            c.best = Some(MfBest { iter: c.evaluations, test_rmse: t, w: c.w.clone(), h: c.h.clone() })
+                        }
                     }
                     done |= c.best.as_ref().is_some_and(|b| c.evaluations - b.iter >= patience);
                 }
