@@ -26,6 +26,33 @@ enum Generator {
     /// word frequencies follow a power law of the rank; written as UCI bag-of-words with its
     /// vocabulary and the true topics.
     Lda(LdaGenArgs),
+    /// Netflix-shaped synthetic ratings (the ratings of `strads mf --synthetic N`) as
+    /// `user item rating` lines with 0-based integer ids (LIBMF's text format too).
+    Mf(MfGenArgs),
+}
+
+/// Arguments of `strads generate mf`.
+#[derive(Debug, Args)]
+struct MfGenArgs {
+    /// Ratings N (480,189 users × 17,770 items, heavy-tailed degrees, 1–5 stars from a hidden
+    /// rank-10 model).
+    #[arg(long, value_name = "N")]
+    ratings: usize,
+    /// Seed (`strads mf --synthetic N --split-seed S` draws the same ratings).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Output file (all ratings, or the training ones with --test-every).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Rating r (0-based, generation order) goes to --test-out iff r % N == N − 1.
+    #[arg(long, value_name = "N", requires = "test_out")]
+    test_every: Option<usize>,
+    /// The test ratings' file.
+    #[arg(long, value_name = "FILE", requires = "test_every")]
+    test_out: Option<PathBuf>,
+    /// Say nothing on success.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// Arguments of `strads generate lasso`. The defaults give a 500 × 1000 problem (20,000
@@ -113,6 +140,7 @@ pub fn run(a: &GenerateArgs) -> Result<()> {
     match &a.what {
         Generator::Lasso(args) => lasso(args),
         Generator::Lda(args) => lda(args),
+        Generator::Mf(args) => mf(args),
     }
 }
 
@@ -250,6 +278,46 @@ fn lasso(a: &LassoGenArgs) -> Result<()> {
             } else {
                 ""
             },
+        );
+    }
+    Ok(())
+}
+
+fn mf(a: &MfGenArgs) -> Result<()> {
+    if a.test_every.is_some_and(|n| n < 2) {
+        return Err(CliError::InvalidArgument {
+            name: "test-every",
+            value: format!("{:?}", a.test_every),
+            expect: "at least 2",
+        });
+    }
+    if a.ratings == 0 {
+        return Err(CliError::InvalidArgument { name: "ratings", value: "0".into(), expect: "at least 1" });
+    }
+    let t0 = Instant::now();
+    let r = strads_datasets::synthetic_ratings(strads_datasets::SyntheticShape::netflix(a.ratings), a.seed);
+    let gen_s = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let every = a.test_every.unwrap_or(usize::MAX);
+    let write = |w: &mut dyn std::io::Write, test: bool| -> std::io::Result<()> {
+        for e in (0..r.len()).filter(|&e| (e % every == every - 1) == test) {
+            writeln!(w, "{} {} {}", r.users[e], r.items[e], r.values[e])?;
+        }
+        Ok(())
+    };
+    write_atomic(&a.out, |w| write(w, false))?;
+    if let Some(test) = &a.test_out {
+        write_atomic(test, |w| write(w, true))?;
+    }
+    if !a.quiet {
+        eprintln!(
+            "generate mf: {} ratings ({} × {}) in {gen_s:.2} s (+ {:.2} s writing) → {}{}",
+            r.len(),
+            r.user_ids.len(),
+            r.item_ids.len(),
+            t1.elapsed().as_secs_f64(),
+            a.out.display(),
+            a.test_out.as_ref().map_or(String::new(), |t| format!(" and {}", t.display()))
         );
     }
     Ok(())

@@ -226,3 +226,116 @@ fn bad_input_fails_cleanly() {
         fails_cleanly(&args, expect, &out);
     }
 }
+
+/// `--early-stop 2` on MovieLens 100K with little regularization (so the test RMSE turns up):
+/// it stops two iterations after the best one, writes that iteration's factors (their test
+/// RMSE recomputed here from the files) and reports it.
+#[test]
+fn early_stop_writes_the_best_iteration() {
+    let path = data("movielens-100k/u.data");
+    let p = path.to_str().expect("utf-8");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (out, sum, trace) = (dir.path().join("model"), dir.path().join("s.json"), dir.path().join("t.csv"));
+    let (o, s, t) = (out.to_str().expect("utf-8"), sum.to_str().expect("utf-8"), trace.to_str().expect("utf-8"));
+    mf(&[
+        "--data",
+        p,
+        "--test-every",
+        "10",
+        "--rank",
+        "10",
+        "--lambda",
+        "0.03",
+        "--iters",
+        "50",
+        "--early-stop",
+        "2",
+        "--workers",
+        "2",
+        "-q",
+        "--out",
+        o,
+        "--summary",
+        s,
+        "--trace",
+        t,
+    ]);
+    let s = summary(&sum);
+    let rows = read_trace(&trace);
+    let best = s["best_iter"].as_u64().expect("best_iter") as usize;
+    assert_eq!(s["iters"].as_u64(), Some(rows.len() as u64));
+    assert_eq!(rows.len(), best + 2, "stopped two evaluations after the best");
+    let min = rows.iter().map(|r| r[4]).fold(f64::INFINITY, f64::min);
+    assert_eq!(rows[best - 1][4], min);
+    let reported = s["test_rmse"].as_f64().expect("test_rmse");
+    assert!((reported - min).abs() < 1e-5, "summary {reported} vs best in the trace {min}");
+    let all = udata(&path);
+    let train: Vec<_> = all.iter().enumerate().filter(|(i, _)| i % 10 != 9).map(|(_, r)| r).collect();
+    let mean = train.iter().map(|r| r.2).sum::<f64>() / train.len() as f64;
+    let (w, h) = (read_factors(&out.join("W.txt")), read_factors(&out.join("H.txt")));
+    let (mut sse, mut n) = (0.0, 0.0);
+    for (u, i, r) in all.iter().enumerate().filter(|(k, _)| k % 10 == 9).map(|(_, r)| r) {
+        let pred = match (w.get(u), h.get(i)) {
+            (Some(a), Some(b)) => a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>().clamp(1.0, 5.0),
+            _ => mean,
+        };
+        sse += (r - pred).powi(2);
+        n += 1.0;
+    }
+    let rmse = (sse / n).sqrt();
+    assert!((rmse - reported).abs() < 1e-9, "written factors give {rmse}, reported {reported}");
+}
+
+/// `strads generate mf` writes the ratings of `strads mf --synthetic N --split-seed S` in
+/// LIBMF's `user item rating` form, split r % 10 == 9: line counts, integer ids in range, 1–5
+/// stars, and a fit on the files sees the same training and test counts as `--synthetic`.
+#[test]
+fn generate_mf_writes_the_synthetic_split() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (tr, te) = (dir.path().join("train.txt"), dir.path().join("test.txt"));
+    let (trs, tes) = (tr.to_str().expect("utf-8"), te.to_str().expect("utf-8"));
+    strads_ok(&[
+        "generate",
+        "mf",
+        "--ratings",
+        "5000",
+        "--seed",
+        "3",
+        "--out",
+        trs,
+        "--test-every",
+        "10",
+        "--test-out",
+        tes,
+        "-q",
+    ]);
+    for (path, n) in [(&tr, 4500), (&te, 500)] {
+        let text = std::fs::read_to_string(path).expect("written");
+        let lines: Vec<Vec<u64>> =
+            text.lines().map(|l| l.split(' ').map(|x| x.parse().expect("integer")).collect()).collect();
+        assert_eq!(lines.len(), n);
+        assert!(lines.iter().all(|f| f.len() == 3 && f[0] < 480_189 && f[1] < 17_770 && (1..=5).contains(&f[2])));
+    }
+    let (s1, s2) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    let (s1s, s2s) = (s1.to_str().expect("utf-8"), s2.to_str().expect("utf-8"));
+    mf(&["--data", trs, "--test", tes, "--format", "triplets", "--rank", "3", "--iters", "2", "-q", "--summary", s1s]);
+    mf(&[
+        "--synthetic",
+        "5000",
+        "--split-seed",
+        "3",
+        "--test-every",
+        "10",
+        "--rank",
+        "3",
+        "--iters",
+        "2",
+        "-q",
+        "--summary",
+        s2s,
+    ]);
+    let (a, b) = (summary(&s1), summary(&s2));
+    for key in ["ratings", "test_ratings", "users", "items"] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+}

@@ -5,7 +5,9 @@
 mod app;
 mod params;
 
-pub use app::{initial_w, Mf, MfCoordinator, MfEvaluation, MfPartial, MfScheduler, MfTask, MfUpdate, MfWorker, Side};
+pub use app::{
+    initial_w, Mf, MfBest, MfCoordinator, MfEvaluation, MfPartial, MfScheduler, MfTask, MfUpdate, MfWorker, Side,
+};
 pub use params::{MfParams, Reg};
 
 use strads_datasets::Ratings;
@@ -26,7 +28,7 @@ pub struct MfIteration {
     pub test_rmse: Option<f64>,
 }
 
-/// The result of a fit (on the coordinator).
+/// The result of a fit (on the coordinator). The factors are `f32` values held in `f64`.
 #[derive(Debug, Clone)]
 pub struct MfFit {
     /// `W`, `m × K`, column-major (`w[k][i]`).
@@ -35,6 +37,10 @@ pub struct MfFit {
     pub h: Vec<Vec<f64>>,
     /// Every outer iteration.
     pub history: Vec<MfIteration>,
+    /// With early stopping: the outer iteration whose factors these are (the best test RMSE).
+    pub best_iter: Option<u64>,
+    /// Seconds to build the workers' shards from the triplets (before the rounds).
+    pub build_s: f64,
     /// Engine rounds (half-steps and evaluations).
     pub rounds: u64,
     /// Wall seconds of the rounds.
@@ -67,8 +73,43 @@ impl Predictor<'_> {
         p.clamp(self.range.0, self.range.1)
     }
 
-    /// Root mean squared error on `ratings`.
+    /// Root mean squared error on `ratings` (from row-major `f32` copies of the factors, so
+    /// each prediction reads two contiguous rows; exact for factors that hold `f32` values,
+    /// as the fit's do).
     pub fn rmse(&self, ratings: &Ratings) -> f64 {
+        let rank = self.w.len();
+        let row_major = |cols: &[Vec<f64>]| -> Vec<f32> {
+            let n = cols.first().map_or(0, Vec::len);
+            let mut out = vec![0.0f32; n * rank];
+            for (k, c) in cols.iter().enumerate() {
+                for (i, &x) in c.iter().enumerate() {
+                    out[i * rank + k] = x as f32;
+                }
+            }
+            out
+        };
+        if self.w.iter().chain(self.h).flatten().any(|&x| f64::from(x as f32) != x) {
+            return self.rmse_exact(ratings);
+        }
+        let (w, h) = (row_major(self.w), row_major(self.h));
+        let (m, n) = (w.len() / rank.max(1), h.len() / rank.max(1));
+        let mut sse = 0.0;
+        for r in 0..ratings.len() {
+            let (i, j) = (ratings.users[r] as usize, ratings.items[r] as usize);
+            let p = if rank > 0 && i < m && j < n {
+                let (a, b) = (&w[i * rank..(i + 1) * rank], &h[j * rank..(j + 1) * rank]);
+                a.iter().zip(b).map(|(&x, &y)| f64::from(x) * f64::from(y)).sum()
+            } else {
+                self.mean
+            };
+            let e = ratings.values[r] - p.clamp(self.range.0, self.range.1);
+            sse += e * e;
+        }
+        (sse / ratings.len().max(1) as f64).sqrt()
+    }
+
+    /// [`Self::rmse`] by [`Self::predict`], for any `f64` factors.
+    fn rmse_exact(&self, ratings: &Ratings) -> f64 {
         let sse: f64 = (0..ratings.len())
             .map(|r| {
                 let e = ratings.values[r] - self.predict(ratings.users[r] as usize, ratings.items[r] as usize);
@@ -91,57 +132,75 @@ pub fn counts(r: &Ratings) -> (Vec<u64>, Vec<u64>) {
 }
 
 /// Fits `train` on `backend`; every process of the run calls this with the whole training
-/// set (each worker keeps its rows' and columns' ratings). `test` (indices from the same id
-/// maps) is scored after every outer iteration on the coordinator; `on_iteration` sees each
-/// report there. Returns the fit on the coordinator, `None` on other ranks.
+/// set. The triplets (`users`, `items`, `values`) are taken out of `train` (left empty; the
+/// ids stay) and consumed while the local workers' shards are built (see [`Mf::workers`]),
+/// so that only the shards stay in memory. `test` (indices from the same id maps) is scored
+/// after every outer iteration on the coordinator; `on_iteration` sees each report there.
+/// Returns the fit on the coordinator, `None` on other ranks. With
+/// [`MfParams::early_stop`] the fit's factors are those of the best evaluation by test RMSE.
 ///
 /// Users or items that appear only in `test` have no factors: they are predicted by the
 /// training mean; predictions are clamped to the training ratings' range.
 ///
 /// # Errors
-/// [`crate::Error::InvalidParameter`] for bad hyperparameters; [`crate::Error::Engine`] if the
-/// run fails.
+/// [`crate::Error::InvalidParameter`] for bad hyperparameters (also early stopping without
+/// test ratings); [`crate::Error::Engine`] if the run fails.
 pub fn fit(
     backend: &Backend,
-    train: &Ratings,
-    test: Option<&Ratings>,
+    train: &mut Ratings,
+    test: Option<Ratings>,
     params: MfParams,
     config: &RunConfig,
     mut on_iteration: impl FnMut(&MfIteration),
 ) -> crate::Result<Option<MfFit>> {
     config.check()?;
+    params.check()?;
+    if params.early_stop.is_some() && test.as_ref().map_or(true, Ratings::is_empty) {
+        return Err(crate::Error::invalid("early-stop", "without test ratings", "a test split"));
+    }
     let place = backend.placement();
+    let t0 = std::time::Instant::now();
     let (user_counts, item_counts) = counts(train);
-    let app = Mf::new(params, &user_counts, &item_counts, config.workers)?;
-    let workers =
-        place.worker_range.clone().map(|p| app.worker(p, &train.users, &train.items, &train.values)).collect();
+    let mean = train.values.iter().sum::<f64>() / train.len().max(1) as f64;
+    let range = train.values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let test = if place.coordinator { test } else { None };
+    let app = Mf::new(params, &user_counts, &item_counts, config.workers)?.with_test(test, mean, range);
+    drop((user_counts, item_counts));
+    let (users, items, values) =
+        (std::mem::take(&mut train.users), std::mem::take(&mut train.items), std::mem::take(&mut train.values));
+    let workers = app.workers(place.worker_range.clone(), users, items, values);
     let roles = Roles {
         scheduler: if place.scheduler { Some(app.scheduler()?) } else { None },
         coordinator: place.coordinator.then(|| app.coordinator()),
         workers,
     };
-    let mean = train.values.iter().sum::<f64>() / train.len().max(1) as f64;
-    let range = train.values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let build_s = t0.elapsed().as_secs_f64();
     let mut history = Vec::new();
     let out = run(&app, config, backend, roles, |info, c| {
         for e in &c.history()[history.len()..] {
-            let predictor = Predictor { w: &c.w, h: &c.h, mean, range };
             let it = MfIteration {
                 iter: e.iter,
                 time_s: info.elapsed_s,
                 objective: e.objective,
                 train_rmse: e.train_rmse,
-                test_rmse: test.map(|t| predictor.rmse(t)),
+                test_rmse: e.test_rmse,
             };
             on_iteration(&it);
             history.push(it);
         }
     })?;
     let Some(out) = out else { return Ok(None) };
+    let c = out.coordinator;
+    let (w, h, best_iter) = match c.best {
+        Some(b) => (b.w, b.h, Some(b.iter)),
+        None => (c.w, c.h, None),
+    };
     Ok(Some(MfFit {
-        w: out.coordinator.w,
-        h: out.coordinator.h,
+        w,
+        h,
         history,
+        best_iter,
+        build_s,
         rounds: out.rounds,
         wall_s: out.wall_s,
         phases: out.total,

@@ -38,11 +38,14 @@ pub struct MfParams {
     pub inner_iters: usize,
     /// Seed of the initial `W`.
     pub seed: u64,
+    /// Early stopping: stop once the test RMSE has not improved for this many evaluations
+    /// (outer iterations) and return the best model seen (≥ 1; needs test ratings).
+    pub early_stop: Option<u64>,
 }
 
 impl Default for MfParams {
     fn default() -> Self {
-        Self { rank: 10, lambda: 0.05, reg: Reg::Weighted, iters: 20, inner_iters: 3, seed: 0 }
+        Self { rank: 10, lambda: 0.05, reg: Reg::Weighted, iters: 20, inner_iters: 3, seed: 0, early_stop: None }
     }
 }
 
@@ -63,6 +66,9 @@ impl MfParams {
         }
         if self.inner_iters == 0 {
             return Err(Error::invalid("inner-iters", 0, "at least 1"));
+        }
+        if self.early_stop == Some(0) {
+            return Err(Error::invalid("early-stop", 0, "at least 1"));
         }
         Ok(())
     }
