@@ -188,19 +188,10 @@ impl MhWorker {
                 let slot = self.block_base[b] + j;
                 let (lo, hi) = (self.word_start[slot] as usize, self.word_start[slot + 1] as usize);
                 for i in lo..hi {
-                    let t = self.state[i * stride];
-                    if !self.marked[t as usize] {
-                        self.marked[t as usize] = true;
-                        self.touched.push(t);
-                    }
-                    self.counts[t as usize] += 1;
+                    self.count_in(self.state[i * stride]);
                 }
-                for &t in &self.touched {
-                    row.push((t, self.counts[t as usize]));
-                    self.counts[t as usize] = 0;
-                    self.marked[t as usize] = false;
-                }
-                self.touched.clear();
+                row.extend(self.touched.iter().map(|&t| (t, self.counts[t as usize])));
+                self.clear_counts();
             }
         }
         (rows, self.nk.clone())
@@ -236,13 +227,9 @@ impl MhWorker {
     /// Moves a token's topic from `s` to `t` in the dense `counts` and in the view of `n_k`
     /// (`report`: also in the changes reported to the coordinator).
     fn move_topic(&mut self, s: u16, t: u16, report: bool) {
+        self.counts[s as usize] -= 1;
+        self.count_in(t);
         let (s, t) = (s as usize, t as usize);
-        self.counts[s] -= 1;
-        if !self.marked[t] {
-            self.marked[t] = true;
-            self.touched.push(t as u16);
-        }
-        self.counts[t] += 1;
         self.nk[s] -= 1;
         self.nk[t] += 1;
         if report {
@@ -251,12 +238,58 @@ impl MhWorker {
         }
     }
 
+    /// Adds one to topic `t` of the dense scratch `counts`, listing it in `touched`.
+    fn count_in(&mut self, t: u16) {
+        if !self.marked[t as usize] {
+            self.marked[t as usize] = true;
+            self.touched.push(t);
+        }
+        self.counts[t as usize] += 1;
+    }
+
+    /// Zeroes the dense scratch `counts` at the topics listed in `touched`.
+    fn clear_counts(&mut self) {
+        for &t in &self.touched {
+            self.counts[t as usize] = 0;
+            self.marked[t as usize] = false;
+        }
+        self.touched.clear();
+    }
+
+    /// The MH steps of the token whose state starts at `at`, with its pending proposals
+    /// against the dense `counts` (the document's in the doc phase, the word's row in the word
+    /// phase) and prior `prior` (α or β): `t` replaces `s` with probability
+    /// `min(1, (c_t + prior)(n_s − 1 + Vβ) / ((c_s − 1 + prior)(n_t + Vβ)))`, the counts without
+    /// the token. Moves go into `counts` and the view of `n_k` (`report`: also into the
+    /// reported changes). Returns the token's topic.
+    fn mh_steps(&mut self, at: usize, prior: f64, report: bool) -> u16 {
+        let mut s = self.state[at];
+        #[cfg(test)]
+        if self.only.is_some_and(|o| o * self.stride() != at) {
+            return s;
+        }
+        for m in 0..self.steps {
+            let t = self.state[at + 2 + m];
+            if t == s {
+                continue;
+            }
+            let (cs, ct) = (f64::from(self.counts[s as usize]) - 1.0, f64::from(self.counts[t as usize]));
+            let num = (ct + prior) * (self.nk[s as usize] as f64 - 1.0 + self.vbeta);
+            let den = (cs + prior) * (self.nk[t as usize] as f64 + self.vbeta);
+            if self.rng.random::<f64>() * den < num {
+                self.move_topic(s, t, report);
+                s = t;
+            }
+        }
+        s
+    }
+
     /// Accepts or rejects the word proposals of every token document by document, and draws
     /// the doc proposals.
     fn doc_phase(&mut self) {
         self.view_has_pending = true;
         let (stride, steps, k) = (self.stride(), self.steps, self.k);
-        let (alpha, vbeta) = (self.alpha, self.vbeta);
+        let alpha = self.alpha;
         let k_alpha = k as f64 * alpha;
         for d in 0..self.doc_ptr.len() - 1 {
             let (lo, hi) = (self.doc_ptr[d] as usize, self.doc_ptr[d + 1] as usize);
@@ -267,33 +300,12 @@ impl MhWorker {
             for j in lo..hi {
                 let t = self.state[self.doc_tok[j] as usize * stride];
                 self.topics.push(t);
-                if !self.marked[t as usize] {
-                    self.marked[t as usize] = true;
-                    self.touched.push(t);
-                }
-                self.counts[t as usize] += 1;
+                self.count_in(t);
             }
             for j in lo..hi {
                 let at = self.doc_tok[j] as usize * stride;
-                #[cfg(test)]
-                if self.only.is_some_and(|o| o * stride != at) {
-                    continue;
-                }
-                let mut s = self.state[at];
-                for m in 0..steps {
-                    let t = self.state[at + 2 + m];
-                    if t == s {
-                        continue;
-                    }
-                    let (cs, ct) = (f64::from(self.counts[s as usize]) - 1.0, f64::from(self.counts[t as usize]));
-                    let num = (ct + alpha) * (self.nk[s as usize] as f64 - 1.0 + vbeta);
-                    let den = (cs + alpha) * (self.nk[t as usize] as f64 + vbeta);
-                    if self.rng.random::<f64>() * den < num {
-                        // Reported when the word phase folds it into the word's row.
-                        self.move_topic(s, t, false);
-                        s = t;
-                    }
-                }
+                // Moves are reported when the word phase folds them into the word's row.
+                let s = self.mh_steps(at, alpha, false);
                 self.state[at] = s;
                 self.topics[j - lo] = s;
             }
@@ -316,11 +328,7 @@ impl MhWorker {
                     self.state[at + 2 + m] = t;
                 }
             }
-            for &t in &self.touched {
-                self.counts[t as usize] = 0;
-                self.marked[t as usize] = false;
-            }
-            self.touched.clear();
+            self.clear_counts();
         }
     }
 
@@ -328,7 +336,7 @@ impl MhWorker {
     /// word by word, and draws the word proposals.
     fn word_phase(&mut self, block: &mut WordBlock) {
         let (stride, steps, k) = (self.stride(), self.steps, self.k);
-        let (beta, vbeta) = (self.beta, self.vbeta);
+        let beta = self.beta;
         let k_beta = k as f64 * beta;
         let base = self.block_base[block.id as usize];
         for (j, row) in block.rows.iter_mut().enumerate() {
@@ -347,11 +355,7 @@ impl MhWorker {
                 let (z, zw) = (self.state[i * stride], self.state[i * stride + 1]);
                 if z != zw {
                     self.counts[zw as usize] -= 1;
-                    if !self.marked[z as usize] {
-                        self.marked[z as usize] = true;
-                        self.touched.push(z);
-                    }
-                    self.counts[z as usize] += 1;
+                    self.count_in(z);
                     self.delta[zw as usize] -= 1;
                     self.delta[z as usize] += 1;
                     if !self.view_has_pending {
@@ -364,24 +368,7 @@ impl MhWorker {
             // Accept or reject the doc proposals; the document's factor cancels.
             for i in lo..hi {
                 let at = i * stride;
-                #[cfg(test)]
-                if self.only.is_some_and(|o| o != i) {
-                    continue;
-                }
-                let mut s = self.state[at];
-                for m in 0..steps {
-                    let t = self.state[at + 2 + m];
-                    if t == s {
-                        continue;
-                    }
-                    let (cs, ct) = (f64::from(self.counts[s as usize]) - 1.0, f64::from(self.counts[t as usize]));
-                    let num = (ct + beta) * (self.nk[s as usize] as f64 - 1.0 + vbeta);
-                    let den = (cs + beta) * (self.nk[t as usize] as f64 + vbeta);
-                    if self.rng.random::<f64>() * den < num {
-                        self.move_topic(s, t, true);
-                        s = t;
-                    }
-                }
+                let s = self.mh_steps(at, beta, true);
                 self.state[at] = s;
                 self.state[at + 1] = s;
             }
@@ -419,11 +406,7 @@ impl MhWorker {
                     self.state[at + 2 + m] = t;
                 }
             }
-            for &t in &self.touched {
-                self.counts[t as usize] = 0;
-                self.marked[t as usize] = false;
-            }
-            self.touched.clear();
+            self.clear_counts();
         }
     }
 

@@ -416,16 +416,7 @@ impl SparseWorker {
                 bt.z[i] = new;
             }
             // Fold the document's counts back into its sparse list.
-            doc.clear();
-            for &t in &self.doc_topics {
-                let t_ = t as usize;
-                if dense[t_] > 0 {
-                    doc.push((t, dense[t_]));
-                }
-                dense[t_] = 0;
-                listed[t_] = false;
-                coef[t_] = alpha * inv[t_];
-            }
+            fold_doc(doc, &self.doc_topics, dense, listed, |t| coef[t] = alpha * inv[t]);
         }
         (block, std::mem::replace(&mut self.delta, vec![0; self.k]))
     }
@@ -515,16 +506,7 @@ impl SparseWorker {
                 }
                 bt.z[i] = n as u16;
             }
-            doc.clear();
-            for &t in &self.doc_topics {
-                let t_ = t as usize;
-                if dense[t_] > 0 {
-                    doc.push((t, dense[t_]));
-                }
-                dense[t_] = 0;
-                listed[t_] = false;
-                coef[t_] = (alpha * inv[t_]) as f32;
-            }
+            fold_doc(doc, &self.doc_topics, dense, listed, |t| coef[t] = (alpha * inv[t]) as f32);
         }
         for (j, row) in block.rows.iter_mut().enumerate() {
             row.clear();
@@ -650,6 +632,28 @@ fn locate(coef: &[f32], word: &[f32], lanes: &[f32x4], mut u: f32, k: usize) -> 
         t += 4;
     }
     pick
+}
+
+/// Folds a document's dense scratch counts at its listed `topics` back into its sparse list
+/// `doc`, zeroing the scratch and unlisting them; `reset(t)` puts topic `t`'s coefficient back
+/// to its no-document value.
+fn fold_doc(
+    doc: &mut SparseCounts,
+    topics: &[u16],
+    dense: &mut [u32],
+    listed: &mut [bool],
+    mut reset: impl FnMut(usize),
+) {
+    doc.clear();
+    for &t in topics {
+        let t_ = t as usize;
+        if dense[t_] > 0 {
+            doc.push((t, dense[t_]));
+        }
+        dense[t_] = 0;
+        listed[t_] = false;
+        reset(t_);
+    }
 }
 
 /// Adds one to topic `t` of sparse counts.
