@@ -11,7 +11,7 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use crate::error::{parse_err, Error, Result};
+use crate::error::{limit, parse_err, Error, Result};
 use crate::io::open;
 use crate::lines::{pair_u64, parse_u64, text, trim_ascii_line, Fields, Line, Lines};
 
@@ -168,15 +168,12 @@ fn trimmed<'a>(l: &Line<'a>) -> &'a str {
 /// ([`crate::MAX_DIM`]).
 const MAX: u64 = crate::MAX_DIM as u64;
 
-/// [`MAX`] in the error messages.
-const MAX_MSG: &str = "268435456 = 2^28, strads_datasets::MAX_DIM";
-
 /// Parses a non-negative integer token, or says what it was.
 #[inline]
 fn int(tok: &[u8], what: &str) -> std::result::Result<u64, String> {
     parse_u64(tok).ok_or_else(|| {
         if !tok.is_empty() && tok.iter().all(u8::is_ascii_digit) {
-            format!("{what} {} is too large (at most {MAX_MSG})", text(tok))
+            format!("{what} {} is too large ({})", text(tok), limit(""))
         } else {
             format!("{what} '{}' is not a non-negative integer", text(tok).escape_debug())
         }
@@ -226,11 +223,7 @@ pub fn read_uci<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
         };
         header[k] = int(trimmed(&l).as_bytes(), name).map_err(|m| parse_err(source, line, format!("header: {m}")))?;
         if k < 2 && header[k] > MAX {
-            return Err(parse_err(
-                source,
-                line,
-                format!("header: {name} {} is too large (at most {MAX_MSG})", header[k]),
-            ));
+            return Err(parse_err(source, line, format!("header: {name} {} is too large ({})", header[k], limit(""))));
         }
     }
     let [d, w, nnz] = header;
@@ -256,7 +249,7 @@ pub fn read_uci<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
             return Err(err(format!("count {count} must be positive")));
         }
         if count > MAX {
-            return Err(err(format!("count {count} is too large (at most {MAX_MSG})")));
+            return Err(err(format!("count {count} is too large ({})", limit(" tokens"))));
         }
         tokens.push((doc - 1) as u32, (word - 1) as u32, count as u32).map_err(err)?;
     }
@@ -367,13 +360,13 @@ pub fn read_ldac<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
                 }
             };
             if id >= MAX {
-                return Err(err(format!("word id {id} is too large (at most {MAX_MSG} words)")));
+                return Err(err(format!("word id {id} is too large ({})", limit(" words"))));
             }
             if c == 0 {
                 return Err(err(format!("count of word {id} must be positive")));
             }
             if c > MAX {
-                return Err(err(format!("count {c} of word {id} is too large (at most {MAX_MSG})")));
+                return Err(err(format!("count {c} of word {id} is too large ({})", limit(" tokens"))));
             }
             vocab = vocab.max(id as usize + 1);
             tokens.push(docs, id as u32, c as u32).map_err(err)?;
@@ -414,7 +407,7 @@ pub fn read_tokens<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
         while let Some(tok) = toks.next_u64() {
             let id = tok.or_else(|tok| int(tok, "word id")).map_err(err)?;
             if id >= MAX {
-                return Err(err(format!("word id {id} is too large (at most {MAX_MSG} words)")));
+                return Err(err(format!("word id {id} is too large ({})", limit(" words"))));
             }
             vocab = vocab.max(id as usize + 1);
             words_out.push(id as u32);

@@ -4,7 +4,7 @@
 use std::io::{BufRead, Read};
 use std::path::Path;
 
-use crate::error::{parse_err, parse_finite, Error, Result};
+use crate::error::{limit, parse_err, parse_finite, Error, Result};
 use crate::lines::{parse_finite_f64, parse_u64, text, trim_ascii_line, words_unicode_ascii, Lines};
 use crate::CsrMatrix;
 
@@ -54,14 +54,7 @@ fn read_header<R: Read>(lines: &mut Lines<'_, R>, source: &Path) -> Result<(Layo
             // Row and column numbers are stored as u32 (CSR columns, CSC rows), and the apps
             // allocate dense state per row and column: at most MAX_DIM of each.
             if let Some(&big) = v[..2].iter().find(|&&d| d > crate::MAX_DIM) {
-                return Err(parse_err(
-                    source,
-                    line,
-                    format!(
-                        "dimension {big} is too large (at most {} = 2^28, strads_datasets::MAX_DIM)",
-                        crate::MAX_DIM
-                    ),
-                ));
+                return Err(parse_err(source, line, format!("dimension {big} is too large ({})", limit(""))));
             }
             let entries = if layout == Layout::Array {
                 v[0].checked_mul(v[1]).ok_or_else(|| parse_err(source, line, "rows × cols overflows"))?

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use rustc_hash::FxHashMap;
 
-use crate::error::{parse_err, Error, Result};
+use crate::error::{limit, parse_err, Error, Result};
 use crate::io::open;
 use crate::lines::{parse_finite_f64, text as str_text, trim_ascii_line, words, Lines};
 
@@ -389,11 +389,7 @@ fn mtx_size_line(text: &[u8]) -> std::result::Result<[u64; 2], String> {
         // All digits: only overflow makes the parse fail, and that is too large as well.
         *d = crate::lines::parse_u64(t).unwrap_or(u64::MAX);
         if *d > crate::MAX_DIM as u64 {
-            return Err(format!(
-                "dimension {} is too large (at most {} = 2^28, strads_datasets::MAX_DIM)",
-                str_text(t),
-                crate::MAX_DIM
-            ));
+            return Err(format!("dimension {} is too large ({})", str_text(t), limit("")));
         }
     }
     Ok(dims)
