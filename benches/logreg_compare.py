@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""One side-by-side table: sparse logistic regression on the ALL leukemia set (123 x 12,625,
-labels +1 T-lineage / -1 B-lineage) by scikit-learn (liblinear, saga), celer and -- once the
-build has it -- `strads logreg` (the rows marked STRADS SLOT below).
+"""One side-by-side table: L1 logistic regression on ALL leukemia B/T, strads and its peers.
+
+The data: 123 x 12,625, labels +1 T-lineage / -1 B-lineage; the solvers: scikit-learn
+(liblinear, saga), celer and -- once the build has it -- `strads logreg` (the rows marked
+STRADS SLOT below).
 
 The problem, for every solver, with labels y in {-1, +1}:
 
