@@ -357,13 +357,14 @@ impl App for Lda {
         for part in partials {
             match part {
                 LdaPartial::Setup { rows, totals } => {
+                    let mut at = vec![u32::MAX; self.params.topics];
                     for (b, block_rows) in rows.into_iter().enumerate() {
                         let home = c.parked[b].get_or_insert_with(|| WordBlock {
                             id: b as u32,
                             rows: vec![Vec::new(); block_rows.len()],
                         });
                         for (into, add) in home.rows.iter_mut().zip(&block_rows) {
-                            merge(into, add);
+                            merge(into, add, &mut at);
                         }
                     }
                     for (t, n) in c.totals.iter_mut().zip(totals) {

@@ -270,19 +270,51 @@ impl SparseWorker {
     /// Assigns every token a uniformly random topic; returns, per block, the word-topic rows
     /// of this worker's tokens (`members[b]` rows for block `b`), and the topic totals.
     pub fn initialize(&mut self, members: &[usize]) -> (Vec<Vec<SparseCounts>>, Vec<i64>) {
-        let mut rows: Vec<Vec<SparseCounts>> = members.iter().map(|&m| vec![Vec::new(); m]).collect();
         let k = self.k;
-        for (b, bt) in self.tokens.iter_mut().enumerate() {
-            for d in 0..self.doc_len.len() {
-                for i in bt.doc_ptr[d] as usize..bt.doc_ptr[d + 1] as usize {
-                    let t = self.rng.random_range(0..k) as u16;
-                    bt.z[i] = t;
-                    bump(&mut rows[b][bt.word[i] as usize], t);
-                    bump(&mut self.ndk[d], t);
-                    self.nk[t as usize] += 1;
-                }
+        for bt in &mut self.tokens {
+            for z in &mut bt.z {
+                let t = self.rng.random_range(0..k) as u16;
+                *z = t;
+                self.nk[t as usize] += 1;
             }
         }
+        // Doc-topic counts through the dense scratch, topics in the order first drawn.
+        let (dense, listed) = (&mut self.dense, &mut self.listed);
+        for (d, doc) in self.ndk.iter_mut().enumerate() {
+            self.doc_topics.clear();
+            for bt in &self.tokens {
+                for &t in &bt.z[bt.doc_ptr[d] as usize..bt.doc_ptr[d + 1] as usize] {
+                    count_in(t, dense, listed, &mut self.doc_topics);
+                }
+            }
+            fold_doc(doc, &self.doc_topics, dense, listed, |_| ());
+        }
+        // Word-topic counts per block through a dense table of at most INIT_TABLE counts,
+        // a range of the block's words at a time.
+        let chunk = (INIT_TABLE / k).max(1);
+        let mut table: Vec<u32> = Vec::new();
+        let rows = members
+            .iter()
+            .zip(&self.tokens)
+            .map(|(&m, bt)| {
+                let mut rows: Vec<SparseCounts> = Vec::with_capacity(m);
+                for lo in (0..m).step_by(chunk) {
+                    let hi = (lo + chunk).min(m);
+                    table.clear();
+                    table.resize((hi - lo) * k, 0);
+                    for (&w, &t) in bt.word.iter().zip(&bt.z) {
+                        let w = w as usize;
+                        if (lo..hi).contains(&w) {
+                            table[(w - lo) * k + t as usize] += 1;
+                        }
+                    }
+                    rows.extend(table.chunks_exact(k).map(|row| {
+                        row.iter().enumerate().filter(|&(_, &c)| c > 0).map(|(t, &c)| (t as u16, c)).collect()
+                    }));
+                }
+                rows
+            })
+            .collect();
         (rows, self.nk.clone())
     }
 
@@ -643,11 +675,17 @@ fn fold_doc(
     }
 }
 
-/// Adds one to topic `t` of sparse counts.
-fn bump(row: &mut SparseCounts, t: u16) {
-    match row.iter_mut().find(|e| e.0 == t) {
-        Some(e) => e.1 += 1,
-        None => row.push((t, 1)),
+/// Counts for the initial word-topic rows: the dense table of one pass over a block's tokens
+/// holds at most this many (a range of the block's words × `K`).
+const INIT_TABLE: usize = 1 << 24;
+
+/// Adds one to topic `t` of a dense scratch row, listing `t` in `topics` the first time.
+fn count_in(t: u16, dense: &mut [u32], listed: &mut [bool], topics: &mut Vec<u16>) {
+    let t_ = t as usize;
+    dense[t_] += 1;
+    if !listed[t_] {
+        listed[t_] = true;
+        topics.push(t);
     }
 }
 
@@ -726,13 +764,27 @@ pub fn sort_by_count(row: &mut SparseCounts) {
     row.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
 }
 
-/// Merges sparse counts `add` into `into`.
-pub fn merge(into: &mut SparseCounts, add: &[(u16, u32)]) {
+/// Merges sparse counts `add` into `into`; `at` is scratch of length `K` holding `u32::MAX`
+/// (and left so), so the merge takes time linear in the two rows.
+pub fn merge(into: &mut SparseCounts, add: &[(u16, u32)], at: &mut [u32]) {
+    if into.is_empty() {
+        into.extend_from_slice(add);
+        return;
+    }
+    for (j, e) in into.iter().enumerate() {
+        at[e.0 as usize] = j as u32;
+    }
     for &(t, c) in add {
-        match into.iter_mut().find(|e| e.0 == t) {
-            Some(e) => e.1 += c,
-            None => into.push((t, c)),
+        match at[t as usize] {
+            u32::MAX => {
+                at[t as usize] = into.len() as u32;
+                into.push((t, c));
+            }
+            j => into[j as usize].1 += c,
         }
+    }
+    for e in into.iter() {
+        at[e.0 as usize] = u32::MAX;
     }
 }
 
