@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use strads_engine::{App, Control};
 use strads_scheduler::{Blocks, Rotation};
 
-use super::loglik;
+use super::loglik::{self, LgammaTable};
 use super::mh::MhWorker;
 use super::params::{LdaParams, Sampler};
 use super::sampler::{dense_exact, dense_fits, merge, sort_by_count, LdaWorker, SparseCounts, SparseWorker, WordBlock};
@@ -36,6 +36,8 @@ pub struct Lda {
     tokens: u64,
     /// The largest number of tokens of one word (the dense path needs it below 2²⁴).
     max_word_tokens: u64,
+    /// `lnΓ(c + β) − lnΓ(β)` for word-topic counts up to the most frequent word's.
+    lg_beta: LgammaTable,
     blocks: Arc<Blocks>,
     /// The position of every word among its block's members.
     positions: Arc<Vec<u32>>,
@@ -149,12 +151,14 @@ impl Lda {
                 positions[w as usize] = j as u32;
             }
         }
+        let lg_beta = LgammaTable::new(params.beta, max_word_tokens as usize + 1);
         Ok(Self {
             params,
             workers,
             vocab: word_counts.len(),
             tokens: word_counts.iter().sum(),
             max_word_tokens,
+            lg_beta,
             blocks: Arc::new(blocks),
             positions: Arc::new(positions),
             rotation,
@@ -249,7 +253,7 @@ impl Lda {
     /// The word part of the log-likelihood, from the parked blocks.
     fn word_loglik(&self, c: &LdaCoordinator) -> f64 {
         let rows = c.parked.iter().flatten().flat_map(|b| b.rows.iter().map(Vec::as_slice));
-        loglik::word_part(rows, &c.totals, self.vocab, self.params.beta)
+        loglik::word_part(rows, &c.totals, self.vocab, &self.lg_beta)
     }
 
     /// Checks the coordinator's invariants: every block is home, the word-topic counts sum to

@@ -37,6 +37,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::loglik;
+use super::loglik::LgammaTable;
 use super::sampler::{SparseCounts, WordBlock};
 
 /// One MH worker: a contiguous range of documents, their tokens stored word-major by block.
@@ -44,6 +45,8 @@ use super::sampler::{SparseCounts, WordBlock};
 pub struct MhWorker {
     k: usize,
     alpha: f64,
+    /// `lnΓ(c + α) − lnΓ(α)` for counts up to the longest document.
+    lg_alpha: LgammaTable,
     beta: f64,
     vbeta: f64,
     steps: usize,
@@ -131,9 +134,11 @@ impl MhWorker {
         let stride = 2 + steps;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(worker as u64);
+        let longest = doc_ptr.windows(2).map(|w| (w[1] - w[0]) as usize).max().unwrap_or(0);
         Self {
             k,
             alpha,
+            lg_alpha: LgammaTable::new(alpha, longest + 1),
             beta,
             vbeta: block_of.len() as f64 * beta,
             steps,
@@ -437,7 +442,7 @@ impl MhWorker {
     /// The document part of the log-likelihood over this worker's documents.
     pub fn doc_loglik(&self) -> f64 {
         let mut sum = 0.0;
-        self.doc_counts(|doc| sum += loglik::doc_part([doc], self.k, self.alpha));
+        self.doc_counts(|doc| sum += loglik::doc_part([doc], self.k, &self.lg_alpha));
         sum
     }
 

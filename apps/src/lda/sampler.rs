@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use wide::f32x4;
 
-use super::loglik;
+use super::loglik::{self, LgammaTable};
 use super::mh::MhWorker;
 
 /// Sparse counts: `(topic, count)` pairs with non-zero counts, in no particular order.
@@ -146,6 +146,8 @@ struct BlockTokens {
 pub struct SparseWorker {
     k: usize,
     alpha: f64,
+    /// `lnΓ(c + α) − lnΓ(α)` for counts up to the longest document.
+    lg_alpha: LgammaTable,
     beta: f64,
     vbeta: f64,
     first_doc: usize,
@@ -234,9 +236,11 @@ impl SparseWorker {
         }
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(worker as u64);
+        let longest = docs.iter().map(|d| d.len()).max().unwrap_or(0);
         Self {
             k,
             alpha,
+            lg_alpha: LgammaTable::new(alpha, longest + 1),
             beta,
             vbeta: v as f64 * beta,
             first_doc,
@@ -538,7 +542,7 @@ impl SparseWorker {
 
     /// The document part of the log-likelihood over this worker's documents.
     pub fn doc_loglik(&self) -> f64 {
-        loglik::doc_part(self.ndk.iter().map(Vec::as_slice), self.k, self.alpha)
+        loglik::doc_part(self.ndk.iter().map(Vec::as_slice), self.k, &self.lg_alpha)
     }
 
     /// The doc-topic counts of this worker's documents, sorted by topic.

@@ -2,6 +2,7 @@
 //! worker counts.
 
 use super::*;
+use loglik::LgammaTable;
 use std::borrow::Cow;
 use strads_engine::RunConfig;
 
@@ -47,8 +48,8 @@ fn counts_are_consistent_and_the_model_separates_the_themes() {
         let (a, b) = (theme_topics(0..10), theme_topics(10..20));
         assert!(a.is_disjoint(&b), "{workers} workers, {sampler:?}: {a:?} {b:?}");
         // The final log-likelihood recomputed from the returned counts.
-        let recomputed = loglik::doc_part(f.doc_topic.iter().map(Vec::as_slice), 4, 0.1)
-            + loglik::word_part(f.word_topic.iter().map(Vec::as_slice), &f.totals, 20, 0.01);
+        let recomputed = loglik::doc_part(f.doc_topic.iter().map(Vec::as_slice), 4, &LgammaTable::new(0.1, 0))
+            + loglik::word_part(f.word_topic.iter().map(Vec::as_slice), &f.totals, 20, &LgammaTable::new(0.01, 0));
         assert!((recomputed - f.loglik).abs() < 1e-6 * f.loglik.abs(), "{recomputed} vs {}", f.loglik);
         let first = f.history[0].loglik;
         assert!(f.loglik > first, "log-likelihood rises: {first} → {}", f.loglik);
