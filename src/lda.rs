@@ -138,11 +138,11 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         corpus.tokens()
     );
     if corpus.tokens() == 0 {
-        return Err(CliError::InvalidArgument(strads_kit::InvalidParameter {
-            name: "data",
-            value: a.data.display().to_string(),
-            expect: "a corpus with tokens",
-        }));
+        return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new(
+            "data",
+            a.data.display().to_string(),
+            "a corpus with tokens",
+        )));
     }
 
     let pb = strads_kit::progress::bar(a.run.quiet || !place.coordinator, Some(a.iters));

@@ -156,21 +156,17 @@ pub fn run(a: &MfArgs, backend: &Backend) -> Result<()> {
 fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
     let place = backend.placement();
     let Some(rank) = a.rank else {
-        return Err(CliError::InvalidArgument(strads_kit::InvalidParameter {
-            name: "rank",
-            value: "missing".into(),
-            expect: "given",
-        }));
+        return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new("rank", "missing", "given")));
     };
     let data_name = match (&a.data, a.synthetic) {
         (Some(d), _) => d.display().to_string(),
         (None, Some(n)) => format!("synthetic Netflix-shaped, {n} ratings"),
         (None, None) => {
-            return Err(CliError::InvalidArgument(strads_kit::InvalidParameter {
-                name: "data",
-                value: "missing".into(),
-                expect: "given (or --synthetic N)",
-            }))
+            return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new(
+                "data",
+                "missing",
+                "given (or --synthetic N)",
+            )))
         }
     };
     let params = MfParams {
@@ -185,19 +181,15 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
     params.check()?;
     if let Some(f) = a.test_fraction {
         if !(0.0..1.0).contains(&f) {
-            return Err(CliError::InvalidArgument(strads_kit::InvalidParameter {
-                name: "test-fraction",
-                value: f.to_string(),
-                expect: "in [0, 1)",
-            }));
+            return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new("test-fraction", f, "in [0, 1)")));
         }
     }
     if a.test_every.is_some_and(|n| n < 2) {
-        return Err(CliError::InvalidArgument(strads_kit::InvalidParameter {
-            name: "test-every",
-            value: format!("{:?}", a.test_every),
-            expect: "at least 2",
-        }));
+        return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new(
+            "test-every",
+            format!("{:?}", a.test_every),
+            "at least 2",
+        )));
     }
     let config = a.run.run_config(&place, None)?;
     let format = a.format.as_deref().map(str::parse::<RatingsFormat>).transpose()?;
@@ -255,11 +247,11 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
         test.as_ref().map_or(0, Ratings::len)
     );
     if train.is_empty() {
-        return Err(CliError::InvalidArgument(strads_kit::InvalidParameter {
-            name: "data",
-            value: data_name,
-            expect: "training ratings",
-        }));
+        return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new(
+            "data",
+            data_name,
+            "training ratings",
+        )));
     }
 
     let show = !a.run.quiet && place.coordinator;
@@ -454,11 +446,11 @@ fn recommend(a: &RecommendArgs) -> Result<()> {
     let (uids, w) = read_factors(&a.model.join("W.txt"))?;
     let (iids, h) = read_factors(&a.model.join("H.txt"))?;
     let u = uids.iter().position(|x| *x == a.user).ok_or_else(|| {
-        CliError::InvalidArgument(strads_kit::InvalidParameter {
-            name: "user",
-            value: a.user.clone(),
-            expect: "a user id of the model (the first column of W.txt)",
-        })
+        CliError::InvalidArgument(strads_kit::InvalidParameter::new(
+            "user",
+            a.user.clone(),
+            "a user id of the model (the first column of W.txt)",
+        ))
     })?;
     let mut exclude = std::collections::HashSet::new();
     if let Some(path) = &a.exclude_rated {

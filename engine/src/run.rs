@@ -42,25 +42,13 @@ impl RunConfig {
     /// limit.
     pub fn check(&self) -> Result<()> {
         if self.workers == 0 {
-            return Err(Error::InvalidParameter(strads_core::InvalidParameter {
-                name: "workers",
-                value: "0".into(),
-                expect: "at least 1",
-            }));
+            return Err(Error::InvalidParameter(strads_core::InvalidParameter::new("workers", "0", "at least 1")));
         }
         if self.max_rounds == Some(0) {
-            return Err(Error::InvalidParameter(strads_core::InvalidParameter {
-                name: "max-rounds",
-                value: "0".into(),
-                expect: "at least 1",
-            }));
+            return Err(Error::InvalidParameter(strads_core::InvalidParameter::new("max-rounds", "0", "at least 1")));
         }
         if self.time_limit == Some(Duration::ZERO) {
-            return Err(Error::InvalidParameter(strads_core::InvalidParameter {
-                name: "time-limit",
-                value: "0".into(),
-                expect: "positive",
-            }));
+            return Err(Error::InvalidParameter(strads_core::InvalidParameter::new("time-limit", "0", "positive")));
         }
         Ok(())
     }
