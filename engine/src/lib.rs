@@ -10,9 +10,16 @@
 //! calling thread, workers `1..P` on threads of their own, and the scheduler on the calling
 //! thread or, with a staleness bound `S ≥ 1` ([`RunConfig::staleness`]: the scheduler runs up
 //! to `S` rounds ahead, STRADS's pipelined scheduling), on its own thread; [`run`] runs on the
-//! [`Backend`] that
-//! [`Backend::detect`] picks, threads or (with the `mpi` feature, under `mpirun`) MPI ranks
-//! with roles fixed by rank order (see [`Layout`]).
+//! [`Backend`] that [`Backend::detect`] picks, threads or (with the `mpi` feature, under
+//! `mpirun`) MPI ranks with roles fixed by rank order (see [`Layout`]), building on each
+//! process exactly the role states it holds from the app's constructors ([`Roles`]).
+//!
+//! What the protocol offers an app beyond the four calls: scheduler-only feedback from pull
+//! to observe ([`App::Feedback`], [`Pulled`]), a pull that stops the run with an error
+//! ([`AppError`], [`Error::Pull`]), a stop on the app's own budget distinct from convergence
+//! ([`Control::BudgetSpent`], [`StopReason::BudgetSpent`]), the round's task in the run's
+//! observer, and the setup / update / evaluate round pattern ([`Cadence`]). The app kit
+//! (`strads-kit`) adds the command-line flags, row loading and output files.
 //!
 //! # Examples
 //! A toy app: each worker holds numbers, the coordinator sums them in one round.

@@ -13,9 +13,6 @@ use strads_scheduler::{
 use super::messages::{pair_key, LassoFeedback, LassoTask, LassoUpdate, GRAM_CACHE};
 use super::params::LassoParams;
 
-/// Pairs of columns whose correlation the dynamic scheduler caches.
-const CORRELATION_CACHE: usize = 1 << 21;
-
 /// The scheduler's state.
 pub struct LassoScheduler {
     block: BlockScheduler,
@@ -43,7 +40,7 @@ impl LassoScheduler {
         let block = BlockScheduler::new(p, params.schedule.clone())?;
         let every = if params.schedule.policy == Policy::Dynamic { 1 } else { params.eval_every_for(p) };
         let oracle = match params.schedule.policy {
-            Policy::Dynamic => columns.map(|x| PearsonOracle::new(x, CORRELATION_CACHE)),
+            Policy::Dynamic => columns.map(PearsonOracle::with_default_cache),
             _ => None,
         };
         Ok(Self {
