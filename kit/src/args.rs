@@ -95,3 +95,23 @@ impl RunArgs {
         Ok(config)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_time_limit_and_rounds_are_checked() {
+        let place = Placement::single(2);
+        let ok = RunArgs { time_limit: Some(1.5), staleness: 2, ..RunArgs::default() };
+        let c = ok.run_config(&place, Some(10)).expect("valid");
+        assert_eq!((c.workers, c.max_rounds, c.staleness), (2, Some(10), 2));
+        assert_eq!(c.time_limit, Some(Duration::from_millis(1500)));
+        for t in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let e = RunArgs { time_limit: Some(t), ..RunArgs::default() }.run_config(&place, None);
+            assert!(e.expect_err("bad time limit").to_string().starts_with("invalid --time-limit"));
+        }
+        let e = RunArgs::default().run_config(&place, Some(0)).expect_err("zero rounds").to_string();
+        assert_eq!(e, "invalid --max-rounds 0: must be at least 1");
+    }
+}

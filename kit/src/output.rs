@@ -84,3 +84,35 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
         writeln!(w)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_leaves_no_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("model.txt");
+        let e = write_atomic(&path, |w| {
+            writeln!(w, "half a model")?;
+            Err(std::io::Error::other("the fit failed"))
+        });
+        assert!(e.expect_err("fails").to_string().contains("the fit failed"));
+        assert!(!path.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0, "no temporary file left");
+        write_json(&path, &[1, 2]).expect("writes");
+        assert_eq!(std::fs::read_to_string(&path).expect("written"), "[\n  1,\n  2\n]\n");
+    }
+
+    #[test]
+    fn a_set_is_written_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("model");
+        let parts: Vec<Part<'_>> = vec![
+            ("a.txt", Box::new(|w: &mut dyn Write| writeln!(w, "a"))),
+            ("b.txt", Box::new(|_: &mut dyn Write| Err(std::io::Error::other("no b")))),
+        ];
+        assert!(write_atomic_set(&out, parts).is_err());
+        assert!(!out.join("a.txt").exists(), "no part of a failed set");
+    }
+}

@@ -103,3 +103,50 @@ impl<'a> HeldRows<'a> {
         Ok((self.x.row_block_csc(local.clone()), self.y[local].to_vec()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matrix(n: usize) -> (CsrMatrix, Vec<f64>) {
+        let mut x = CsrMatrix::with_cols(2);
+        for i in 0..n {
+            x.push_row([(0, i as f64), (1, 1.0)]);
+        }
+        (x, (0..n).map(|i| i as f64).collect())
+    }
+
+    #[test]
+    fn worker_shards_are_the_even_ranges_of_the_whole_file() {
+        let (x, y) = matrix(10);
+        let all = HeldRows::all(&x, &y);
+        assert!(all.is_whole());
+        assert_eq!(all.worker_rows(0, 3).expect("held"), 0..4);
+        assert_eq!(all.worker_rows(2, 3).expect("held"), 7..10);
+        let (csc, ys) = all.worker_csc(1, 3).expect("held");
+        assert_eq!((csc.nrows, ys), (3, vec![4.0, 5.0, 6.0]));
+    }
+
+    #[test]
+    fn a_shard_not_read_here_is_an_error_not_a_panic() {
+        // Rows 4..7 of a 10-row file: worker 1 of 3 only.
+        let (x, y) = matrix(3);
+        let held = HeldRows { x: &x, y: &y, offset: 4, total: 10 };
+        assert_eq!(held.worker_rows(1, 3).expect("held"), 0..3);
+        let e = held.worker_rows(0, 3).expect_err("not held").to_string();
+        assert!(e.contains("worker 0 owns rows 0..4 but this process read rows 4..7"), "{e}");
+        assert!(held.worker_rows(7, 3).is_err());
+        let e = HeldRows::all(&x, &y).check(4).expect_err("4 workers, 3 rows").to_string();
+        assert_eq!(e, "invalid --workers 4: must be at most the number of rows");
+    }
+
+    #[test]
+    fn rows_needed_follows_the_placement() {
+        let place = |rank: usize| strads_engine::Layout::new(3, false, 1).expect("layout").placement(rank);
+        assert_eq!(rows_needed(&place(1), false), Some(RowShards { shards: 1..2, of: 3 }));
+        // Rank 0 runs the scheduler: all rows if the scheduler needs whole columns.
+        assert_eq!(rows_needed(&place(0), true), None);
+        assert_eq!(rows_needed(&place(0), false), Some(RowShards { shards: 0..1, of: 3 }));
+        assert_eq!(rows_needed(&Placement::single(4), false), None);
+    }
+}
