@@ -17,6 +17,8 @@ use strads_kit::{write_atomic, write_csv, write_json, HeldRows, RunArgs, RunFact
 /// Arguments of `strads lasso`.
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("penalty").args(["lambda", "lambda_ratio"])))]
+#[command(after_help = "Files: --out FILE: `intercept <v>`, then `<feature> <value>` per non-zero coefficient \
+                      (1-based); --trace: one CSV row per evaluation; --summary: JSON.")]
 pub struct LassoArgs {
     /// Input data file (LIBSVM, MatrixMarket X, or CSV with a header; `.gz` is read transparently).
     #[arg(long, value_name = "FILE")]

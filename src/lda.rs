@@ -15,6 +15,8 @@ use strads_kit::{write_atomic_set, write_csv, write_json, RunArgs, RunFacts, Run
 
 /// Arguments of `strads lda`.
 #[derive(Debug, Args)]
+#[command(after_help = "Files: --out DIR: doc_topic.txt, word_topic.txt and topics.txt; --trace: one CSV row per \
+                      iteration; --summary: JSON. --seed seeds the per-worker random streams.")]
 pub struct LdaArgs {
     /// Corpus: UCI `docword.*.txt[.gz]`, LDA-C (`.ldac`, `.dat`) or STRADS token lists.
     #[arg(long, value_name = "FILE")]

@@ -57,3 +57,15 @@ fn main() -> ExitCode {
         Command::Generate(_) => Ok(()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        // Catches clashing flags between an app's own and the kit's shared ones (clap checks
+        // them only in debug builds otherwise).
+        super::Cli::command().debug_assert();
+    }
+}

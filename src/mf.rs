@@ -18,6 +18,8 @@ use strads_kit::{write_atomic_set, write_csv, write_json, RunArgs, RunFacts, Run
 /// Arguments of `strads mf`.
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+#[command(after_help = "Files: --out DIR: W.txt and H.txt; --trace: one CSV row per outer iteration; --summary: \
+                      JSON. --seed seeds the initial W.")]
 pub struct MfArgs {
     #[command(subcommand)]
     command: Option<MfCommand>,
