@@ -5,9 +5,9 @@ use std::time::Instant;
 
 use clap::{Args, Subcommand};
 use strads_datasets::{labels_sibling, lasso_synth, LassoSynthParams, LdaSynth, LdaSynthParams};
+use strads_kit::{write_atomic, write_atomic_set, Part};
 
 use crate::error::{CliError, Result};
-use strads_kit::{write_atomic, write_atomic_set, Part};
 
 /// Arguments of `strads generate`.
 #[derive(Debug, Args)]

@@ -1,18 +1,16 @@
 //! `strads lasso`: fit a Lasso model.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{ArgGroup, Args};
 use log::info;
 use serde::Serialize;
 use strads_apps::lasso::{fit, LassoParams, Penalty};
-use strads_datasets::{Format, LoadOptions};
 use strads_engine::Backend;
+use strads_kit::{write_atomic, write_csv, write_json, DataArgs, HeldRows, RunArgs, RunFacts, RunReport};
 use strads_scheduler::{BlockConfig, Policy};
 
 use crate::error::Result;
-use strads_kit::{write_atomic, write_csv, write_json, HeldRows, RunArgs, RunFacts, RunReport};
 
 /// Arguments of `strads lasso`.
 #[derive(Debug, Args)]
@@ -20,18 +18,9 @@ use strads_kit::{write_atomic, write_csv, write_json, HeldRows, RunArgs, RunFact
 #[command(after_help = "Files: --out FILE: `intercept <v>`, then `<feature> <value>` per non-zero coefficient \
                       (1-based); --trace: one CSV row per evaluation; --summary: JSON.")]
 pub struct LassoArgs {
-    /// Input data file (LIBSVM, MatrixMarket X, or CSV with a header; `.gz` is read transparently).
-    #[arg(long, value_name = "FILE")]
-    data: PathBuf,
-    /// Input format; by default from the file extension (.libsvm/.svm, .mtx/.mmt, .csv).
-    #[arg(long, value_parser = ["libsvm", "mtx", "csv"])]
-    format: Option<String>,
-    /// MatrixMarket: the target vector y (default: the data file name with `.X.` → `.Y.`).
-    #[arg(long, value_name = "FILE")]
-    labels: Option<PathBuf>,
-    /// CSV: the target column (default: the last column).
-    #[arg(long, value_name = "COLUMN")]
-    target: Option<String>,
+    /// The data file and how to read it.
+    #[command(flatten)]
+    input: DataArgs,
     /// L1 penalty λ for ½‖y − Xβ‖² + λ‖β‖₁ (scikit-learn's alpha is λ/n).
     #[arg(long, value_name = "L", allow_negative_numbers = true)]
     lambda: Option<f64>,
@@ -152,20 +141,18 @@ pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
     };
     params.check()?;
     let config = a.run.run_config(&place, a.max_rounds)?;
-    let format = a.format.as_deref().map(str::parse::<Format>).transpose()?;
 
     // Each process reads only the rows of its own workers (all rows where the dynamic
     // scheduler runs: its correlation filter needs whole columns).
     let t0 = Instant::now();
-    let opts = LoadOptions { format, target: a.target.clone(), labels: a.labels.clone(), shards: None };
-    let data = strads_kit::load_rows(&a.data, opts, &place, params.schedule.policy == Policy::Dynamic)?;
+    let data = a.input.load(&place, params.schedule.policy == Policy::Dynamic)?;
     let load_s = t0.elapsed().as_secs_f64();
     let (n, p) = (data.rows_total, data.x.ncols);
     info!(
         "{}: loaded {} rows of {}: n = {n}, p = {p}, nnz = {} in {load_s:.3} s",
         place.describe(),
         data.x.nrows,
-        a.data.display(),
+        a.input.data.display(),
         data.x.nnz()
     );
     HeldRows::of(&data).check(place.workers)?;
@@ -226,7 +213,7 @@ pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
             },
         ),
         app: "lasso",
-        data: a.data.display().to_string(),
+        data: a.input.data.display().to_string(),
         n,
         p,
         objective: e.objective,

@@ -9,9 +9,9 @@ use serde::Serialize;
 use strads_apps::lda::{fit, write_pairs, write_topics, LdaParams, Sampler};
 use strads_datasets::{load_corpus, CorpusFormat};
 use strads_engine::Backend;
+use strads_kit::{write_atomic_set, write_csv, write_json, RunArgs, RunFacts, RunReport};
 
 use crate::error::{CliError, Result};
-use strads_kit::{write_atomic_set, write_csv, write_json, RunArgs, RunFacts, RunReport};
 
 /// Arguments of `strads lda`.
 #[derive(Debug, Args)]

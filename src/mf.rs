@@ -11,9 +11,9 @@ use serde::Serialize;
 use strads_apps::mf::{fit, MfIteration, MfParams, Reg};
 use strads_datasets::{load_ratings, IdMap, Ratings, RatingsFormat};
 use strads_engine::Backend;
+use strads_kit::{write_atomic_set, write_csv, write_json, RunArgs, RunFacts, RunReport};
 
 use crate::error::{CliError, Result};
-use strads_kit::{write_atomic_set, write_csv, write_json, RunArgs, RunFacts, RunReport};
 
 /// Arguments of `strads mf`.
 #[derive(Debug, Args)]

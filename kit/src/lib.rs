@@ -6,8 +6,8 @@
 //!   clap block the app's own command flattens;
 //! * [`drive`]: the run driver: backend detection (threads, or MPI ranks under `mpirun`),
 //!   one error path that ends an MPI job cleanly;
-//! * [`load_rows`], [`HeldRows`]: each process reads the rows its workers own, each worker
-//!   gets its shard (worker `k` of `P` owns the same rows on every backend);
+//! * [`DataArgs`] (`--data/--format/--labels/--target`), [`load_rows`], [`HeldRows`]: each
+//!   process reads the rows its workers own, each worker gets its shard (worker `k` of `P` owns the same rows on every backend);
 //! * role states: [`strads_engine::Roles`] / [`strads_engine::RoleFns`], the app's
 //!   constructors, of which the engine calls exactly those the process's placement needs;
 //! * the round pattern setup / update / evaluate: [`strads_engine::Cadence`];
@@ -20,6 +20,7 @@
 //! `docs/writing-an-app.md` in the repository walks through an app built on it.
 
 mod args;
+mod data_args;
 mod driver;
 mod error;
 mod output;
@@ -28,6 +29,7 @@ mod report;
 mod rows;
 
 pub use args::RunArgs;
+pub use data_args::DataArgs;
 pub use driver::{drive, init_logging};
 pub use error::{Error, Result};
 pub use output::{write_atomic, write_atomic_set, write_csv, write_json, Part};
