@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use strads_engine::{run_threads, App, Control, RunConfig};
+use strads_engine::{run_threads, App, AppError, Control, Pulled, RunConfig};
 
 /// An app whose rounds do no work.
 struct Empty;
@@ -21,11 +21,12 @@ impl App for Empty {
     type Task = ();
     type Partial = ();
     type Update = ();
+    type Feedback = ();
     type Private = ();
     fn schedule(&self, _: &mut (), _: u64) {}
     fn push(&self, _: &mut (), _: &()) {}
-    fn pull(&self, _: &mut (), _: &(), _: Vec<()>) -> ((), Control) {
-        ((), Control::Continue)
+    fn pull(&self, _: &mut (), _: &(), _: Vec<()>) -> Result<Pulled<(), ()>, AppError> {
+        Ok(Pulled::new((), Control::Continue))
     }
     fn sync(&self, _: &mut (), _: &()) {}
 }
@@ -39,7 +40,7 @@ fn bench(c: &mut Criterion) {
                 b.iter_custom(|iters| {
                     let cfg = RunConfig { max_rounds: Some(iters.max(1)), staleness, ..RunConfig::new(workers) };
                     let t = Instant::now();
-                    run_threads(&Empty, &cfg, (), (), vec![(); workers], |_, _| {}).expect("run");
+                    run_threads(&Empty, &cfg, (), (), vec![(); workers], |_, _, _| {}).expect("run");
                     t.elapsed()
                 })
             });

@@ -61,7 +61,7 @@ fn bench(c: &mut Criterion) {
                 || app.schedule(&mut sched, 1),
                 |task| {
                     let parts = shards.iter_mut().map(|w| app.push(w, &task)).collect();
-                    let (update, _) = app.pull(&mut coord, &task, parts);
+                    let update = app.pull(&mut coord, &task, parts).expect("a finite pull").update;
                     for w in shards.iter_mut() {
                         app.sync(w, &update);
                     }

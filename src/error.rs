@@ -18,19 +18,15 @@ pub enum CliError {
     #[error(transparent)]
     Engine(#[from] strads_engine::Error),
     /// A bad command-line value that clap cannot check.
-    #[error("invalid --{name} {value}: must be {expect}")]
-    InvalidArgument {
-        /// Option name.
-        name: &'static str,
-        /// The value given.
-        value: String,
-        /// What it must be.
-        expect: &'static str,
-    },
-    /// Writing an output file.
-    #[error("cannot write {path}: {source}")]
+    #[error(transparent)]
+    InvalidArgument(#[from] strads_kit::InvalidParameter),
+    /// The kit: writing an output file, loading a process's rows, a bad shared flag.
+    #[error(transparent)]
+    Kit(#[from] strads_kit::Error),
+    /// Writing to standard output.
+    #[error("cannot write {}: {source}", path.display())]
     Write {
-        /// The output file.
+        /// The output.
         path: PathBuf,
         /// The cause.
         source: std::io::Error,

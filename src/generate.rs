@@ -5,9 +5,9 @@ use std::time::Instant;
 
 use clap::{Args, Subcommand};
 use strads_datasets::{labels_sibling, lasso_synth, LassoSynthParams, LdaSynth, LdaSynthParams};
+use strads_kit::{write_atomic, write_atomic_set, Part};
 
 use crate::error::{CliError, Result};
-use crate::output::{write_atomic, write_atomic_set, Part};
 
 /// Arguments of `strads generate`.
 #[derive(Debug, Args)]
@@ -172,11 +172,11 @@ fn lda(a: &LdaGenArgs) -> Result<()> {
     };
     params.check()?;
     let Some((dir, [docword, vocab, topics])) = lda_paths(&a.out) else {
-        return Err(CliError::InvalidArgument {
-            name: "out",
-            value: a.out.display().to_string(),
-            expect: "DIR/NAME (a name prefix) or a directory",
-        });
+        return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new(
+            "out",
+            a.out.display().to_string(),
+            "DIR/NAME (a name prefix) or a directory",
+        )));
     };
     let t0 = Instant::now();
     let synth = LdaSynth::new(&params)?;
@@ -242,11 +242,11 @@ fn lasso(a: &LassoGenArgs) -> Result<()> {
     let name = a.out.file_name().and_then(|s| s.to_str()).unwrap_or("");
     let mtx = name.to_ascii_lowercase().ends_with(".mtx");
     if name.is_empty() || a.out.is_dir() {
-        return Err(CliError::InvalidArgument {
-            name: "out",
-            value: a.out.display().to_string(),
-            expect: "a file name",
-        });
+        return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new(
+            "out",
+            a.out.display().to_string(),
+            "a file name",
+        )));
     }
     let t0 = Instant::now();
     let prob = lasso_synth(&params)?;
@@ -285,14 +285,14 @@ fn lasso(a: &LassoGenArgs) -> Result<()> {
 
 fn mf(a: &MfGenArgs) -> Result<()> {
     if a.test_every.is_some_and(|n| n < 2) {
-        return Err(CliError::InvalidArgument {
-            name: "test-every",
-            value: format!("{:?}", a.test_every),
-            expect: "at least 2",
-        });
+        return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new(
+            "test-every",
+            format!("{:?}", a.test_every),
+            "at least 2",
+        )));
     }
     if a.ratings == 0 {
-        return Err(CliError::InvalidArgument { name: "ratings", value: "0".into(), expect: "at least 1" });
+        return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new("ratings", "0", "at least 1")));
     }
     let t0 = Instant::now();
     let r = strads_datasets::synthetic_ratings(strads_datasets::SyntheticShape::netflix(a.ratings), a.seed);

@@ -1,36 +1,26 @@
 //! `strads lasso`: fit a Lasso model.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{ArgGroup, Args};
 use log::info;
 use serde::Serialize;
-use strads_apps::lasso::{fit, rows_needed, LassoParams, Penalty};
-use strads_datasets::{load_labeled, Format, LoadOptions};
-use strads_engine::{Backend, RunConfig};
+use strads_apps::lasso::{fit, LassoParams, Penalty};
+use strads_engine::Backend;
+use strads_kit::{write_atomic, write_csv, write_json, DataArgs, HeldRows, RunArgs, RunFacts, RunReport};
 use strads_scheduler::{BlockConfig, Policy};
 
-use crate::error::{CliError, Result};
-use crate::launch::{ParallelArgs, RunFacts, RunReport};
-use crate::output::{write_atomic, write_csv, write_json};
+use crate::error::Result;
 
 /// Arguments of `strads lasso`.
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("penalty").args(["lambda", "lambda_ratio"])))]
+#[command(after_help = "Files: --out FILE: `intercept <v>`, then `<feature> <value>` per non-zero coefficient \
+                      (1-based); --trace: one CSV row per evaluation; --summary: JSON.")]
 pub struct LassoArgs {
-    /// Input data file (LIBSVM, MatrixMarket X, or CSV with a header; `.gz` is read transparently).
-    #[arg(long, value_name = "FILE")]
-    data: PathBuf,
-    /// Input format; by default from the file extension (.libsvm/.svm, .mtx/.mmt, .csv).
-    #[arg(long, value_parser = ["libsvm", "mtx", "csv"])]
-    format: Option<String>,
-    /// MatrixMarket: the target vector y (default: the data file name with `.X.` → `.Y.`).
-    #[arg(long, value_name = "FILE")]
-    labels: Option<PathBuf>,
-    /// CSV: the target column (default: the last column).
-    #[arg(long, value_name = "COLUMN")]
-    target: Option<String>,
+    /// The data file and how to read it.
+    #[command(flatten)]
+    input: DataArgs,
     /// L1 penalty λ for ½‖y − Xβ‖² + λ‖β‖₁ (scikit-learn's alpha is λ/n).
     #[arg(long, value_name = "L", allow_negative_numbers = true)]
     lambda: Option<f64>,
@@ -40,9 +30,6 @@ pub struct LassoArgs {
     /// Fit without an intercept.
     #[arg(long)]
     no_intercept: bool,
-    /// Threads or MPI ranks.
-    #[command(flatten)]
-    pub parallel: ParallelArgs,
     /// Block schedule.
     #[arg(long, default_value = "dynamic", value_parser = ["dynamic", "random", "cyclic"])]
     schedule: String,
@@ -73,24 +60,11 @@ pub struct LassoArgs {
     /// Stop after this many rounds.
     #[arg(long, value_name = "N")]
     max_rounds: Option<u64>,
-    /// Stop after this many seconds.
-    #[arg(long, value_name = "S", allow_negative_numbers = true)]
-    time_limit: Option<f64>,
-    /// Seed of the scheduler's random stream.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Write a CSV trace, one row per evaluation.
-    #[arg(long, value_name = "FILE")]
-    trace: Option<PathBuf>,
-    /// Write a JSON summary of the run.
-    #[arg(long, value_name = "FILE")]
-    summary: Option<PathBuf>,
-    /// Write the model: `intercept <v>`, then `<feature> <value>` per non-zero (1-based).
-    #[arg(long, value_name = "FILE")]
-    out: Option<PathBuf>,
-    /// No progress bar.
-    #[arg(long, short)]
-    quiet: bool,
+    /// Layout, seed, time limit and output files (the flags every app shares). `--out FILE`:
+    /// `intercept <v>`, then `<feature> <value>` per non-zero (1-based); `--trace`: one row per
+    /// evaluation.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// One row of `--trace`.
@@ -152,7 +126,7 @@ pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
         (None, Some(r)) => Penalty::Ratio(r),
         (None, None) => Penalty::Ratio(0.1),
     };
-    let mut schedule = BlockConfig::new(policy, a.block_size, a.seed);
+    let mut schedule = BlockConfig::new(policy, a.block_size, a.run.seed);
     schedule.candidates = a.candidates.unwrap_or(2 * a.block_size);
     schedule.rho = a.rho;
     schedule.eta = a.eta;
@@ -166,42 +140,27 @@ pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
         screening: !a.no_screening,
     };
     params.check()?;
-    let config = RunConfig {
-        workers: place.workers,
-        max_rounds: a.max_rounds,
-        time_limit: crate::launch::checked_time_limit(a.time_limit)?,
-        staleness: a.parallel.staleness(),
-    };
-    config.check()?;
-    let format = a.format.as_deref().map(str::parse::<Format>).transpose()?;
+    let config = a.run.run_config(&place, a.max_rounds)?;
 
     // Each process reads only the rows of its own workers (all rows where the dynamic
     // scheduler runs: its correlation filter needs whole columns).
     let t0 = Instant::now();
-    let shards = rows_needed(&place, &params);
-    let data =
-        load_labeled(&a.data, &LoadOptions { format, target: a.target.clone(), labels: a.labels.clone(), shards })?;
+    let data = a.input.load(&place, params.schedule.policy == Policy::Dynamic)?;
     let load_s = t0.elapsed().as_secs_f64();
     let (n, p) = (data.rows_total, data.x.ncols);
     info!(
         "{}: loaded {} rows of {}: n = {n}, p = {p}, nnz = {} in {load_s:.3} s",
         place.describe(),
         data.x.nrows,
-        a.data.display(),
+        a.input.data.display(),
         data.x.nnz()
     );
-    if place.workers > n {
-        return Err(CliError::InvalidArgument {
-            name: "workers",
-            value: place.workers.to_string(),
-            expect: "at most the number of rows",
-        });
-    }
+    HeldRows::of(&data).check(place.workers)?;
 
-    let pb = crate::progress::bar(a.quiet || !place.coordinator, a.max_rounds);
+    let pb = strads_kit::progress::bar(a.run.quiet || !place.coordinator, a.max_rounds);
     let mut trace = Vec::new();
     let mut last_logged = None;
-    let fit = fit(backend, &data, params, &config, |info, coord| {
+    let fit = fit(backend, &data, params, &config, |info, _, coord| {
         pb.set_position(info.round + 1);
         if let Some(e) = coord.last_evaluation() {
             if last_logged != Some(e.round) {
@@ -235,10 +194,10 @@ pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
         fit.stop, fit.rounds, fit.updates, fit.wall_s, e.objective, e.relative_gap, e.nnz
     );
 
-    if let Some(path) = &a.trace {
+    if let Some(path) = &a.run.trace {
         write_csv(path, &trace)?;
     }
-    if let Some(path) = &a.out {
+    if let Some(path) = &a.run.out {
         write_atomic(path, |w| fit.model.write_text(w))?;
     }
     let summary = Summary {
@@ -254,7 +213,7 @@ pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
             },
         ),
         app: "lasso",
-        data: a.data.display().to_string(),
+        data: a.input.data.display().to_string(),
         n,
         p,
         objective: e.objective,
@@ -273,12 +232,12 @@ pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
         converged: e.relative_gap <= a.tol,
         schedule: &a.schedule,
         block_size: a.block_size,
-        seed: a.seed,
+        seed: a.run.seed,
     };
-    if let Some(path) = &a.summary {
+    if let Some(path) = &a.run.summary {
         write_json(path, &summary)?;
     }
-    if !a.quiet {
+    if !a.run.quiet {
         eprintln!(
             "lasso: {} after {} rounds ({} updates) in {:.3} s: objective {:.10e}, relative duality gap {:.2e}, {} non-zeros, lambda {:.6e}",
             if summary.converged { "converged" } else { "stopped" },

@@ -8,14 +8,15 @@ use log::info;
 use serde::Serialize;
 use strads_apps::lda::{fit, write_pairs, write_topics, LdaParams, Sampler};
 use strads_datasets::{load_corpus, CorpusFormat};
-use strads_engine::{Backend, RunConfig};
+use strads_engine::Backend;
+use strads_kit::{write_atomic_set, write_csv, write_json, RunArgs, RunFacts, RunReport};
 
 use crate::error::{CliError, Result};
-use crate::launch::{ParallelArgs, RunFacts, RunReport};
-use crate::output::{write_atomic_set, write_csv, write_json};
 
 /// Arguments of `strads lda`.
 #[derive(Debug, Args)]
+#[command(after_help = "Files: --out DIR: doc_topic.txt, word_topic.txt and topics.txt; --trace: one CSV row per \
+                      iteration; --summary: JSON. --seed seeds the per-worker random streams.")]
 pub struct LdaArgs {
     /// Corpus: UCI `docword.*.txt[.gz]`, LDA-C (`.ldac`, `.dat`) or STRADS token lists.
     #[arg(long, value_name = "FILE")]
@@ -55,30 +56,14 @@ pub struct LdaArgs {
     /// MH steps per token in each of its two phases (with `--sampler mh`).
     #[arg(long, default_value_t = 2, value_name = "N")]
     mh_steps: usize,
-    /// Threads or MPI ranks.
-    #[command(flatten)]
-    pub parallel: ParallelArgs,
-    /// Seed of the per-worker random streams.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Stop after this many seconds (the model is then collected as it is).
-    #[arg(long, value_name = "S", allow_negative_numbers = true)]
-    time_limit: Option<f64>,
-    /// Write a CSV trace, one row per iteration.
-    #[arg(long, value_name = "FILE")]
-    trace: Option<PathBuf>,
-    /// Write a JSON summary of the run.
-    #[arg(long, value_name = "FILE")]
-    summary: Option<PathBuf>,
-    /// Write doc_topic.txt, word_topic.txt and topics.txt into this directory.
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
     /// Check the count invariants after every sub-round (slow; always on in debug builds).
     #[arg(long, hide = true)]
     check_invariants: bool,
-    /// No progress bar.
-    #[arg(long, short)]
-    quiet: bool,
+    /// Layout, seed (of the per-worker random streams), time limit (the model is then
+    /// collected as it is) and output files (the flags every app shares). `--out DIR`: writes
+    /// doc_topic.txt, word_topic.txt and topics.txt there; `--trace`: one row per iteration.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// One row of `--trace`.
@@ -129,7 +114,7 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         iters: a.iters,
         totals_staleness: a.totals_staleness,
         blocks: a.blocks,
-        seed: a.seed,
+        seed: a.run.seed,
         check_invariants: a.check_invariants,
         sampler: match a.sampler.as_str() {
             "mh" => Sampler::Mh { steps: a.mh_steps },
@@ -139,9 +124,7 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         },
     };
     params.check()?;
-    let time_limit = crate::launch::checked_time_limit(a.time_limit)?;
-    let config = RunConfig { workers: place.workers, max_rounds: None, time_limit, staleness: a.parallel.staleness() };
-    config.check()?;
+    let config = a.run.run_config(&place, None)?;
     let format = a.format.as_deref().map(str::parse::<CorpusFormat>).transpose()?;
 
     // Every process reads the corpus (token ids, 4 bytes a token) and keeps its documents.
@@ -157,20 +140,20 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         corpus.tokens()
     );
     if corpus.tokens() == 0 {
-        return Err(CliError::InvalidArgument {
-            name: "data",
-            value: a.data.display().to_string(),
-            expect: "a corpus with tokens",
-        });
+        return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new(
+            "data",
+            a.data.display().to_string(),
+            "a corpus with tokens",
+        )));
     }
 
-    let pb = crate::progress::bar(a.quiet || !place.coordinator, Some(a.iters));
+    let pb = strads_kit::progress::bar(a.run.quiet || !place.coordinator, Some(a.iters));
     let mut trace = Vec::new();
     let tokens = corpus.tokens() as f64;
     // What the outputs need of the corpus; the token ids go to the workers and are dropped.
     let (n_tokens, n_docs, vocab_size) = (corpus.tokens(), corpus.docs(), corpus.vocab_size);
     let vocab = corpus.vocab.take();
-    let fit = fit(backend, std::borrow::Cow::Owned(corpus), params, &config, |info, c| {
+    let fit = fit(backend, std::borrow::Cow::Owned(corpus), params, &config, |info, _, c| {
         if let Some(h) = c.history().last() {
             if trace.last().map_or(true, |r: &TraceRow| r.iter != h.iter) {
                 pb.set_position(h.iter);
@@ -194,10 +177,10 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         fit.stop, fit.iters, fit.wall_s, fit.loglik_per_token
     );
 
-    if let Some(path) = &a.trace {
+    if let Some(path) = &a.run.trace {
         write_csv(path, &trace)?;
     }
-    if let Some(dir) = &a.out {
+    if let Some(dir) = &a.run.out {
         let vocab = vocab.as_deref();
         write_atomic_set(
             dir,
@@ -241,12 +224,12 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         totals_staleness: a.totals_staleness,
         sampler: a.sampler.clone(),
         mh_steps: (a.sampler == "mh").then_some(a.mh_steps),
-        seed: a.seed,
+        seed: a.run.seed,
     };
-    if let Some(path) = &a.summary {
+    if let Some(path) = &a.run.summary {
         write_json(path, &summary)?;
     }
-    if !a.quiet {
+    if !a.run.quiet {
         eprintln!(
             "lda: {} iterations in {:.3} s ({:.3e} tokens/s): log-likelihood {:.6e}, per token {:.4}",
             fit.iters, fit.wall_s, tokens_per_s, fit.loglik, fit.loglik_per_token

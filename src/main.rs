@@ -3,16 +3,12 @@
 mod error;
 mod generate;
 mod lasso;
-mod launch;
 mod lda;
 mod mf;
-mod output;
-mod progress;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use strads_engine::Backend;
 
 /// Scheduled model-parallel machine learning (STRADS-style): a scheduler picks nearly
 /// independent blocks of model variables, workers update them on their data shards.
@@ -36,9 +32,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    strads_kit::init_logging();
     let cli = Cli::parse();
-    let parallel = match &cli.command {
+    let launch = match &cli.command {
         // Generating data needs no workers: done here, before any backend is chosen.
         Command::Generate(args) => {
             return match generate::run(args) {
@@ -49,37 +45,27 @@ fn main() -> ExitCode {
                 }
             };
         }
-        Command::Lasso(args) => args.parallel.options(),
-        Command::Lda(args) => args.parallel.options(),
-        Command::Mf(args) => args.parallel().options(),
+        Command::Lasso(args) => args.run.launch_options(),
+        Command::Lda(args) => args.run.launch_options(),
+        Command::Mf(args) => args.launch_options(),
     };
-    // Threads, or MPI under mpirun: decided here, once, before any data is read.
-    let backend = match Backend::detect(&parallel) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("strads: error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let res = match cli.command {
-        Command::Lasso(args) => lasso::run(&args, &backend),
-        Command::Lda(args) => lda::run(&args, &backend),
-        Command::Mf(args) => mf::run(&args, &backend),
-        Command::Generate(_) => unreachable!("strads generate returns before a backend is chosen"),
-    };
-    match res {
-        Ok(()) => {
-            backend.finish();
-            ExitCode::SUCCESS
-        }
-        Err(e) if backend.is_mpi() => {
-            // The other ranks wait for this one: end the whole job.
-            eprintln!("strads: error: {}: {e}", backend.placement().describe());
-            backend.abort(1)
-        }
-        Err(e) => {
-            eprintln!("strads: error: {e}");
-            ExitCode::FAILURE
-        }
+    // The kit's driver: threads, or MPI under mpirun; an error ends every rank.
+    strads_kit::drive("strads", &launch, |backend| match &cli.command {
+        Command::Lasso(args) => lasso::run(args, backend),
+        Command::Lda(args) => lda::run(args, backend),
+        Command::Mf(args) => mf::run(args, backend),
+        Command::Generate(_) => Ok(()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        // Catches clashing flags between an app's own and the kit's shared ones (clap checks
+        // them only in debug builds otherwise).
+        super::Cli::command().debug_assert();
     }
 }

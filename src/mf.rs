@@ -10,15 +10,16 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use strads_apps::mf::{fit, MfIteration, MfParams, Reg};
 use strads_datasets::{load_ratings, IdMap, Ratings, RatingsFormat};
-use strads_engine::{Backend, RunConfig};
+use strads_engine::Backend;
+use strads_kit::{write_atomic_set, write_csv, write_json, RunArgs, RunFacts, RunReport};
 
 use crate::error::{CliError, Result};
-use crate::launch::{ParallelArgs, RunFacts, RunReport};
-use crate::output::{write_atomic_set, write_csv, write_json};
 
 /// Arguments of `strads mf`.
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+#[command(after_help = "Files: --out DIR: W.txt and H.txt; --trace: one CSV row per outer iteration; --summary: \
+                      JSON. --seed seeds the initial W.")]
 pub struct MfArgs {
     #[command(subcommand)]
     command: Option<MfCommand>,
@@ -27,9 +28,9 @@ pub struct MfArgs {
 }
 
 impl MfArgs {
-    /// The parallel options (of the fit; `recommend` runs in one process).
-    pub fn parallel(&self) -> &ParallelArgs {
-        &self.fit.parallel
+    /// The launch options (of the fit; `recommend` runs in one process).
+    pub fn launch_options(&self) -> strads_engine::LaunchOptions {
+        self.fit.run.launch_options()
     }
 }
 
@@ -81,31 +82,15 @@ pub struct FitArgs {
     /// Alternations of the W and H half-steps per rank-one factor.
     #[arg(long, default_value_t = 3, value_name = "T")]
     inner_iters: usize,
-    /// Threads or MPI ranks.
-    #[command(flatten)]
-    parallel: ParallelArgs,
-    /// Seed of the initial W.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Stop after this many seconds (the model is then evaluated as it is).
-    #[arg(long, value_name = "S", allow_negative_numbers = true)]
-    time_limit: Option<f64>,
     /// Early stopping: stop once the test RMSE has not improved for N outer iterations and
     /// keep (and write) the best model. Needs a test split.
     #[arg(long, value_name = "N")]
     early_stop: Option<u64>,
-    /// Write a CSV trace, one row per outer iteration.
-    #[arg(long, value_name = "FILE")]
-    trace: Option<PathBuf>,
-    /// Write a JSON summary of the run.
-    #[arg(long, value_name = "FILE")]
-    summary: Option<PathBuf>,
-    /// Write W.txt and H.txt into this directory.
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// No progress output.
-    #[arg(long, short)]
-    quiet: bool,
+    /// Layout, seed (of the initial W), time limit (the model is then evaluated as it is)
+    /// and output files (the flags every app shares). `--out DIR`: writes W.txt and H.txt
+    /// there; `--trace`: one row per outer iteration.
+    #[command(flatten)]
+    run: RunArgs,
 }
 
 /// Arguments of `strads mf recommend`.
@@ -173,17 +158,17 @@ pub fn run(a: &MfArgs, backend: &Backend) -> Result<()> {
 fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
     let place = backend.placement();
     let Some(rank) = a.rank else {
-        return Err(CliError::InvalidArgument { name: "rank", value: "missing".into(), expect: "given" });
+        return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new("rank", "missing", "given")));
     };
     let data_name = match (&a.data, a.synthetic) {
         (Some(d), _) => d.display().to_string(),
         (None, Some(n)) => format!("synthetic Netflix-shaped, {n} ratings"),
         (None, None) => {
-            return Err(CliError::InvalidArgument {
-                name: "data",
-                value: "missing".into(),
-                expect: "given (or --synthetic N)",
-            })
+            return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new(
+                "data",
+                "missing",
+                "given (or --synthetic N)",
+            )))
         }
     };
     let params = MfParams {
@@ -192,25 +177,23 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
         reg: a.reg.parse::<Reg>()?,
         iters: a.iters,
         inner_iters: a.inner_iters,
-        seed: a.seed,
+        seed: a.run.seed,
         early_stop: a.early_stop,
     };
     params.check()?;
     if let Some(f) = a.test_fraction {
         if !(0.0..1.0).contains(&f) {
-            return Err(CliError::InvalidArgument { name: "test-fraction", value: f.to_string(), expect: "in [0, 1)" });
+            return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new("test-fraction", f, "in [0, 1)")));
         }
     }
     if a.test_every.is_some_and(|n| n < 2) {
-        return Err(CliError::InvalidArgument {
-            name: "test-every",
-            value: format!("{:?}", a.test_every),
-            expect: "at least 2",
-        });
+        return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new(
+            "test-every",
+            format!("{:?}", a.test_every),
+            "at least 2",
+        )));
     }
-    let time_limit = crate::launch::checked_time_limit(a.time_limit)?;
-    let config = RunConfig { workers: place.workers, max_rounds: None, time_limit, staleness: a.parallel.staleness() };
-    config.check()?;
+    let config = a.run.run_config(&place, None)?;
     let format = a.format.as_deref().map(str::parse::<RatingsFormat>).transpose()?;
 
     // Every process reads the ratings (the workers keep their rows' and columns' ratings).
@@ -266,10 +249,14 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
         test.as_ref().map_or(0, Ratings::len)
     );
     if train.is_empty() {
-        return Err(CliError::InvalidArgument { name: "data", value: data_name, expect: "training ratings" });
+        return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new(
+            "data",
+            data_name,
+            "training ratings",
+        )));
     }
 
-    let show = !a.quiet && place.coordinator;
+    let show = !a.run.quiet && place.coordinator;
     let mut trace = Vec::new();
     let (n_train, n_test) = (train.len(), test.as_ref().map_or(0, Ratings::len));
     let fit = fit(backend, &mut train, test, params, &config, |it: &MfIteration| {
@@ -301,10 +288,10 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
         .find(|h| fit.best_iter.map_or(true, |b| b == h.iter))
         .ok_or(CliError::App(strads_apps::Error::NoEvaluation))?;
 
-    if let Some(path) = &a.trace {
+    if let Some(path) = &a.run.trace {
         write_csv(path, &trace)?;
     }
-    if let Some(dir) = &a.out {
+    if let Some(dir) = &a.run.out {
         write_atomic_set(
             dir,
             vec![
@@ -333,7 +320,7 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
         test_ratings: n_test,
         early_stop: a.early_stop,
         best_iter: fit.best_iter,
-        seed: a.seed,
+        seed: a.run.seed,
         run: RunReport::new(
             backend,
             RunFacts {
@@ -346,10 +333,10 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
             },
         ),
     };
-    if let Some(path) = &a.summary {
+    if let Some(path) = &a.run.summary {
         write_json(path, &summary)?;
     }
-    if !a.quiet {
+    if !a.run.quiet {
         eprintln!(
             "mf: {} iterations in {:.3} s{}: objective {:.6e}, train RMSE {:.5}, test RMSE {}",
             ran,
@@ -460,10 +447,12 @@ fn read_factors(path: &Path) -> Result<(Vec<String>, Vec<Vec<f64>>)> {
 fn recommend(a: &RecommendArgs) -> Result<()> {
     let (uids, w) = read_factors(&a.model.join("W.txt"))?;
     let (iids, h) = read_factors(&a.model.join("H.txt"))?;
-    let u = uids.iter().position(|x| *x == a.user).ok_or_else(|| CliError::InvalidArgument {
-        name: "user",
-        value: a.user.clone(),
-        expect: "a user id of the model (the first column of W.txt)",
+    let u = uids.iter().position(|x| *x == a.user).ok_or_else(|| {
+        CliError::InvalidArgument(strads_kit::InvalidParameter::new(
+            "user",
+            a.user.clone(),
+            "a user id of the model (the first column of W.txt)",
+        ))
     })?;
     let mut exclude = std::collections::HashSet::new();
     if let Some(path) = &a.exclude_rated {

@@ -12,15 +12,8 @@ pub mod mf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A hyperparameter out of range.
-    #[error("invalid --{name} {value}: must be {expect}")]
-    InvalidParameter {
-        /// The parameter's command-line name.
-        name: &'static str,
-        /// The value given.
-        value: String,
-        /// What it must be.
-        expect: &'static str,
-    },
+    #[error(transparent)]
+    InvalidParameter(#[from] strads_core::InvalidParameter),
     /// Inconsistent input shapes.
     #[error("shape mismatch: {0}")]
     Shape(String),
@@ -37,7 +30,7 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn invalid(name: &'static str, value: impl ToString, expect: &'static str) -> Self {
-        Self::InvalidParameter { name, value: value.to_string(), expect }
+        Self::InvalidParameter(strads_core::InvalidParameter::new(name, value, expect))
     }
 }
 

@@ -47,16 +47,10 @@ pub enum Error {
     /// Options that do not apply to the input (e.g. a CSV target column for LIBSVM data).
     #[error("{0}")]
     Options(String),
-    /// A bad setting of a generator (the value and what it must be).
-    #[error("invalid {name} {value}: must be {expect}")]
-    InvalidParameter {
-        /// The setting, named as on the command line (`nnz-per-col`).
-        name: &'static str,
-        /// The value given.
-        value: String,
-        /// What it must be.
-        expect: &'static str,
-    },
+    /// A bad setting of a generator: strads's one parameter error type, its name as on the
+    /// command line (`nnz-per-col`); displayed without the dashes, `invalid rows 0: ...`.
+    #[error("invalid {} {}: must be {}", .0.name, .0.value, .0.expect)]
+    InvalidParameter(#[from] strads_core::InvalidParameter),
     /// An unknown format name.
     #[error("unknown format '{0}': expected libsvm, mtx or csv")]
     FormatName(String),

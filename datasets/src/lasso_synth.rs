@@ -67,7 +67,7 @@ impl LassoSynthParams {
     /// non-zero count `cols × min(K, rows)` overflows.
     pub fn check(&self) -> Result<()> {
         let bad = |name: &'static str, value: String, expect: &'static str| {
-            Err(Error::InvalidParameter { name, value, expect })
+            Err(Error::InvalidParameter(strads_core::InvalidParameter { name, value, expect }))
         };
         let max = u32::MAX as usize;
         if self.rows == 0 || self.rows > max {

@@ -78,7 +78,7 @@ impl LdaSynthParams {
     /// `beta` not finite and positive, `zipf` negative, above 10 or not finite.
     pub fn check(&self) -> Result<()> {
         let bad = |name: &'static str, value: String, expect: &'static str| {
-            Err(Error::InvalidParameter { name, value, expect })
+            Err(Error::InvalidParameter(strads_core::InvalidParameter { name, value, expect }))
         };
         let max = u32::MAX as usize;
         if self.docs == 0 || self.docs > max {
@@ -524,7 +524,7 @@ mod tests {
             (LdaSynthParams { zipf: -0.5, ..ok }, "zipf"),
         ] {
             match LdaSynth::new(&p) {
-                Err(Error::InvalidParameter { name: n, .. }) => assert_eq!(n, name),
+                Err(Error::InvalidParameter(e)) => assert_eq!(e.name, name),
                 other => panic!("{p:?}: {other:?}"),
             }
         }

@@ -13,8 +13,44 @@ impl<T: Serialize + DeserializeOwned + Send + Sync + 'static> Message for T {}
 pub enum Control {
     /// Run another round.
     Continue,
-    /// The app's own stopping rule holds (for example the duality gap is below tolerance).
+    /// The app's own convergence test holds (for example the duality gap is below
+    /// tolerance); reported as [`crate::StopReason::Converged`].
     Converged,
+    /// The app's own work budget is spent (for example its iteration count) without a
+    /// convergence test; reported as [`crate::StopReason::BudgetSpent`].
+    BudgetSpent,
+}
+
+/// The error a [`App::pull`] (or a role constructor, see [`crate::Roles`]) stops the run
+/// with: any error type, boxed (a `String` or `&str` converts with `.into()`). The engine
+/// reports it as [`crate::Error::Pull`] (or [`crate::Error::Build`]) with the round (or role).
+pub type AppError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What the coordinator's [`App::pull`] returns: the update for every worker (and the
+/// scheduler), the feedback for the scheduler only, and whether to go on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pulled<U, F> {
+    /// Broadcast to every worker's [`App::sync`] and to [`App::observe`].
+    pub update: U,
+    /// Handed to [`App::observe`] only (never sent to a worker): for example the
+    /// scheduling priorities an evaluation computed.
+    pub feedback: F,
+    /// Whether the run goes on.
+    pub control: Control,
+}
+
+impl<U> Pulled<U, ()> {
+    /// An update without scheduler feedback (for apps with `type Feedback = ()`).
+    pub fn new(update: U, control: Control) -> Self {
+        Self { update, feedback: (), control }
+    }
+}
+
+impl<U, F> Pulled<U, F> {
+    /// An update with feedback for the scheduler.
+    pub fn with_feedback(update: U, feedback: F, control: Control) -> Self {
+        Self { update, feedback, control }
+    }
 }
 
 /// A scheduled model-parallel (SchMP) program: one round is
@@ -32,8 +68,8 @@ pub enum Control {
 /// ```text
 /// scheduler:   task_t   = schedule(sched, t)                   ──broadcast──▶ workers
 /// worker p:    part_t,p = push(worker_p, &task_t)               ──gather────▶ coordinator
-/// coordinator: (update_t, control) = pull(coord, &task_t, [part_t,0 .. part_t,P-1])
-/// scheduler:   observe(sched, &task_t, &update_t)
+/// coordinator: (update_t, feedback_t, control) = pull(coord, &task_t, [part_t,0 .. part_t,P-1])
+/// scheduler:   observe(sched, &task_t, &update_t, feedback_t)
 /// coordinator: private_t = scatter(coord, &task_t+1)           (optional, one per worker)
 /// worker p:    receive(worker_p, private_t,p)                   ◀──scatter────
 /// worker p:    sync(worker_p, &update_t)                        ◀──broadcast──
@@ -59,6 +95,10 @@ pub trait App: Sync {
     type Partial: Message;
     /// What the coordinator sends to every worker (and the scheduler) after the pull.
     type Update: Message;
+    /// What the coordinator sends to the scheduler only after the pull (for example new
+    /// priorities), so that no worker receives data only the scheduler reads; `()` for
+    /// apps that send none.
+    type Feedback: Message;
     /// What the coordinator sends to one worker only after the pull (for example the model
     /// block a worker owns next under a rotation schedule); `()` for apps that send none.
     type Private: Message;
@@ -70,13 +110,18 @@ pub trait App: Sync {
     fn push(&self, worker: &mut Self::Worker, task: &Self::Task) -> Self::Partial;
 
     /// Aggregates the partials (ordered by worker index), commits variables and returns the
-    /// update for the workers, and whether the app's stopping rule holds.
+    /// update for the workers, the feedback for the scheduler, and whether the app's
+    /// stopping rule holds.
+    ///
+    /// # Errors
+    /// Any [`AppError`] (for example a NaN in an aggregate): the run stops at once and
+    /// [`crate::run`] returns [`crate::Error::Pull`] naming the round.
     fn pull(
         &self,
         coord: &mut Self::Coordinator,
         task: &Self::Task,
         partials: Vec<Self::Partial>,
-    ) -> (Self::Update, Control);
+    ) -> Result<Pulled<Self::Update, Self::Feedback>, AppError>;
 
     /// Brings a worker's auxiliary state up to date with `update`.
     fn sync(&self, worker: &mut Self::Worker, update: &Self::Update);
@@ -96,14 +141,14 @@ pub trait App: Sync {
         let _ = (worker, private);
     }
 
-    /// Lets the scheduler learn from the round's outcome (e.g. new priorities).
-    /// The default does nothing.
-    fn observe(&self, sched: &mut Self::Scheduler, task: &Self::Task, update: &Self::Update) {
-        let _ = (sched, task, update);
+    /// Lets the scheduler learn from the outcome of `task`: the update every worker got and
+    /// the feedback only the scheduler gets (e.g. new priorities). The default does nothing.
+    fn observe(&self, sched: &mut Self::Scheduler, task: &Self::Task, update: &Self::Update, feedback: Self::Feedback) {
+        let _ = (sched, task, update, feedback);
     }
 
-    /// A last task to run when the run stops on a round or time limit (not on
-    /// convergence), so that the coordinator's reported state is current; for example a
+    /// A last task to run when the run stops on a round or time limit (not when the app
+    /// stops it with [`Control::Converged`] or [`Control::BudgetSpent`]), so that the coordinator's reported state is current; for example a
     /// final evaluation of the objective. The default runs none.
     fn final_task(&self, sched: &mut Self::Scheduler) -> Option<Self::Task> {
         let _ = sched;

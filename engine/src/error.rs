@@ -4,15 +4,8 @@
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A configuration value out of range.
-    #[error("invalid --{name} {value}: must be {expect}")]
-    InvalidParameter {
-        /// The parameter's command-line name.
-        name: &'static str,
-        /// The value given.
-        value: String,
-        /// What it must be.
-        expect: &'static str,
-    },
+    #[error(transparent)]
+    InvalidParameter(#[from] strads_core::InvalidParameter),
     /// The number of worker states does not match the configured worker count.
     #[error("{given} worker states for {expected} workers")]
     WorkerCount {
@@ -35,6 +28,22 @@ pub enum Error {
     /// The role states handed to [`crate::run`] do not match the process's placement.
     #[error("{0}")]
     Roles(String),
+    /// The app's [`crate::App::pull`] stopped the run with an error.
+    #[error("round {round}: {source}")]
+    Pull {
+        /// The round whose pull failed (0-based).
+        round: u64,
+        /// The app's error.
+        source: crate::AppError,
+    },
+    /// The app's constructor of a role state failed (see [`crate::Roles`]).
+    #[error("{role}: {source}")]
+    Build {
+        /// The role: `scheduler`, `coordinator` or `workers 2..4`.
+        role: String,
+        /// The app's error.
+        source: crate::AppError,
+    },
     /// The coordinator's link to the workers broke.
     #[error("transport failure: {0}")]
     Transport(String),

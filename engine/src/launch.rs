@@ -58,14 +58,14 @@ impl Layout {
     /// [`Error::InvalidParameter`] if there would be no worker rank or `threads_per_rank` is 0.
     pub fn new(ranks: usize, scheduler_rank: bool, threads_per_rank: usize) -> Result<Self> {
         if threads_per_rank == 0 {
-            return Err(Error::InvalidParameter { name: "threads", value: "0".into(), expect: "at least 1" });
+            return Err(Error::InvalidParameter(strads_core::InvalidParameter::new("threads", "0", "at least 1")));
         }
         if scheduler_rank && ranks < 2 {
-            return Err(Error::InvalidParameter {
-                name: "np",
-                value: ranks.to_string(),
-                expect: "at least 2 ranks with --scheduler-rank (rank 0 coordinates, rank 1 schedules)",
-            });
+            return Err(Error::InvalidParameter(strads_core::InvalidParameter::new(
+                "np",
+                ranks,
+                "at least 2 ranks with --scheduler-rank (rank 0 coordinates, rank 1 schedules)",
+            )));
         }
         Ok(Self { ranks, scheduler_rank, threads_per_rank })
     }
@@ -178,26 +178,30 @@ impl Backend {
         match mpi_launcher() {
             None => {
                 if opts.threads_per_rank.is_some() || opts.scheduler_rank {
-                    return Err(Error::InvalidParameter {
-                        name: if opts.scheduler_rank { "scheduler-rank" } else { "threads" },
-                        value: "given".into(),
-                        expect: "used only under mpirun (without MPI, --workers sets the worker threads)",
-                    });
+                    return Err(Error::InvalidParameter(strads_core::InvalidParameter::new(
+                        if opts.scheduler_rank { "scheduler-rank" } else { "threads" },
+                        "given",
+                        "used only under mpirun (without MPI, --workers sets the worker threads)",
+                    )));
                 }
                 let workers = opts.workers.unwrap_or(1);
                 if workers == 0 {
-                    return Err(Error::InvalidParameter { name: "workers", value: "0".into(), expect: "at least 1" });
+                    return Err(Error::InvalidParameter(strads_core::InvalidParameter::new(
+                        "workers",
+                        "0",
+                        "at least 1",
+                    )));
                 }
                 Ok(Self::Threads { workers })
             }
             Some((var, value)) => {
                 if let Some(w) = opts.workers {
-                    return Err(Error::InvalidParameter {
-                        name: "workers",
-                        value: w.to_string(),
-                        expect: "left out under mpirun: the rank count decides the workers \
+                    return Err(Error::InvalidParameter(strads_core::InvalidParameter::new(
+                        "workers",
+                        w,
+                        "left out under mpirun: the rank count decides the workers \
                                  (P = ranks, times --threads per rank)",
-                    });
+                    )));
                 }
                 Self::mpi(var, &value, opts)
             }

@@ -17,8 +17,8 @@
 //!   nothing to overlap, and a hand-off would only add latency);
 //! * [`Threaded`]: on its own thread beside the coordinator (`S ≥ 1`), computing round
 //!   `k + S + 1` while the workers run round `k + 1`;
-//! * `Remote` (MPI, `--scheduler-rank`): on its own rank, same protocol over point-to-point
-//!   messages.
+//! * `Remote` (MPI, `--scheduler-rank`; in `mpi_run.rs`): on its own rank, same protocol
+//!   over point-to-point messages.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -68,13 +68,20 @@ impl<A: App> SchedulerCore<A> {
         (0..=self.staleness).map(|_| self.schedule(app)).collect()
     }
 
-    /// Observes the update of the oldest pending task, then the task `step` asks for.
-    pub(crate) fn step(&mut self, app: &A, update: &A::Update, step: Step) -> Result<Option<Arc<A::Task>>> {
+    /// Observes the update and feedback of the oldest pending task, then the task `step`
+    /// asks for.
+    pub(crate) fn step(
+        &mut self,
+        app: &A,
+        update: &A::Update,
+        feedback: A::Feedback,
+        step: Step,
+    ) -> Result<Option<Arc<A::Task>>> {
         let task = self
             .pending
             .pop_front()
             .ok_or_else(|| Error::Transport("the scheduler got an update for a round it did not schedule".into()))?;
-        app.observe(&mut self.state, &task, update);
+        app.observe(&mut self.state, &task, update, feedback);
         Ok(match step {
             Step::Continue => Some(self.schedule(app)),
             Step::Final => {
@@ -103,9 +110,9 @@ impl<A: App> SchedulerCore<A> {
 pub(crate) trait SchedulerSide<A: App> {
     /// The tasks of rounds `0 ..= S`.
     fn start(&mut self, app: &A) -> Result<Vec<Arc<A::Task>>>;
-    /// Hands the scheduler the update of the oldest round it has not observed, and what to
-    /// do next.
-    fn submit(&mut self, app: &A, update: &Arc<A::Update>, step: Step) -> Result<()>;
+    /// Hands the scheduler the update and feedback of the oldest round it has not observed,
+    /// and what to do next.
+    fn submit(&mut self, app: &A, update: &Arc<A::Update>, feedback: A::Feedback, step: Step) -> Result<()>;
     /// The answer to the last [`SchedulerSide::submit`] (waits for it).
     fn take(&mut self) -> Result<Option<Arc<A::Task>>>;
     /// The scheduler's final state, if it is in this process.
@@ -133,8 +140,8 @@ impl<A: App> SchedulerSide<A> for Inline<A> {
     fn start(&mut self, app: &A) -> Result<Vec<Arc<A::Task>>> {
         Ok(self.core.start(app))
     }
-    fn submit(&mut self, app: &A, update: &Arc<A::Update>, step: Step) -> Result<()> {
-        self.answer = Some(self.core.step(app, update, step)?);
+    fn submit(&mut self, app: &A, update: &Arc<A::Update>, feedback: A::Feedback, step: Step) -> Result<()> {
+        self.answer = Some(self.core.step(app, update, feedback, step)?);
         Ok(())
     }
     fn take(&mut self) -> Result<Option<Arc<A::Task>>> {
@@ -145,11 +152,11 @@ impl<A: App> SchedulerSide<A> for Inline<A> {
     }
 }
 
-type Request<U> = (Arc<U>, Step);
+type Request<A> = (Arc<<A as App>::Update>, <A as App>::Feedback, Step);
 
 /// The scheduler on its own thread: the coordinator's end of the channels.
 pub(crate) struct Threaded<'scope, A: App> {
-    requests: Option<Sender<Request<A::Update>>>,
+    requests: Option<Sender<Request<A>>>,
     answers: Receiver<Option<Arc<A::Task>>>,
     handle: std::thread::ScopedJoinHandle<'scope, Result<A::Scheduler>>,
     staleness: u64,
@@ -166,7 +173,7 @@ impl<'scope, A: App> Threaded<'scope, A> {
     where
         A::Scheduler: 'scope,
     {
-        let (req_tx, req_rx) = crossbeam_channel::unbounded::<Request<A::Update>>();
+        let (req_tx, req_rx) = crossbeam_channel::unbounded::<Request<A>>();
         let (ans_tx, ans_rx) = crossbeam_channel::unbounded();
         let handle = scope.spawn(move || {
             let mut core = SchedulerCore::<A>::new(state, staleness);
@@ -176,8 +183,8 @@ impl<'scope, A: App> Threaded<'scope, A> {
                 }
             }
             // Ends when the coordinator stops the run or drops its end (on an error).
-            while let Ok((update, step)) = crate::transport::recv_spinning(&req_rx) {
-                let next = core.step(app, &update, step)?;
+            while let Ok((update, feedback, step)) = crate::transport::recv_spinning(&req_rx) {
+                let next = core.step(app, &update, feedback, step)?;
                 let last = next.is_none();
                 if ans_tx.send(next).is_err() || last {
                     break;
@@ -200,9 +207,10 @@ impl<A: App> SchedulerSide<A> for Threaded<'_, A> {
             .map(|_| self.recv()?.ok_or_else(|| Error::SchedulerFailed("no first tasks".into())))
             .collect()
     }
-    fn submit(&mut self, _: &A, update: &Arc<A::Update>, step: Step) -> Result<()> {
+    fn submit(&mut self, _: &A, update: &Arc<A::Update>, feedback: A::Feedback, step: Step) -> Result<()> {
         let tx = self.requests.as_ref().ok_or_else(|| Error::SchedulerFailed("the run has ended".into()))?;
-        tx.send((Arc::clone(update), step)).map_err(|_| Error::SchedulerFailed("the scheduler thread stopped".into()))
+        tx.send((Arc::clone(update), feedback, step))
+            .map_err(|_| Error::SchedulerFailed("the scheduler thread stopped".into()))
     }
     fn take(&mut self) -> Result<Option<Arc<A::Task>>> {
         self.recv()
@@ -211,7 +219,9 @@ impl<A: App> SchedulerSide<A> for Threaded<'_, A> {
         self.requests = None;
         match self.handle.join() {
             Ok(res) => res.map(Some),
-            Err(payload) => Err(Error::SchedulerFailed(format!("panicked: {}", crate::run::panic_message(&*payload)))),
+            Err(payload) => {
+                Err(Error::SchedulerFailed(format!("panicked: {}", crate::worker::panic_message(&*payload))))
+            }
         }
     }
 }
@@ -249,10 +259,10 @@ impl<A: App> SchedulerSide<A> for Local<'_, A> {
             Self::Threaded(s) => s.start(app),
         }
     }
-    fn submit(&mut self, app: &A, update: &Arc<A::Update>, step: Step) -> Result<()> {
+    fn submit(&mut self, app: &A, update: &Arc<A::Update>, feedback: A::Feedback, step: Step) -> Result<()> {
         match self {
-            Self::Inline(s) => s.submit(app, update, step),
-            Self::Threaded(s) => s.submit(app, update, step),
+            Self::Inline(s) => s.submit(app, update, feedback, step),
+            Self::Threaded(s) => s.submit(app, update, feedback, step),
         }
     }
     fn take(&mut self) -> Result<Option<Arc<A::Task>>> {
@@ -265,77 +275,6 @@ impl<A: App> SchedulerSide<A> for Local<'_, A> {
         match self {
             Self::Inline(s) => s.finish(),
             Self::Threaded(s) => s.finish(),
-        }
-    }
-}
-
-/// Coordinator → dedicated scheduler rank: the oldest unobserved round's update and what to
-/// do next.
-#[cfg(feature = "mpi")]
-#[derive(Serialize, Deserialize)]
-struct RankRequest<U> {
-    update: Arc<U>,
-    step: Step,
-}
-
-/// The scheduler on its own MPI rank: the coordinator's end.
-#[cfg(feature = "mpi")]
-pub(crate) struct Remote<'a> {
-    peer: crate::transport::PeerLink<'a>,
-    staleness: u64,
-}
-
-#[cfg(feature = "mpi")]
-impl<'a> Remote<'a> {
-    pub(crate) fn new(peer: crate::transport::PeerLink<'a>, staleness: u64) -> Self {
-        Self { peer, staleness }
-    }
-}
-
-#[cfg(feature = "mpi")]
-impl<A: App> SchedulerSide<A> for Remote<'_> {
-    fn start(&mut self, _: &A) -> Result<Vec<Arc<A::Task>>> {
-        (0..=self.staleness)
-            .map(|_| {
-                let t: Option<Arc<A::Task>> = self.peer.recv()?;
-                t.ok_or_else(|| Error::SchedulerFailed("the scheduler rank sent no first task".into()))
-            })
-            .collect()
-    }
-    fn submit(&mut self, _: &A, update: &Arc<A::Update>, step: Step) -> Result<()> {
-        self.peer.send(&RankRequest { update: Arc::clone(update), step })
-    }
-    fn take(&mut self) -> Result<Option<Arc<A::Task>>> {
-        self.peer.recv()
-    }
-    fn finish(self) -> Result<Option<A::Scheduler>> {
-        Ok(None)
-    }
-    fn take_bytes(&mut self) -> u64 {
-        self.peer.take_bytes()
-    }
-}
-
-/// A dedicated scheduler rank: sends the tasks of rounds `0 ..= S`, then answers each
-/// request with the task it asks for, until the request that stops the run.
-#[cfg(feature = "mpi")]
-pub(crate) fn scheduler_rank_loop<A: App>(
-    app: &A,
-    state: A::Scheduler,
-    staleness: u64,
-    peer: &mut crate::transport::PeerLink<'_>,
-) -> Result<()> {
-    let mut core = SchedulerCore::<A>::new(state, staleness);
-    for t in core.start(app) {
-        peer.send(&Some(t))?;
-    }
-    loop {
-        let req: RankRequest<A::Update> = peer.recv()?;
-        let next = core.step(app, &req.update, req.step)?;
-        let last = next.is_none();
-        peer.send(&next)?;
-        if last {
-            return Ok(());
         }
     }
 }

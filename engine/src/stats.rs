@@ -55,8 +55,11 @@ pub struct RoundInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StopReason {
-    /// The app's stopping rule held.
+    /// The app's convergence test held ([`crate::Control::Converged`]).
     Converged,
+    /// The app's own work budget (e.g. its iteration count) was spent
+    /// ([`crate::Control::BudgetSpent`]).
+    BudgetSpent,
     /// `max_rounds` were run.
     MaxRounds,
     /// The time limit passed.

@@ -1,7 +1,7 @@
 //! Private (per-worker) messages: blocks rotate among workers through the coordinator, as in
 //! a rotation schedule. Run on threads here, and under `mpirun` by the MPI test below.
 
-use strads_engine::{run, App, Backend, Control, Roles, RunConfig};
+use strads_engine::{run, App, AppError, Backend, Control, Pulled, RoleFns, RunConfig};
 
 /// `U` blocks of `P` visit counters; in round `s` worker `p` owns block `(p + s) mod U`,
 /// bumps its own counter in it and hands it back; the coordinator routes it on.
@@ -24,6 +24,7 @@ impl App for Rotate {
     type Task = u64;
     type Partial = Option<(usize, Vec<u32>)>;
     type Update = ();
+    type Feedback = ();
     type Private = (usize, Vec<u32>);
 
     fn schedule(&self, _: &mut (), round: u64) -> u64 {
@@ -35,12 +36,17 @@ impl App for Rotate {
         counts[w.rank] += 1;
         Some((b, counts))
     }
-    fn pull(&self, parked: &mut Self::Coordinator, round: &u64, parts: Vec<Self::Partial>) -> ((), Control) {
+    fn pull(
+        &self,
+        parked: &mut Self::Coordinator,
+        round: &u64,
+        parts: Vec<Self::Partial>,
+    ) -> Result<Pulled<(), ()>, AppError> {
         for (b, counts) in parts.into_iter().flatten() {
             assert!(parked[b].is_none(), "block {b} twice");
             parked[b] = Some(counts);
         }
-        ((), if round + 1 >= self.rounds { Control::Converged } else { Control::Continue })
+        Ok(Pulled::new((), if round + 1 >= self.rounds { Control::Converged } else { Control::Continue }))
     }
     fn scatter(&self, parked: &mut Self::Coordinator, next: &u64) -> Vec<Self::Private> {
         (0..self.workers)
@@ -62,15 +68,21 @@ fn rotate_on(backend: &Backend) {
     let place = backend.placement();
     let (p, u) = (place.workers, place.workers + 1);
     let app = Rotate { workers: p, blocks: u, rounds: 2 * u as u64 };
-    let mut parked = vec![Some(vec![0u32; p]); u];
-    let workers: Vec<Held> =
-        place.worker_range.clone().map(|rank| Held { rank, block: Some((rank, vec![0; p])) }).collect();
-    for b in parked.iter_mut().take(p) {
-        *b = None; // held by the workers for round 0
-    }
-    let roles =
-        Roles { scheduler: place.scheduler.then_some(()), coordinator: place.coordinator.then_some(parked), workers };
-    let out = run(&app, &RunConfig::new(p), backend, roles, |_, _| {}).expect("run succeeds");
+    // The engine builds only the roles this process holds.
+    let roles = RoleFns {
+        workers: |range: std::ops::Range<usize>| {
+            Ok::<_, AppError>(range.map(|rank| Held { rank, block: Some((rank, vec![0; p])) }).collect())
+        },
+        scheduler: || Ok(()),
+        coordinator: || {
+            let mut parked = vec![Some(vec![0u32; p]); u];
+            for b in parked.iter_mut().take(p) {
+                *b = None; // held by the workers for round 0
+            }
+            Ok(parked)
+        },
+    };
+    let out = run(&app, &RunConfig::new(p), backend, roles, |_, _, _| {}).expect("run succeeds");
     if let Some(out) = out {
         assert_eq!(out.rounds, 2 * u as u64);
         for (b, counts) in out.coordinator.iter().enumerate() {

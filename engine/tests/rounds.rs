@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use strads_engine::{run_threads, App, Control, Error, RunConfig, StopReason};
+use strads_engine::{run_threads, App, AppError, Control, Error, Pulled, RunConfig, StopReason};
 
 /// Each worker holds its rank; every round the coordinator records the partials in the order
 /// they arrive and broadcasts the round number, which workers accumulate.
@@ -25,6 +25,7 @@ impl App for Echo {
     type Task = u64;
     type Partial = usize;
     type Update = u64;
+    type Feedback = ();
     type Private = ();
 
     fn schedule(&self, s: &mut u64, round: u64) -> u64 {
@@ -38,10 +39,10 @@ impl App for Echo {
         w.rounds += 1;
         w.rank
     }
-    fn pull(&self, c: &mut Vec<Vec<usize>>, task: &u64, parts: Vec<usize>) -> (u64, Control) {
+    fn pull(&self, c: &mut Vec<Vec<usize>>, task: &u64, parts: Vec<usize>) -> Result<Pulled<u64, ()>, AppError> {
         c.push(parts);
         let control = if task + 1 >= self.converge_after { Control::Converged } else { Control::Continue };
-        (*task, control)
+        Ok(Pulled::new(*task, control))
     }
     fn sync(&self, w: &mut Worker, u: &u64) {
         w.seen += u;
@@ -63,7 +64,7 @@ fn partials_arrive_in_worker_order_and_every_update_is_synced() {
     for p in 1..=3 {
         let app = Echo { converge_after: 10, panic_at: None };
         let mut observed = 0;
-        let out = run_threads(&app, &RunConfig::new(p), 0, Vec::new(), workers(p), |info, _| {
+        let out = run_threads(&app, &RunConfig::new(p), 0, Vec::new(), workers(p), |info, _, _| {
             assert_eq!(info.round, observed);
             observed += 1;
         })
@@ -84,7 +85,7 @@ fn partials_arrive_in_worker_order_and_every_update_is_synced() {
 fn max_rounds_stops_and_runs_the_final_task() {
     let app = Echo { converge_after: u64::MAX, panic_at: None };
     let cfg = RunConfig { max_rounds: Some(5), ..RunConfig::new(2) };
-    let out = run_threads(&app, &cfg, 0, Vec::new(), workers(2), |_, _| {}).expect("runs");
+    let out = run_threads(&app, &cfg, 0, Vec::new(), workers(2), |_, _, _| {}).expect("runs");
     assert_eq!(out.stop, StopReason::MaxRounds);
     // Five rounds plus the final task.
     assert_eq!(out.rounds, 6);
@@ -95,7 +96,7 @@ fn max_rounds_stops_and_runs_the_final_task() {
 fn time_limit_stops() {
     let app = Echo { converge_after: u64::MAX, panic_at: None };
     let cfg = RunConfig { time_limit: Some(Duration::from_millis(50)), ..RunConfig::new(2) };
-    let out = run_threads(&app, &cfg, 0, Vec::new(), workers(2), |_, _| {}).expect("runs");
+    let out = run_threads(&app, &cfg, 0, Vec::new(), workers(2), |_, _, _| {}).expect("runs");
     assert_eq!(out.stop, StopReason::TimeLimit);
     assert!(out.wall_s >= 0.05);
 }
@@ -104,8 +105,9 @@ fn time_limit_stops() {
 fn a_panicking_worker_fails_the_run_with_its_rank_and_message() {
     for p in 2..=3 {
         let app = Echo { converge_after: 100, panic_at: Some((1, 3)) };
-        let err =
-            run_threads(&app, &RunConfig::new(p), 0, Vec::new(), workers(p), |_, _| {}).err().expect("the run fails");
+        let err = run_threads(&app, &RunConfig::new(p), 0, Vec::new(), workers(p), |_, _, _| {})
+            .err()
+            .expect("the run fails");
         match &err {
             Error::WorkerFailed { rank: 1, cause } => assert!(cause.contains("told to fail"), "{err}"),
             other => panic!("unexpected error {other}"),
@@ -116,8 +118,8 @@ fn a_panicking_worker_fails_the_run_with_its_rank_and_message() {
 #[test]
 fn bad_configuration_is_rejected() {
     let app = Echo { converge_after: 1, panic_at: None };
-    let err = run_threads(&app, &RunConfig::new(0), 0, Vec::new(), Vec::new(), |_, _| {}).err();
-    assert!(matches!(err, Some(Error::InvalidParameter { name: "workers", .. })));
-    let err = run_threads(&app, &RunConfig::new(2), 0, Vec::new(), workers(3), |_, _| {}).err();
+    let err = run_threads(&app, &RunConfig::new(0), 0, Vec::new(), Vec::new(), |_, _, _| {}).err();
+    assert!(matches!(err, Some(Error::InvalidParameter(e)) if e.name == "workers"));
+    let err = run_threads(&app, &RunConfig::new(2), 0, Vec::new(), workers(3), |_, _, _| {}).err();
     assert!(matches!(err, Some(Error::WorkerCount { given: 3, expected: 2 })));
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use strads_engine::{run_threads, App, Control, RunConfig, StopReason};
+use strads_engine::{run_threads, App, AppError, Control, Pulled, RunConfig, StopReason};
 
 /// The scheduler records, for each round it schedules, how many updates it had observed;
 /// the task carries that count, and the coordinator records the tasks it ran and the
@@ -28,6 +28,7 @@ impl App for Probe {
     type Task = (u64, u64, u64);
     type Partial = u64;
     type Update = u64;
+    type Feedback = ();
     type Private = ();
 
     fn schedule(&self, s: &mut Sched, round: u64) -> (u64, u64, u64) {
@@ -37,15 +38,20 @@ impl App for Probe {
     fn push(&self, w: &mut u64, task: &(u64, u64, u64)) -> u64 {
         *w + task.2
     }
-    fn pull(&self, c: &mut Vec<(u64, u64, u64)>, task: &(u64, u64, u64), parts: Vec<u64>) -> (u64, Control) {
+    fn pull(
+        &self,
+        c: &mut Vec<(u64, u64, u64)>,
+        task: &(u64, u64, u64),
+        parts: Vec<u64>,
+    ) -> Result<Pulled<u64, ()>, AppError> {
         c.push(*task);
         let done = self.converge_after.is_some_and(|n| c.len() as u64 >= n);
-        (parts.iter().sum::<u64>() % 1000 + 1, if done { Control::Converged } else { Control::Continue })
+        Ok(Pulled::new(parts.iter().sum::<u64>() % 1000 + 1, if done { Control::Converged } else { Control::Continue }))
     }
     fn sync(&self, w: &mut u64, u: &u64) {
         *w = (*w * 31 + u) % 1_000_003;
     }
-    fn observe(&self, s: &mut Sched, _: &(u64, u64, u64), u: &u64) {
+    fn observe(&self, s: &mut Sched, _: &(u64, u64, u64), u: &u64, _: ()) {
         s.observed += 1;
         s.seen_sum += u;
     }
@@ -57,7 +63,7 @@ impl App for Probe {
 fn run(p: usize, s: u64, converge_after: Option<u64>, max_rounds: Option<u64>) -> strads_engine::RunOutput<Probe> {
     let cfg = RunConfig { staleness: s, max_rounds, ..RunConfig::new(p) };
     let workers = (0..p as u64).collect();
-    run_threads(&Probe { converge_after }, &cfg, Sched::default(), Vec::new(), workers, |_, _| {})
+    run_threads(&Probe { converge_after }, &cfg, Sched::default(), Vec::new(), workers, |_, _, _| {})
         .expect("run succeeds")
 }
 
@@ -113,8 +119,9 @@ fn a_limit_drops_the_rounds_scheduled_ahead_and_runs_the_final_task() {
 #[test]
 fn a_time_limit_stops_a_pipelined_run() {
     let cfg = RunConfig { staleness: 2, time_limit: Some(Duration::from_millis(30)), ..RunConfig::new(2) };
-    let out = run_threads(&Probe { converge_after: None }, &cfg, Sched::default(), Vec::new(), vec![0, 1], |_, _| {})
-        .expect("run succeeds");
+    let out =
+        run_threads(&Probe { converge_after: None }, &cfg, Sched::default(), Vec::new(), vec![0, 1], |_, _, _| {})
+            .expect("run succeeds");
     assert_eq!(out.stop, StopReason::TimeLimit);
     assert!(out.rounds > 1);
 }
@@ -129,6 +136,7 @@ impl App for Faulty {
     type Task = u64;
     type Partial = ();
     type Update = ();
+    type Feedback = ();
     type Private = ();
     fn schedule(&self, _: &mut (), round: u64) -> u64 {
         if round == 5 {
@@ -137,8 +145,8 @@ impl App for Faulty {
         round
     }
     fn push(&self, _: &mut (), _: &u64) {}
-    fn pull(&self, _: &mut (), _: &u64, _: Vec<()>) -> ((), Control) {
-        ((), Control::Continue)
+    fn pull(&self, _: &mut (), _: &u64, _: Vec<()>) -> Result<Pulled<(), ()>, AppError> {
+        Ok(Pulled::new((), Control::Continue))
     }
     fn sync(&self, _: &mut (), _: &()) {}
 }
@@ -146,7 +154,7 @@ impl App for Faulty {
 #[test]
 fn a_failing_scheduler_thread_is_reported() {
     let cfg = RunConfig { staleness: 2, ..RunConfig::new(2) };
-    let err = match run_threads(&Faulty, &cfg, (), (), vec![(), ()], |_, _| {}) {
+    let err = match run_threads(&Faulty, &cfg, (), (), vec![(), ()], |_, _, _| {}) {
         Ok(_) => panic!("the run must fail"),
         Err(e) => e.to_string(),
     };

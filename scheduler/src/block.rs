@@ -81,7 +81,7 @@ impl BlockConfig {
     /// [`Error::InvalidParameter`] naming the parameter and its value.
     pub fn check(&self) -> Result<()> {
         let bad = |name: &'static str, value: String, expect: &'static str| {
-            Err(Error::InvalidParameter { name, value, expect })
+            Err(Error::InvalidParameter(strads_core::InvalidParameter { name, value, expect }))
         };
         if self.block_size == 0 {
             return bad("block-size", self.block_size.to_string(), "at least 1");
@@ -299,7 +299,7 @@ mod tests {
         c.block_size = 4;
         c.candidates = 16;
         c.rho = 0.0;
-        assert!(matches!(c.check(), Err(Error::InvalidParameter { name: "rho", .. })));
+        assert!(matches!(c.check(), Err(Error::InvalidParameter(e)) if e.name == "rho"));
         c.rho = 0.1;
         c.eta = 0.0;
         assert!(c.check().is_err());

@@ -103,7 +103,18 @@ const DENSE_FRACTION: f64 = 0.5;
 const DENSE_MAX_ENTRIES: usize = 1 << 27;
 
 impl PearsonOracle {
-    /// An oracle over the columns of `x` (shape `n × p`), caching up to `capacity` pairs.
+    /// Pairs cached by [`PearsonOracle::with_default_cache`]: 2²¹ (about 2M pairs, a few
+    /// tens of MB), what the Lasso app uses.
+    pub const DEFAULT_CACHE: usize = 1 << 21;
+
+    /// An oracle over the columns of `x` (shape `n × p`) with the default cache
+    /// ([`PearsonOracle::DEFAULT_CACHE`] pairs).
+    pub fn with_default_cache(x: Arc<CscMatrix>) -> Self {
+        Self::new(x, Self::DEFAULT_CACHE)
+    }
+
+    /// An oracle over the columns of `x` (shape `n × p`), caching up to `capacity` pairs
+    /// (the cache is cleared when full).
     pub fn new(x: Arc<CscMatrix>, capacity: usize) -> Self {
         let n = x.nrows as f64;
         let mut mean = Vec::with_capacity(x.ncols);

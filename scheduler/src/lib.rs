@@ -24,15 +24,8 @@ pub use sum_tree::SumTree;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
     /// A hyperparameter out of its range.
-    #[error("invalid --{name} {value}: must be {expect}")]
-    InvalidParameter {
-        /// The parameter's command-line name.
-        name: &'static str,
-        /// The value given.
-        value: String,
-        /// What it must be.
-        expect: &'static str,
-    },
+    #[error(transparent)]
+    InvalidParameter(#[from] strads_core::InvalidParameter),
     /// An unknown schedule name.
     #[error("unknown schedule '{0}': expected dynamic, random or cyclic")]
     UnknownPolicy(String),

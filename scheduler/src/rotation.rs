@@ -31,11 +31,11 @@ impl Blocks {
     /// [`Error::InvalidParameter`] if `blocks` is 0 or exceeds `u32::MAX`.
     pub fn balanced(weights: &[u64], blocks: usize) -> Result<Self> {
         if blocks == 0 || u32::try_from(blocks).is_err() {
-            return Err(Error::InvalidParameter {
-                name: "blocks",
-                value: blocks.to_string(),
-                expect: "between 1 and 2^32 − 1",
-            });
+            return Err(Error::InvalidParameter(strads_core::InvalidParameter::new(
+                "blocks",
+                blocks,
+                "between 1 and 2^32 − 1",
+            )));
         }
         let mut order: Vec<u32> = (0..weights.len() as u32).collect();
         order.sort_by_key(|&v| (Reverse(weights[v as usize]), v));
@@ -81,14 +81,14 @@ impl Rotation {
     /// [`Error::InvalidParameter`] if `workers` is 0 or `blocks < workers`.
     pub fn new(workers: usize, blocks: usize) -> Result<Self> {
         if workers == 0 {
-            return Err(Error::InvalidParameter { name: "workers", value: "0".into(), expect: "at least 1" });
+            return Err(Error::InvalidParameter(strads_core::InvalidParameter::new("workers", "0", "at least 1")));
         }
         if blocks < workers {
-            return Err(Error::InvalidParameter {
-                name: "blocks",
-                value: blocks.to_string(),
-                expect: "at least the number of workers",
-            });
+            return Err(Error::InvalidParameter(strads_core::InvalidParameter::new(
+                "blocks",
+                blocks,
+                "at least the number of workers",
+            )));
         }
         Ok(Self { workers, blocks })
     }

@@ -5,21 +5,30 @@
 //! [`fit_threads`] for a complete fit.
 
 mod app;
+mod coordinator;
+mod evaluate;
 mod extrapolation;
+mod messages;
 mod model;
 mod params;
+mod scheduler;
+mod worker;
 
 use std::sync::Arc;
 
-pub use app::{
-    soft_threshold, Evaluation, Lasso, LassoCoordinator, LassoPartial, LassoScheduler, LassoTask, LassoUpdate,
-    LassoWorker,
-};
+pub use app::Lasso;
+pub use coordinator::LassoCoordinator;
+pub use messages::{Evaluation, LassoFeedback, LassoPartial, LassoTask, LassoUpdate};
 pub use model::LassoModel;
 pub use params::{LassoParams, Penalty};
+pub use scheduler::LassoScheduler;
+/// Soft-thresholding, from the shared numerics ([`strads_core::soft_threshold`]).
+pub use strads_core::soft_threshold;
+pub use worker::LassoWorker;
 
-use strads_datasets::{even_ranges, CsrMatrix, LabeledData, RowShards};
-use strads_engine::{run, Backend, Placement, Roles, RoundInfo, RunConfig, StopReason};
+use strads_datasets::{CscMatrix, CsrMatrix, LabeledData, RowShards};
+use strads_engine::{run, AppError, Backend, Placement, Roles, RoundInfo, RunConfig, StopReason};
+use strads_kit::HeldRows;
 use strads_scheduler::Policy;
 
 /// Splits the rows of `x` (with targets `y`) into `workers` contiguous, nearly equal shards.
@@ -27,37 +36,49 @@ use strads_scheduler::Policy;
 /// # Panics
 /// If `workers == 0` or `y.len() != x.nrows`.
 pub fn shard_rows(x: &CsrMatrix, y: &[f64], workers: usize) -> Vec<LassoWorker> {
-    let rows = HeldRows { x, y, offset: 0, total: x.nrows };
-    rows.workers(workers, 0..workers).expect("every row is held")
-}
-
-/// Rows of the data held by this process: rows `offset..offset + x.nrows` of `total`.
-struct HeldRows<'a> {
-    x: &'a CsrMatrix,
-    y: &'a [f64],
-    offset: usize,
-    total: usize,
-}
-
-impl HeldRows<'_> {
-    /// Workers `ks` of `p`: worker `k` owns rows `even_ranges(total, p)[k]`.
-    ///
-    /// # Errors
-    /// [`crate::Error::Shape`] if a worker's rows are not all held here.
-    fn workers(&self, p: usize, ks: std::ops::Range<usize>) -> crate::Result<Vec<LassoWorker>> {
-        let held = self.offset..self.offset + self.x.nrows;
-        let ranges = even_ranges(self.total, p);
-        ks.map(|k| {
-            let r = &ranges[k];
-            if r.start < held.start || r.end > held.end {
-                return Err(crate::Error::Shape(format!(
-                    "worker {k} owns rows {r:?} but this process read rows {held:?}"
-                )));
-            }
-            let local = r.start - held.start..r.end - held.start;
-            Ok(LassoWorker::new(self.x.row_block_csc(local.clone()), self.y[local].to_vec()))
+    let rows = HeldRows::all(x, y);
+    (0..workers)
+        .map(|k| {
+            let (x, y) = rows.worker_csc(k, workers).expect("every row is held");
+            LassoWorker::new(x, y)
         })
         .collect()
+}
+
+/// The Lasso's role constructors for [`strads_engine::run`]: each worker's shard cut from
+/// the rows held, the scheduler (with the whole matrix as columns for the dynamic schedule's
+/// correlation filter) and the coordinator.
+struct LassoRoles<'a> {
+    app: &'a Lasso,
+    rows: HeldRows<'a>,
+    workers: usize,
+    /// The whole matrix as CSC, where the dynamic scheduler runs (built once, shared by
+    /// the scheduler and the workers' shards).
+    columns: Option<Arc<CscMatrix>>,
+}
+
+impl Roles<Lasso> for LassoRoles<'_> {
+    fn workers(&mut self, range: std::ops::Range<usize>) -> Result<Vec<LassoWorker>, AppError> {
+        range
+            .map(|k| {
+                // Where the whole matrix is already in CSC form, the shards are cut from it
+                // (one sequential pass each, instead of another transpose of the rows).
+                let (x, y) = match &self.columns {
+                    Some(full) => {
+                        let r = self.rows.worker_rows(k, self.workers)?;
+                        (full.row_block(r.clone()), self.rows.y[r].to_vec())
+                    }
+                    None => self.rows.worker_csc(k, self.workers)?,
+                };
+                Ok(LassoWorker::new(x, y))
+            })
+            .collect()
+    }
+    fn scheduler(&mut self) -> Result<LassoScheduler, AppError> {
+        Ok(LassoScheduler::new(self.app.params(), self.rows.x.ncols, self.columns.clone())?)
+    }
+    fn coordinator(&mut self) -> Result<LassoCoordinator, AppError> {
+        Ok(self.app.coordinator())
     }
 }
 
@@ -97,12 +118,11 @@ pub fn fit_threads(
     y: &[f64],
     params: LassoParams,
     config: &RunConfig,
-    observer: impl FnMut(&RoundInfo, &LassoCoordinator),
+    observer: impl FnMut(&RoundInfo, &LassoTask, &LassoCoordinator),
 ) -> crate::Result<LassoFit> {
     config.check()?;
     let backend = Backend::Threads { workers: config.workers };
-    let rows = HeldRows { x, y, offset: 0, total: x.nrows };
-    fit_rows(&backend, rows, params, config, observer)?.ok_or(crate::Error::NoEvaluation)
+    fit_rows(&backend, HeldRows::all(x, y), params, config, observer)?.ok_or(crate::Error::NoEvaluation)
 }
 
 /// Fits the Lasso on `backend`: every process of the run calls this with the rows it read.
@@ -120,17 +140,16 @@ pub fn fit(
     data: &LabeledData,
     params: LassoParams,
     config: &RunConfig,
-    observer: impl FnMut(&RoundInfo, &LassoCoordinator),
+    observer: impl FnMut(&RoundInfo, &LassoTask, &LassoCoordinator),
 ) -> crate::Result<Option<LassoFit>> {
-    let rows = HeldRows { x: &data.x, y: &data.y, offset: data.row_offset, total: data.rows_total };
-    fit_rows(backend, rows, params, config, observer)
+    fit_rows(backend, HeldRows::of(data), params, config, observer)
 }
 
-/// The rows `LoadOptions::shards` must keep for `placement` (`None`: every row).
+/// The rows `LoadOptions::shards` must keep for `placement` (`None`: every row): the
+/// workers' rows, or every row where the dynamic scheduler runs (its correlation filter needs
+/// whole columns); see [`strads_kit::rows_needed`].
 pub fn rows_needed(placement: &Placement, params: &LassoParams) -> Option<RowShards> {
-    let whole = placement.scheduler && params.schedule.policy == Policy::Dynamic
-        || placement.worker_range == (0..placement.workers);
-    (!whole).then(|| RowShards { shards: placement.worker_range.clone(), of: placement.workers })
+    strads_kit::rows_needed(placement, params.schedule.policy == Policy::Dynamic)
 }
 
 fn fit_rows(
@@ -138,40 +157,23 @@ fn fit_rows(
     rows: HeldRows<'_>,
     params: LassoParams,
     config: &RunConfig,
-    observer: impl FnMut(&RoundInfo, &LassoCoordinator),
+    observer: impl FnMut(&RoundInfo, &LassoTask, &LassoCoordinator),
 ) -> crate::Result<Option<LassoFit>> {
     config.check()?;
     let place = backend.placement();
-    let (x, y, n) = (rows.x, rows.y, rows.total);
-    if y.len() != x.nrows {
-        return Err(crate::Error::Shape(format!("{} targets for {} rows", y.len(), x.nrows)));
+    if rows.y.len() != rows.x.nrows {
+        return Err(crate::Error::Shape(format!("{} targets for {} rows", rows.y.len(), rows.x.nrows)));
     }
-    let held = rows.offset..rows.offset + x.nrows;
-    let app = Lasso::new(params, n, x.ncols)?;
+    let app = Lasso::new(params, rows.total, rows.x.ncols)?;
     let columns = if place.scheduler && app.params().schedule.policy == Policy::Dynamic {
-        if held != (0..n) {
+        if !rows.is_whole() {
             return Err(crate::Error::Shape("the dynamic scheduler needs every row of the data".into()));
         }
-        Some(Arc::new(x.to_csc()))
+        Some(Arc::new(rows.x.to_csc()))
     } else {
         None
     };
-    // Where the whole matrix is already in CSC form, the workers' shards are cut from it
-    // (one sequential pass each, instead of another transpose of the rows).
-    let workers = match &columns {
-        Some(full) => {
-            let ranges = even_ranges(n, config.workers);
-            place
-                .worker_range
-                .clone()
-                .map(|k| LassoWorker::new(full.row_block(ranges[k].clone()), y[ranges[k].clone()].to_vec()))
-                .collect()
-        }
-        None => rows.workers(config.workers, place.worker_range.clone())?,
-    };
-    let scheduler = if place.scheduler { Some(LassoScheduler::new(app.params(), x.ncols, columns)?) } else { None };
-    let coordinator = place.coordinator.then(|| app.coordinator());
-    let roles = Roles { scheduler, coordinator, workers };
+    let roles = LassoRoles { app: &app, rows, workers: config.workers, columns };
     let Some(out) = run(&app, config, backend, roles, observer)? else { return Ok(None) };
     let c = &out.coordinator;
     let evaluation = c.last_evaluation().copied().ok_or(crate::Error::NoEvaluation)?;

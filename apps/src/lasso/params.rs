@@ -40,6 +40,13 @@ pub struct LassoParams {
 }
 
 impl LassoParams {
+    /// Update rounds between evaluations for `p` features: [`LassoParams::eval_every`], or
+    /// `⌈p / 8L⌉` clamped to `1..=1000` (`L` the block size).
+    pub fn eval_every_for(&self, p: usize) -> u64 {
+        let block = self.schedule.block_size as u64;
+        self.eval_every.unwrap_or_else(|| (p as u64).div_ceil(8 * block.max(1)).clamp(1, 1000))
+    }
+
     /// Validates every value.
     ///
     /// # Errors

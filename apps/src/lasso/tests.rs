@@ -81,7 +81,8 @@ fn matches_serial_reference_for_every_schedule_and_worker_count() {
     let (x, y, dense) = problem(60, 24, 1);
     for policy in [Policy::Dynamic, Policy::Random, Policy::Cyclic] {
         for workers in [1, 2, 3] {
-            let fit = fit_threads(&x, &y, params(policy, 0.05), &RunConfig::new(workers), |_, _| {}).expect("fit runs");
+            let fit =
+                fit_threads(&x, &y, params(policy, 0.05), &RunConfig::new(workers), |_, _, _| {}).expect("fit runs");
             assert_eq!(fit.stop, StopReason::Converged, "{policy} P={workers}");
             let (b0, beta) = serial_cd(&dense, &y, fit.lambda, 5000);
             for (j, (a, b)) in fit.model.coef.iter().zip(&beta).enumerate() {
@@ -98,7 +99,7 @@ fn without_intercept_satisfies_kkt() {
     let (x, y, dense) = problem(40, 12, 2);
     let mut prm = params(Policy::Cyclic, 0.2);
     prm.intercept = false;
-    let fit = fit_threads(&x, &y, prm, &RunConfig::new(2), |_, _| {}).expect("fit runs");
+    let fit = fit_threads(&x, &y, prm, &RunConfig::new(2), |_, _, _| {}).expect("fit runs");
     assert_eq!(fit.model.intercept, 0.0);
     // KKT on the uncentered problem, computed here from the dense rows.
     let r: Vec<f64> = dense
@@ -120,7 +121,7 @@ fn without_intercept_satisfies_kkt() {
 #[test]
 fn lambda_max_gives_zero_model() {
     let (x, y, _) = problem(30, 10, 3);
-    let fit = fit_threads(&x, &y, params(Policy::Dynamic, 1.0), &RunConfig::new(2), |_, _| {}).expect("fit runs");
+    let fit = fit_threads(&x, &y, params(Policy::Dynamic, 1.0), &RunConfig::new(2), |_, _, _| {}).expect("fit runs");
     assert_eq!(fit.model.nnz(), 0);
     let ymean = y.iter().sum::<f64>() / y.len() as f64;
     assert!((fit.model.intercept - ymean).abs() < 1e-9);
@@ -131,9 +132,10 @@ fn bad_parameters_are_rejected_before_running() {
     let (x, y, _) = problem(10, 4, 4);
     let mut prm = params(Policy::Dynamic, 0.1);
     prm.penalty = Penalty::Lambda(-1.0);
-    let err = fit_threads(&x, &y, prm, &RunConfig::new(1), |_, _| {}).expect_err("λ < 0");
+    let err = fit_threads(&x, &y, prm, &RunConfig::new(1), |_, _, _| {}).expect_err("λ < 0");
     assert!(err.to_string().contains("--lambda -1"), "{err}");
-    let err = fit_threads(&x, &y, params(Policy::Dynamic, 0.1), &RunConfig::new(0), |_, _| {}).expect_err("0 workers");
+    let err =
+        fit_threads(&x, &y, params(Policy::Dynamic, 0.1), &RunConfig::new(0), |_, _, _| {}).expect_err("0 workers");
     assert!(err.to_string().contains("--workers 0"), "{err}");
 }
 
@@ -170,7 +172,7 @@ fn screening_never_removes_a_feature_of_the_optimum() {
                 prm.schedule = BlockConfig::new(Policy::Dynamic, 64, 7);
                 prm.tol = 1e-9;
                 let cfg = RunConfig { staleness, ..RunConfig::new(2) };
-                let fit = fit_threads(&data.x, &data.y, prm, &cfg, |_, _| {}).expect("fit runs");
+                let fit = fit_threads(&data.x, &data.y, prm, &cfg, |_, _, _| {}).expect("fit runs");
                 let ctx = format!("{rel} at {ratio} λ_max, S = {staleness}");
                 assert_eq!(fit.stop, StopReason::Converged, "{ctx}");
                 let (_, reference) = serial_cd(&dense, &data.y, fit.lambda, 200_000);

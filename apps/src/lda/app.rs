@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use strads_engine::{App, Control};
+use strads_engine::{App, AppError, Control, Pulled};
 use strads_scheduler::{Blocks, Rotation};
 
 use super::loglik::{self, LgammaTable};
@@ -320,6 +320,7 @@ impl App for Lda {
     type Task = LdaTask;
     type Partial = LdaPartial;
     type Update = LdaUpdate;
+    type Feedback = ();
     type Private = WordBlock;
 
     fn schedule(&self, s: &mut LdaScheduler, round: u64) -> LdaTask {
@@ -354,7 +355,12 @@ impl App for Lda {
         partial
     }
 
-    fn pull(&self, c: &mut LdaCoordinator, task: &LdaTask, partials: Vec<LdaPartial>) -> (LdaUpdate, Control) {
+    fn pull(
+        &self,
+        c: &mut LdaCoordinator,
+        task: &LdaTask,
+        partials: Vec<LdaPartial>,
+    ) -> Result<Pulled<LdaUpdate, ()>, AppError> {
         let mut control = Control::Continue;
         let mut send_totals = false;
         let mut doc_ll = 0.0;
@@ -408,13 +414,14 @@ impl App for Lda {
             LdaTask::Collect => {
                 c.doc_loglik = doc_ll;
                 c.collected = true;
-                control = Control::Converged;
+                // The iterations asked for are done: a budget, not a convergence test.
+                control = Control::BudgetSpent;
             }
         }
         if self.checking() {
             self.check(c);
         }
-        (LdaUpdate { totals: send_totals.then(|| c.totals.clone()) }, control)
+        Ok(Pulled::new(LdaUpdate { totals: send_totals.then(|| c.totals.clone()) }, control))
     }
 
     fn scatter(&self, c: &mut LdaCoordinator, next: &LdaTask) -> Vec<WordBlock> {

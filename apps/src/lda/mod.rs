@@ -18,7 +18,7 @@ pub use sampler::{LdaWorker, SparseCounts, SparseWorker, WordBlock};
 use std::borrow::Cow;
 
 use strads_datasets::{weighted_ranges, Corpus};
-use strads_engine::{run, Backend, PhaseTimes, Roles, RoundInfo, RunConfig, StopReason};
+use strads_engine::{run, AppError, Backend, PhaseTimes, RoleFns, RoundInfo, RunConfig, StopReason};
 
 /// The result of a fit (on the coordinator).
 #[derive(Debug, Clone)]
@@ -66,26 +66,28 @@ pub fn fit<'a>(
     corpus: impl Into<Cow<'a, Corpus>>,
     params: LdaParams,
     config: &RunConfig,
-    observer: impl FnMut(&RoundInfo, &LdaCoordinator),
+    observer: impl FnMut(&RoundInfo, &LdaTask, &LdaCoordinator),
 ) -> crate::Result<Option<LdaFit>> {
     config.check()?;
     let corpus = corpus.into();
-    let place = backend.placement();
     let app = Lda::new(params, config.workers, &corpus.word_counts())?;
     let shards = doc_shards(&corpus, config.workers);
-    let workers = place
-        .worker_range
-        .clone()
-        .map(|p| {
-            let docs: Vec<&[u32]> = shards[p].clone().map(|d| corpus.doc(d)).collect();
-            app.worker(&docs, shards[p].start, p)
-        })
-        .collect();
-    drop(corpus);
-    let roles = Roles {
-        scheduler: place.scheduler.then(|| app.scheduler()),
-        coordinator: place.coordinator.then(|| app.coordinator()),
-        workers,
+    // The engine builds the workers first: the corpus is dropped once they have their
+    // copies of the tokens.
+    let mut corpus = Some(corpus);
+    let roles = RoleFns {
+        workers: |range: std::ops::Range<usize>| {
+            let corpus = corpus.take().ok_or("the workers are built once")?;
+            let workers = range
+                .map(|p| {
+                    let docs: Vec<&[u32]> = shards[p].clone().map(|d| corpus.doc(d)).collect();
+                    app.worker(&docs, shards[p].start, p)
+                })
+                .collect();
+            Ok::<_, AppError>(workers)
+        },
+        scheduler: || Ok(app.scheduler()),
+        coordinator: || Ok(app.coordinator()),
     };
     let Some(out) = run(&app, config, backend, roles, observer)? else { return Ok(None) };
     let c = &out.coordinator;

@@ -26,7 +26,7 @@ fn params(iters: u64) -> LdaParams {
 
 fn fit_threads(c: &Corpus, p: LdaParams, workers: usize) -> LdaFit {
     let backend = Backend::Threads { workers };
-    fit(&backend, Cow::Borrowed(c), p, &RunConfig::new(workers), |_, _| {}).expect("fit").expect("coordinator")
+    fit(&backend, Cow::Borrowed(c), p, &RunConfig::new(workers), |_, _, _| {}).expect("fit").expect("coordinator")
 }
 
 #[test]
@@ -72,7 +72,7 @@ fn same_seed_same_bits_and_more_blocks_work() {
         Cow::Borrowed(&c),
         LdaParams { blocks: Some(2), ..params(1) },
         &RunConfig::new(3),
-        |_, _| {}
+        |_, _, _| {}
     )
     .is_err());
 }

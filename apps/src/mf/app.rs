@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use strads_datasets::Ratings;
-use strads_engine::{App, Control};
+use strads_engine::{App, AppError, Control, Pulled};
 use strads_scheduler::{BlockConfig, BlockScheduler, Blocks, Independent, Policy};
 
 use super::params::{MfParams, Reg};
@@ -566,6 +566,7 @@ impl App for Mf {
     type Task = MfTask;
     type Partial = MfPartial;
     type Update = MfUpdate;
+    type Feedback = ();
     type Private = ();
 
     fn schedule(&self, s: &mut MfScheduler, _round: u64) -> MfTask {
@@ -606,7 +607,12 @@ impl App for Mf {
         }
     }
 
-    fn pull(&self, c: &mut MfCoordinator, task: &MfTask, partials: Vec<MfPartial>) -> (MfUpdate, Control) {
+    fn pull(
+        &self,
+        c: &mut MfCoordinator,
+        task: &MfTask,
+        partials: Vec<MfPartial>,
+    ) -> Result<Pulled<MfUpdate, ()>, AppError> {
         match *task {
             MfTask::Half { k, side: Side::W, .. } => {
                 let col = &mut c.w[k as usize];
@@ -617,7 +623,7 @@ impl App for Mf {
                         }
                     }
                 }
-                (MfUpdate { column: None }, Control::Continue)
+                Ok(Pulled::new(MfUpdate { column: None }, Control::Continue))
             }
             MfTask::Half { k, side: Side::H, .. } => {
                 for (s, &l) in c.sums.iter_mut().zip(self.lambda_i.iter()) {
@@ -636,7 +642,7 @@ impl App for Mf {
                 for (x, &v) in c.h[k as usize].iter_mut().zip(&col) {
                     *x = f64::from(v);
                 }
-                (MfUpdate { column: Some((k, col)) }, Control::Continue)
+                Ok(Pulled::new(MfUpdate { column: Some((k, col)) }, Control::Continue))
             }
             MfTask::Evaluate => {
                 let sse: f64 = partials.iter().map(|p| if let MfPartial::Sse(s) = p { *s } else { 0.0 }).sum();
@@ -648,7 +654,8 @@ impl App for Mf {
                     .as_ref()
                     .map(|t| Predictor { w: &c.w, h: &c.h, mean: self.mean, range: self.range }.rmse(t));
                 c.history.push(MfEvaluation { iter: c.evaluations, objective, train_rmse, test_rmse });
-                let mut done = c.evaluations >= self.params.iters;
+                let budget_spent = c.evaluations >= self.params.iters;
+                let mut no_better = false;
                 if let (Some(patience), Some(t)) = (self.params.early_stop, test_rmse) {
                     match &mut c.best {
                         // Into the previous best's buffers: no second copy of W at any time.
@@ -662,9 +669,21 @@ impl App for Mf {
                             c.best = Some(MfBest { iter: c.evaluations, test_rmse: t, w: c.w.clone(), h: c.h.clone() })
                         }
                     }
-                    done |= c.best.as_ref().is_some_and(|b| c.evaluations - b.iter >= patience);
+                    no_better = c.best.as_ref().is_some_and(|b| c.evaluations - b.iter >= patience);
                 }
-                (MfUpdate { column: None }, if done { Control::Converged } else { Control::Continue })
+                if !objective.is_finite() {
+                    return Err(format!("the objective is {objective} after {} outer iterations", c.evaluations).into());
+                }
+                // Early stopping's rule (no better test RMSE for `patience` iterations) is the
+                // app's convergence test; the iteration count is a budget.
+                let control = if no_better {
+                    Control::Converged
+                } else if budget_spent {
+                    Control::BudgetSpent
+                } else {
+                    Control::Continue
+                };
+                Ok(Pulled::new(MfUpdate { column: None }, control))
             }
         }
     }

@@ -11,7 +11,7 @@ pub use app::{
 pub use params::{MfParams, Reg};
 
 use strads_datasets::Ratings;
-use strads_engine::{run, Backend, PhaseTimes, Roles, RunConfig, StopReason};
+use strads_engine::{run, AppError, Backend, PhaseTimes, RoleFns, RunConfig, StopReason};
 
 /// One outer iteration's report.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -168,15 +168,21 @@ pub fn fit(
     drop((user_counts, item_counts));
     let (users, items, values) =
         (std::mem::take(&mut train.users), std::mem::take(&mut train.items), std::mem::take(&mut train.values));
-    let workers = app.workers(place.worker_range.clone(), users, items, values);
-    let roles = Roles {
-        scheduler: if place.scheduler { Some(app.scheduler()?) } else { None },
-        coordinator: place.coordinator.then(|| app.coordinator()),
-        workers,
+    // The triplets are consumed while the local workers' shards are built (once).
+    let mut triplets = Some((users, items, values));
+    let mut build_s = 0.0;
+    let roles = RoleFns {
+        workers: |range: std::ops::Range<usize>| {
+            let (users, items, values) = triplets.take().ok_or("the workers are built once")?;
+            let workers = app.workers(range, users, items, values);
+            build_s = t0.elapsed().as_secs_f64();
+            Ok::<_, AppError>(workers)
+        },
+        scheduler: || Ok(app.scheduler()?),
+        coordinator: || Ok(app.coordinator()),
     };
-    let build_s = t0.elapsed().as_secs_f64();
     let mut history = Vec::new();
-    let out = run(&app, config, backend, roles, |info, c| {
+    let out = run(&app, config, backend, roles, |info, _, c| {
         for e in &c.history()[history.len()..] {
             let it = MfIteration {
                 iter: e.iter,

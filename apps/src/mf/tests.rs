@@ -184,15 +184,11 @@ fn the_objective_never_rises_across_half_steps() {
     let (cu, ci) = counts(&r);
     let app = Mf::new(p.clone(), &cu, &ci, 2).expect("app");
     let workers = app.workers(0..2, r.users.clone(), r.items.clone(), r.values.clone());
-    let roles = strads_engine::Roles {
-        scheduler: Some(app.scheduler().expect("scheduler")),
-        coordinator: Some(app.coordinator()),
-        workers,
-    };
     let mut last = f64::INFINITY;
     let mut steps = 0;
     let zero: f64 = r.values.iter().map(|v| v * v).sum();
-    strads_engine::run(&app, &RunConfig::new(2), &Backend::Threads { workers: 2 }, roles, |_, c| {
+    let (sched, coord) = (app.scheduler().expect("scheduler"), app.coordinator());
+    strads_engine::run_threads(&app, &RunConfig::new(2), sched, coord, workers, |_, _, c| {
         let f = objective(&r, &p, &c.w, &c.h);
         // Exact in real arithmetic; the f32 residuals and factors allow a rise in the 7th digit.
         assert!(f <= last * (1.0 + 1e-6), "half-step {steps}: objective rose from {last} to {f}");

@@ -4,7 +4,9 @@ use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// A spinner-style bar counting rounds, with a free-text message.
+/// A bar counting rounds (or iterations) up to `max_rounds`, or a spinner without a
+/// maximum, with a free-text message; drawn on stderr only when it is a terminal and not
+/// `quiet` (pass `quiet` also on processes other than the coordinator).
 pub fn bar(quiet: bool, max_rounds: Option<u64>) -> ProgressBar {
     let pb = match max_rounds {
         Some(m) => ProgressBar::new(m),

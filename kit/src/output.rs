@@ -1,19 +1,19 @@
-//! Writing output files atomically: a temporary file in the target's directory, renamed over
+//! Output files, written atomically: a temporary file in the target's directory, renamed over
 //! the target once complete, so a failed run never leaves a partial or corrupt file.
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use crate::error::{CliError, Result};
+use crate::error::{Error, Result};
 
 /// Writes `path` atomically with the bytes produced by `fill`.
 ///
 /// # Errors
-/// [`CliError::Write`] naming the path if the directory is not writable, `fill` fails, or
+/// [`Error::Write`] naming the path if the directory is not writable, `fill` fails, or
 /// the rename fails.
 pub fn write_atomic(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
     let tmp = write_temp(path, fill)?;
-    tmp.persist(path).map_err(|e| CliError::Write { path: path.to_path_buf(), source: e.error })?;
+    tmp.persist(path).map_err(|e| Error::Write { path: path.to_path_buf(), source: e.error })?;
     Ok(())
 }
 
@@ -22,7 +22,7 @@ fn write_temp(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<tempfile::NamedTempFile> {
-    let err = |source: std::io::Error| CliError::Write { path: path.to_path_buf(), source };
+    let err = |source: std::io::Error| Error::Write { path: path.to_path_buf(), source };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -47,7 +47,7 @@ pub type Part<'a> = (&'a str, Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<
 /// # Errors
 /// As [`write_atomic`], naming the file (or the directory) that failed.
 pub fn write_atomic_set(dir: &Path, parts: Vec<Part<'_>>) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|source| CliError::Write { path: dir.to_path_buf(), source })?;
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.to_path_buf(), source })?;
     let mut done = Vec::with_capacity(parts.len());
     for (name, fill) in parts {
         let path = dir.join(name);
@@ -55,7 +55,7 @@ pub fn write_atomic_set(dir: &Path, parts: Vec<Part<'_>>) -> Result<()> {
         done.push((path, tmp));
     }
     for (path, tmp) in done {
-        tmp.persist(&path).map_err(|e| CliError::Write { path, source: e.error })?;
+        tmp.persist(&path).map_err(|e| Error::Write { path, source: e.error })?;
     }
     Ok(())
 }
@@ -83,4 +83,36 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
         serde_json::to_writer_pretty(&mut *w, value).map_err(std::io::Error::other)?;
         writeln!(w)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_leaves_no_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("model.txt");
+        let e = write_atomic(&path, |w| {
+            writeln!(w, "half a model")?;
+            Err(std::io::Error::other("the fit failed"))
+        });
+        assert!(e.expect_err("fails").to_string().contains("the fit failed"));
+        assert!(!path.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0, "no temporary file left");
+        write_json(&path, &[1, 2]).expect("writes");
+        assert_eq!(std::fs::read_to_string(&path).expect("written"), "[\n  1,\n  2\n]\n");
+    }
+
+    #[test]
+    fn a_set_is_written_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("model");
+        let parts: Vec<Part<'_>> = vec![
+            ("a.txt", Box::new(|w: &mut dyn Write| writeln!(w, "a"))),
+            ("b.txt", Box::new(|_: &mut dyn Write| Err(std::io::Error::other("no b")))),
+        ];
+        assert!(write_atomic_set(&out, parts).is_err());
+        assert!(!out.join("a.txt").exists(), "no part of a failed set");
+    }
 }
