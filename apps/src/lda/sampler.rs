@@ -680,8 +680,8 @@ fn fold_doc(
 }
 
 /// Counts for the initial word-topic rows: the dense table of one pass over a block's tokens
-/// holds at most this many (a range of the block's words × `K`).
-const INIT_TABLE: usize = 1 << 24;
+/// holds at most this many (a range of the block's words × `K`; 16 MB).
+const INIT_TABLE: usize = 1 << 22;
 
 /// Adds one to topic `t` of a dense scratch row, listing `t` in `topics` the first time.
 fn count_in(t: u16, dense: &mut [u32], listed: &mut [bool], topics: &mut Vec<u16>) {
