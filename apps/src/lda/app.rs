@@ -9,7 +9,10 @@ use strads_scheduler::{Blocks, Rotation};
 use super::loglik::{self, LgammaTable};
 use super::mh::MhWorker;
 use super::params::{LdaParams, Sampler};
-use super::sampler::{dense_exact, dense_fits, merge, sort_by_count, LdaWorker, SparseCounts, SparseWorker, WordBlock};
+use super::sampler::{
+    dense_exact, dense_fits, merge, sort_by_count, LdaWorker, SparseCounts, SparseWorker, WordBlock,
+    DENSE_ALWAYS_TOPICS,
+};
 
 /// LDA by model-parallel collapsed Gibbs sampling with word-block rotation [GS-04; STRADS-16,
 /// Sec. 3.2].
@@ -205,10 +208,10 @@ impl Lda {
                     worker,
                 );
                 let max_members = self.blocks.members.iter().map(Vec::len).max().unwrap_or(0);
-                if p.sampler == Sampler::Dense
-                    || (p.sampler == Sampler::Auto && dense_fits(p.topics, max_members, self.max_word_tokens))
-                {
-                    w.use_dense();
+                if p.sampler == Sampler::Dense {
+                    w.use_dense(false);
+                } else if p.sampler == Sampler::Auto && dense_fits(p.topics, max_members, self.max_word_tokens) {
+                    w.use_dense(p.topics > DENSE_ALWAYS_TOPICS);
                 }
                 LdaWorker::Sparse(w)
             }

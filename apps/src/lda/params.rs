@@ -5,8 +5,9 @@ use crate::{Error, Result};
 /// The per-token sampler of the LDA workers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sampler {
-    /// Exact collapsed Gibbs sampling, `Dense` when `K` ≤ 256 and the dense table of the
-    /// largest word block fits in 256 MB, else `Sparse` (the default).
+    /// Exact collapsed Gibbs sampling (the default). When the dense table of the largest word
+    /// block fits in 256 MB: `Dense` for `K` ≤ 256, and for `K` ≤ 1024 `Dense` for each block
+    /// whose rows average at least `K/4` non-zeros a token, else `Sparse`; otherwise `Sparse`.
     Auto,
     /// Exact collapsed Gibbs sampling with SparseLDA's buckets [SparseLDA-09]: the cost of a
     /// token grows with the non-zeros of its word's and document's counts.

@@ -8,8 +8,13 @@ use strads_engine::RunConfig;
 
 /// A small corpus with two obvious themes.
 fn corpus() -> Corpus {
-    let docs: Vec<Vec<u32>> = (0..40)
-        .map(|d| (0..30).map(|i| if d % 2 == 0 { (i * 7 + d) % 10 } else { 10 + (i * 3 + d) % 10 }).collect())
+    themes(40, 30)
+}
+
+/// `docs` documents of `len` tokens over 20 words in two themes of 10 words each.
+fn themes(docs: u32, len: u32) -> Corpus {
+    let docs: Vec<Vec<u32>> = (0..docs)
+        .map(|d| (0..len).map(|i| if d % 2 == 0 { (i * 7 + d) % 10 } else { 10 + (i * 3 + d) % 10 }).collect())
         .collect();
     let mut doc_ptr = vec![0];
     let mut words = Vec::new();
@@ -75,4 +80,25 @@ fn same_seed_same_bits_and_more_blocks_work() {
         |_, _, _| {}
     )
     .is_err());
+}
+
+/// Above 256 topics `auto` takes the dense path only for blocks whose rows are dense enough
+/// (early, from the random start) and the sparse path afterwards: the run keeps every
+/// invariant, and differs from both the all-dense and the all-sparse run with the same seed
+/// (each path uses the random stream its own way), so it used both.
+#[test]
+fn auto_switches_from_dense_to_sparse_rows_above_256_topics() {
+    let c = themes(200, 60);
+    let p = |sampler| LdaParams { topics: 300, sampler, ..params(12) };
+    let auto = fit_threads(&c, p(Sampler::Auto), 2);
+    let dense = fit_threads(&c, p(Sampler::Dense), 2);
+    let sparse = fit_threads(&c, p(Sampler::Sparse), 2);
+    for f in [&auto, &dense, &sparse] {
+        assert_eq!(f.totals.iter().sum::<i64>(), 12_000);
+        let recomputed = loglik::doc_part(f.doc_topic.iter().map(Vec::as_slice), 300, &LgammaTable::new(0.1, 0))
+            + loglik::word_part(f.word_topic.iter().map(Vec::as_slice), &f.totals, 20, &LgammaTable::new(0.01, 0));
+        assert!((recomputed - f.loglik).abs() < 1e-6 * f.loglik.abs(), "{recomputed} vs {}", f.loglik);
+    }
+    assert_ne!(auto.word_topic, dense.word_topic, "auto left the dense path");
+    assert_ne!(auto.word_topic, sparse.word_topic, "auto started on the dense path");
 }
