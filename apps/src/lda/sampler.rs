@@ -345,9 +345,10 @@ impl SparseWorker {
             let adaptive = table.adaptive;
             if !adaptive || dense_pays(&block, self.k) {
                 self.sample_dense(&mut block);
-                if adaptive {
-                    // The sparse path keeps rows sorted by count; the dense path returns them
-                    // by topic.
+                if adaptive && !dense_pays(&block, self.k) {
+                    // The block's next holder takes the sparse path (the same test on the same
+                    // rows), which keeps rows sorted by count; the dense path returns them by
+                    // topic.
                     block.rows.iter_mut().for_each(sort_by_count);
                 }
                 return (block, std::mem::replace(&mut self.delta, vec![0; self.k]));
