@@ -89,7 +89,7 @@ pub enum CompareError {
     #[error("{0}")]
     Usage(String),
     /// A run that failed; nothing was written.
-    #[error("run {id} ({label}) failed, nothing written: {reason}")]
+    #[error("run {id} ({label}) failed, nothing was written: {reason}")]
     Run {
         /// The run's id.
         id: String,
@@ -130,9 +130,8 @@ pub fn run(args: &CompareArgs) -> Result<(), CompareError> {
              give --launcher \"mpirun -np N\" to run each run as an MPI job"
         )));
     }
-    let spec = apps::spec(&args.app).ok_or_else(|| {
-        usage(format!("unknown app '{}': expected one of {}", args.app, apps::names().join(", ")))
-    })?;
+    let spec = apps::spec(&args.app)
+        .ok_or_else(|| usage(format!("unknown app '{}': expected one of {}", args.app, apps::names().join(", "))))?;
     let app_cmd = crate::Cli::command()
         .find_subcommand(spec.name)
         .cloned()
@@ -247,7 +246,8 @@ fn split_flags(flags: &[String]) -> Result<Options, CompareError> {
             _ => return Err(usage(format!("invalid --goal '{g}': expected a finite number"))),
         },
     };
-    let launcher: Vec<String> = launcher.map(|l| l.split_whitespace().map(str::to_string).collect()).unwrap_or_default();
+    let launcher: Vec<String> =
+        launcher.map(|l| l.split_whitespace().map(str::to_string).collect()).unwrap_or_default();
     if launcher.is_empty() && flags.iter().any(|f| f == "--launcher" || f.starts_with("--launcher=")) {
         return Err(usage("--launcher needs a command, e.g. \"mpirun -np 3\""));
     }
@@ -255,7 +255,10 @@ fn split_flags(flags: &[String]) -> Result<Options, CompareError> {
     for raw in &vary_raw {
         let v = parse_vary(raw)?;
         if vary.iter().any(|w| w.key == v.key) {
-            return Err(usage(format!("--vary {}: the key '{}' is varied twice (give all its values in one list)", raw, v.key)));
+            return Err(usage(format!(
+                "--vary {}: the key '{}' is varied twice (give all its values in one list)",
+                raw, v.key
+            )));
         }
         vary.push(v);
     }
@@ -302,11 +305,8 @@ fn resolve_keys(opts: &mut Options, app: &clap::Command) -> Result<(), CompareEr
             .find(|a| a.get_long() == Some(v.key.as_str()))
             .filter(|_| !RESERVED.contains(&v.key.as_str()));
         let Some(arg) = arg else {
-            let mut known: Vec<&str> = app
-                .get_arguments()
-                .filter_map(|a| a.get_long())
-                .filter(|l| !RESERVED.contains(l))
-                .collect();
+            let mut known: Vec<&str> =
+                app.get_arguments().filter_map(|a| a.get_long()).filter(|l| !RESERVED.contains(l)).collect();
             known.sort_unstable();
             return Err(usage(format!(
                 "--vary {}: '{name}' has no flag --{} that can be varied (it has: {})",
@@ -322,7 +322,10 @@ fn resolve_keys(opts: &mut Options, app: &clap::Command) -> Result<(), CompareEr
         v.switch = matches!(arg.get_action(), ArgAction::SetTrue | ArgAction::SetFalse);
         if v.switch {
             if let Some(bad) = v.values.iter().find(|x| *x != "true" && *x != "false") {
-                return Err(usage(format!("--vary {}: {flag} takes no value, so its values are true or false, not '{bad}'", v.key)));
+                return Err(usage(format!(
+                    "--vary {}: {flag} takes no value, so its values are true or false, not '{bad}'",
+                    v.key
+                )));
             }
         }
     }
@@ -364,7 +367,7 @@ fn label(opts: &Options, job: &Job) -> String {
         parts.push(format!("#{}", job.repeat + 1));
     }
     if parts.is_empty() {
-        "run".to_string()
+        format!("run {}", job.id)
     } else {
         parts.join(", ")
     }
@@ -394,12 +397,13 @@ fn check_job(spec: &AppSpec, opts: &Options, job: &Job) -> Result<(), CompareErr
     match crate::Cli::try_parse_from(&argv) {
         Ok(_) => Ok(()),
         Err(e) => {
+            // clap's message up to its first blank line (the error and its details), one line.
             let text = e.to_string();
-            let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-            let first = lines.next().unwrap_or("rejected").trim_start_matches("error: ").to_string();
-            let hint = lines.next().filter(|l| l.starts_with("[possible values")).map(|l| format!(" {l}"));
+            let msg: Vec<&str> = text.lines().map(str::trim).take_while(|l| !l.is_empty()).collect();
+            let msg = msg.join(" ");
+            let msg = msg.trim_start_matches("error: ");
             let what = if opts.vary.is_empty() { String::new() } else { format!(" with {}", label(opts, job)) };
-            Err(usage(format!("strads {}{what}: {first}{}", spec.name, hint.unwrap_or_default())))
+            Err(usage(format!("strads {}{what}: {msg}", spec.name)))
         }
     }
 }
@@ -450,10 +454,8 @@ fn run_job(exe: &Path, spec: &AppSpec, opts: &Options, job: &Job, dir: &Path) ->
     let record: Vec<String> = argv.iter().map(|a| shell_word(a)).collect();
     std::fs::write(dir.join("command.txt"), record.join(" ") + "\n")
         .map_err(|e| fail(format!("cannot write {}: {e}", dir.display())))?;
-    let output = Process::new(&argv[0])
-        .args(&argv[1..])
-        .output()
-        .map_err(|e| fail(format!("cannot start {}: {e}", argv[0])))?;
+    let output =
+        Process::new(&argv[0]).args(&argv[1..]).output().map_err(|e| fail(format!("cannot start {}: {e}", argv[0])))?;
     std::fs::write(dir.join("stderr.txt"), &output.stderr)
         .and_then(|()| std::fs::write(dir.join("stdout.txt"), &output.stdout))
         .map_err(|e| fail(format!("cannot write {}: {e}", dir.display())))?;

@@ -160,7 +160,9 @@ fn draw<DB: DrawingBackend>(
         lines!(b.build_cartesian_2d(x0..x1, (y0..y1).log_scale()).map_err(e)?, &|v: &f64| format!("{v:.0e}"));
     } else {
         let (y0, y1) = span(ys());
-        lines!(b.build_cartesian_2d(x0..x1, y0..y1).map_err(e)?, &|v: &f64| format!("{v}"));
+        // Enough decimals to tell ticks about a tenth of the range apart, no float noise.
+        let prec = (1.0 - ((y1 - y0) / 10.0).log10().floor()).clamp(0.0, 12.0) as usize;
+        lines!(b.build_cartesian_2d(x0..x1, y0..y1).map_err(e)?, &|v: &f64| format!("{v:.prec$}"));
     }
     Ok(())
 }

@@ -31,8 +31,8 @@ impl RunFiles {
     /// A message naming the file that is missing or malformed.
     pub fn read(dir: &Path, job: &Job, opts: &Options) -> Result<Self, String> {
         let trace = dir.join("trace.csv");
-        let mut rd =
-            csv::Reader::from_path(&trace).map_err(|e| format!("run {}: cannot read {}: {e}", job.id, trace.display()))?;
+        let mut rd = csv::Reader::from_path(&trace)
+            .map_err(|e| format!("run {}: cannot read {}: {e}", job.id, trace.display()))?;
         let bad = |e: csv::Error| format!("run {}: {}: {e}", job.id, trace.display());
         let header: Vec<String> = rd.headers().map_err(bad)?.iter().map(str::to_string).collect();
         let mut rows = Vec::new();
@@ -40,8 +40,8 @@ impl RunFiles {
             rows.push(r.map_err(bad)?.iter().map(str::to_string).collect());
         }
         let path = dir.join("summary.json");
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("run {}: cannot read {}: {e}", job.id, path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("run {}: cannot read {}: {e}", job.id, path.display()))?;
         let json: Value =
             serde_json::from_str(&text).map_err(|e| format!("run {}: {}: {e}", job.id, path.display()))?;
         let mut summary = Vec::new();
@@ -106,17 +106,20 @@ impl Results {
         if runs.iter().all(|r| r.rows.is_empty()) {
             return Err(format!("no run of {} wrote a trace row", spec.name));
         }
-        let mut res = Self {
-            keys: keys.iter().map(|k| k.to_string()).collect(),
-            runs,
-            goal: None,
-            reached: Vec::new(),
-        };
+        let mut res =
+            Self { keys: keys.iter().map(|k| k.to_string()).collect(), runs, goal: None, reached: Vec::new() };
         // Per run: the progress measure of each row, and whether "at most" (true) or "at least".
         let (measure, at_most, default): (Vec<Vec<Option<f64>>>, bool, Option<f64>) = match spec.goal {
             Goal::SuboptAtMost(col, d) => {
                 let best = res.best_objective(col);
-                (res.runs.iter().map(|r| r.numbers(col).iter().map(|v| v.map(|f| subopt(f, best))).collect()).collect(), true, Some(d))
+                (
+                    res.runs
+                        .iter()
+                        .map(|r| r.numbers(col).iter().map(|v| v.map(|f| subopt(f, best))).collect())
+                        .collect(),
+                    true,
+                    Some(d),
+                )
             }
             Goal::AtLeast(col) => {
                 let m: Vec<_> = res.runs.iter().map(|r| r.numbers(col)).collect();
@@ -185,7 +188,13 @@ impl Results {
             .iter()
             .zip(ys)
             .map(|(r, y)| {
-                let pts = r.numbers(x).into_iter().zip(y).filter_map(|(a, b)| Some((a?, b?))).filter(|(a, b)| a.is_finite() && b.is_finite()).collect();
+                let pts = r
+                    .numbers(x)
+                    .into_iter()
+                    .zip(y)
+                    .filter_map(|(a, b)| Some((a?, b?)))
+                    .filter(|(a, b)| a.is_finite() && b.is_finite())
+                    .collect();
                 (r.label.clone(), pts)
             })
             .collect();
