@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::apps::{AppSpec, Legend, PlotSpec};
-use super::table::Results;
+use super::table::{Results, Series};
 
 /// Width of every plot in pixels (PNG) or user units (SVG).
 pub const WIDTH: u32 = 960;
@@ -37,9 +37,6 @@ fn colour(i: usize) -> RGBColor {
         }
     }
 }
-
-/// One run's line: its legend label and points.
-type Series = (String, Vec<(f64, f64)>);
 
 /// Draws every plot of `spec` into `dir` as PNG and SVG; returns the files' names.
 ///

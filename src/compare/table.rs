@@ -9,6 +9,9 @@ use serde_json::Value;
 use super::apps::{AppSpec, Goal, YValue, SUBOPT_FLOOR};
 use super::{label, Job, Options};
 
+/// One run's line: its legend label and its (x, y) points.
+pub type Series = (String, Vec<(f64, f64)>);
+
 /// One finished run: who it is and what it wrote.
 #[derive(Debug)]
 pub struct RunFiles {
@@ -160,7 +163,7 @@ impl Results {
 
     /// Each run's (label, points) of `y` against the trace column `x`, and the y label.
     /// Relative suboptimality is clamped to [`SUBOPT_FLOOR`] for a log axis.
-    pub fn series(&self, x: &str, y: YValue) -> (Vec<(String, Vec<(f64, f64)>)>, String) {
+    pub fn series(&self, x: &str, y: YValue) -> (Vec<Series>, String) {
         let (ys, y_label): (Vec<Vec<Option<f64>>>, String) = match y {
             YValue::RelSubopt(col) => {
                 let best = self.best_objective(col);
