@@ -185,3 +185,101 @@ fn a_bad_vary_is_one_line_before_anything_runs() {
     );
     assert_eq!(std::fs::read_dir(tmp.path()).expect("dir").count(), 0, "no temporary directory left");
 }
+
+#[test]
+fn compare_lda_and_mf_draw_their_plots() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let corpus = tmp.path().join("synth");
+    strads_ok(&["generate", "lda", "--out", corpus.to_str().expect("utf-8"), "--docs", "200", "--quiet"]);
+    let docword = tmp.path().join("docword.synth.txt");
+    let lda = tmp.path().join("lda");
+    strads_ok(&[
+        "compare",
+        "lda",
+        "--data",
+        docword.to_str().expect("utf-8"),
+        "--topics",
+        "10",
+        "--iters",
+        "5",
+        "--vary",
+        "sampler=dense,sparse",
+        "--quiet",
+        "--out",
+        lda.to_str().expect("utf-8"),
+    ]);
+    check_png(&lda.join("loglik_vs_time.png"));
+    check_svg(&lda.join("loglik_vs_time.svg"), &["sampler=dense", "sampler=sparse"]);
+    let (head, rows) = read_csv(&lda.join("runs.csv"));
+    assert_eq!(head[..5], ["run", "sampler", "repeat", "iter", "time_s"]);
+    assert_eq!(rows.len(), 10, "5 iterations of 2 runs");
+
+    let mf = tmp.path().join("mf");
+    let ratings = data("movielens-100k/u.data");
+    strads_ok(&[
+        "compare",
+        "mf",
+        "--data",
+        ratings.to_str().expect("utf-8"),
+        "--test-every",
+        "10",
+        "--rank",
+        "4",
+        "--iters",
+        "2",
+        "--vary",
+        "workers=1,2",
+        "--repeat",
+        "2",
+        "--quiet",
+        "--out",
+        mf.to_str().expect("utf-8"),
+    ]);
+    check_png(&mf.join("rmse_vs_time.png"));
+    check_svg(&mf.join("rmse_vs_time.svg"), &["workers=1, #1", "workers=2, #2"]);
+    let (head, rows) = read_csv(&mf.join("summary.csv"));
+    assert_eq!(head[..3], ["run", "workers", "repeat"]);
+    let ids: Vec<(&str, &str, &str)> = rows.iter().map(|r| (r[0].as_str(), r[1].as_str(), r[2].as_str())).collect();
+    assert_eq!(ids, [("000", "1", "0"), ("001", "1", "1"), ("002", "2", "0"), ("003", "2", "1")]);
+    let rmse = head.iter().position(|h| h == "test_rmse").expect("test_rmse column");
+    assert!(rows.iter().all(|r| r[rmse] == rows[0][rmse]), "the same seed and workers: the same factors");
+}
+
+/// `--launcher "mpirun -np 2"`: every run is an MPI job of 2 ranks, with the same results as
+/// 2 worker threads.
+#[cfg(feature = "mpi")]
+#[test]
+fn a_launcher_runs_each_run_as_an_mpi_job() {
+    let data = data("lasso/cox2_ic50.libsvm");
+    let data = data.to_str().expect("utf-8 path");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (mpi, threads) = (tmp.path().join("mpi"), tmp.path().join("threads"));
+    let vary = ["--vary", "schedule=dynamic,cyclic", "--quiet"];
+    let mut args = vec!["compare", "lasso", "--data", data, "--launcher", "mpirun --oversubscribe -np 2"];
+    args.extend(vary);
+    args.extend(["--out", mpi.to_str().expect("utf-8")]);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_strads"))
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .args(&args)
+        .output()
+        .expect("strads runs");
+    succeeded(out, "strads compare --launcher mpirun");
+    let mut args = vec!["compare", "lasso", "--data", data, "--workers", "2"];
+    args.extend(vary);
+    args.extend(["--out", threads.to_str().expect("utf-8")]);
+    strads_ok(&args);
+    for id in ["000", "001"] {
+        let s = flat_summary(&mpi.join("runs").join(id).join("summary.json"));
+        assert_eq!((s["backend"].as_str(), s["ranks"].as_str()), ("mpi", "2"), "run {id}");
+    }
+    let (head, a) = read_csv(&mpi.join("runs.csv"));
+    let (_, b) = read_csv(&threads.join("runs.csv"));
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        // Bytes differ: MPI sends each rank's replies once, threads count every worker's.
+        for (k, col) in head.iter().enumerate().filter(|(_, c)| deterministic(c) && *c != "bytes") {
+            assert_eq!(x[k], y[k], "column {col}");
+        }
+    }
+}

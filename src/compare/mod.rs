@@ -156,7 +156,7 @@ pub fn run(args: &CompareArgs) -> Result<(), CompareError> {
     for job in &jobs {
         pb.set_message(format!("{} {}", job.id, label(&opts, job)));
         let dir = tmp.path().join("runs").join(&job.id);
-        run_job(&exe, spec, &opts, job, &dir)?;
+        run_job(&exe, spec, &opts, job, &dir, &out.path.join("runs").join(&job.id))?;
         done.push(table::RunFiles::read(&dir, job, &opts).map_err(CompareError::Output)?);
         pb.inc(1);
     }
@@ -438,8 +438,16 @@ fn prepare_out(out: &Path) -> Result<OutDir, CompareError> {
     Ok(OutDir { path: out.to_path_buf(), parent, name })
 }
 
-/// Runs `job` as a child process writing into `dir`; its stdout and stderr are kept there.
-fn run_job(exe: &Path, spec: &AppSpec, opts: &Options, job: &Job, dir: &Path) -> Result<(), CompareError> {
+/// Runs `job` as a child process writing into `dir`; its stdout and stderr are kept there,
+/// and its command line, with `dir` shown as `shown` (where it ends up), in `command.txt`.
+fn run_job(
+    exe: &Path,
+    spec: &AppSpec,
+    opts: &Options,
+    job: &Job,
+    dir: &Path,
+    shown: &Path,
+) -> Result<(), CompareError> {
     let fail = |reason: String| CompareError::Run { id: job.id.clone(), label: label(opts, job), reason };
     std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
     let mut argv: Vec<String> = opts.launcher.clone();
@@ -451,7 +459,8 @@ fn run_job(exe: &Path, spec: &AppSpec, opts: &Options, job: &Job, dir: &Path) ->
         argv.push(dir.join(file).display().to_string());
     }
     argv.push("--quiet".to_string());
-    let record: Vec<String> = argv.iter().map(|a| shell_word(a)).collect();
+    let (tmp, fin) = (dir.display().to_string(), shown.display().to_string());
+    let record: Vec<String> = argv.iter().map(|a| shell_word(&a.replace(&tmp, &fin))).collect();
     std::fs::write(dir.join("command.txt"), record.join(" ") + "\n")
         .map_err(|e| fail(format!("cannot write {}: {e}", dir.display())))?;
     let output =
