@@ -4,7 +4,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
-use strads_datasets::{labels_sibling, lasso_synth, LassoSynthParams, LdaSynth, LdaSynthParams};
+use strads_datasets::{
+    labels_sibling, lasso_synth, logreg_synth, LassoProblem, LassoSynthParams, LdaSynth, LdaSynthParams,
+    LogRegSynthParams,
+};
 use strads_kit::{write_atomic, write_atomic_set, Part};
 
 use crate::error::{CliError, Result};
@@ -22,6 +25,9 @@ enum Generator {
     /// A sparse Lasso problem y = Xβ + noise whose columns come in correlated groups (the
     /// structure on which parallel coordinate descent needs a correlation-aware schedule).
     Lasso(LassoGenArgs),
+    /// A sparse logistic-regression problem: the design of `generate lasso` (same seed, same
+    /// X), labels ±1 drawn from P(y = +1) = σ(x_iᵀβ + b0).
+    Logreg(LogRegGenArgs),
     /// An LDA corpus (Blei, Ng & Jordan 2003) whose topics share a Zipf base measure, so the
     /// word frequencies follow a power law of the rank; written as UCI bag-of-words with its
     /// vocabulary and the true topics.
@@ -55,10 +61,9 @@ struct MfGenArgs {
     quiet: bool,
 }
 
-/// Arguments of `strads generate lasso`. The defaults give a 500 × 1000 problem (20,000
-/// non-zeros) that `strads lasso` solves in well under a second.
+/// The design and true coefficients shared by `generate lasso` and `generate logreg`.
 #[derive(Debug, Args)]
-struct LassoGenArgs {
+struct DesignArgs {
     /// Rows (samples) n.
     #[arg(long, default_value_t = 500, value_name = "N")]
     rows: usize,
@@ -79,9 +84,6 @@ struct LassoGenArgs {
     /// Non-zeros S of the true β (random columns, values ±(1 + |N(0,1)|)).
     #[arg(long, default_value_t = 20, value_name = "S")]
     nonzeros: usize,
-    /// Noise relative to the signal: y = Xβ + σ ‖Xβ‖/√n · N(0,1) per row.
-    #[arg(long, default_value_t = 0.1, value_name = "SIGMA", allow_negative_numbers = true)]
-    noise: f64,
     /// Seed; the same settings and seed give the same bytes.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -92,6 +94,50 @@ struct LassoGenArgs {
     /// Say nothing on success.
     #[arg(long, short)]
     quiet: bool,
+}
+
+impl DesignArgs {
+    /// The generator's settings with noise level `noise`.
+    fn params(&self, noise: f64) -> LassoSynthParams {
+        LassoSynthParams {
+            rows: self.rows,
+            cols: self.cols,
+            nnz_per_col: self.nnz_per_col,
+            group_size: self.group_size,
+            group_corr: self.group_corr,
+            nonzeros: self.nonzeros,
+            noise,
+            seed: self.seed,
+        }
+    }
+}
+
+/// Arguments of `strads generate lasso`. The defaults give a 500 × 1000 problem (20,000
+/// non-zeros) that `strads lasso` solves in well under a second.
+#[derive(Debug, Args)]
+struct LassoGenArgs {
+    /// The design, β, seed and output file.
+    #[command(flatten)]
+    design: DesignArgs,
+    /// Noise relative to the signal: y = Xβ + σ ‖Xβ‖/√n · N(0,1) per row.
+    #[arg(long, default_value_t = 0.1, value_name = "SIGMA", allow_negative_numbers = true)]
+    noise: f64,
+}
+
+/// Arguments of `strads generate logreg`: the design of `generate lasso` (same seed, same X),
+/// labels ±1 from the logistic model.
+#[derive(Debug, Args)]
+struct LogRegGenArgs {
+    /// The design, β, seed and output file.
+    #[command(flatten)]
+    design: DesignArgs,
+    /// Root mean square s of the margins Xβ over the rows (β is scaled to it): larger s, less
+    /// label noise.
+    #[arg(long, default_value_t = 2.0, value_name = "S", allow_negative_numbers = true)]
+    signal: f64,
+    /// Intercept b0 of the margins: P(y = +1) = σ(x_iᵀβ + b0) (0 gives balanced labels).
+    #[arg(long, default_value_t = 0.0, value_name = "B0", allow_negative_numbers = true)]
+    intercept: f64,
 }
 
 /// Arguments of `strads generate lda`. The defaults give 2,000 documents, 200,000 tokens
@@ -139,6 +185,7 @@ struct LdaGenArgs {
 pub fn run(a: &GenerateArgs) -> Result<()> {
     match &a.what {
         Generator::Lasso(args) => lasso(args),
+        Generator::Logreg(args) => logreg(args),
         Generator::Lda(args) => lda(args),
         Generator::Mf(args) => mf(args),
     }
@@ -228,59 +275,83 @@ fn mtx_labels_path(x: &Path) -> PathBuf {
 }
 
 fn lasso(a: &LassoGenArgs) -> Result<()> {
-    let params = LassoSynthParams {
-        rows: a.rows,
-        cols: a.cols,
-        nnz_per_col: a.nnz_per_col,
-        group_size: a.group_size,
-        group_corr: a.group_corr,
-        nonzeros: a.nonzeros,
-        noise: a.noise,
-        seed: a.seed,
-    };
+    let params = a.design.params(a.noise);
     params.check()?;
-    let name = a.out.file_name().and_then(|s| s.to_str()).unwrap_or("");
-    let mtx = name.to_ascii_lowercase().ends_with(".mtx");
-    if name.is_empty() || a.out.is_dir() {
-        return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new(
-            "out",
-            a.out.display().to_string(),
-            "a file name",
-        )));
-    }
+    check_out(&a.design.out)?;
     let t0 = Instant::now();
     let prob = lasso_synth(&params)?;
     let gen_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
-    let written = if mtx {
-        let ypath = mtx_labels_path(&a.out);
-        let dir = a.out.parent().unwrap_or(Path::new(""));
-        let yname = ypath.file_name().and_then(|s| s.to_str()).unwrap_or("");
-        let parts: Vec<Part<'_>> =
-            vec![(name, Box::new(|w| prob.write_mtx_x(w))), (yname, Box::new(|w| prob.write_mtx_y(w)))];
-        write_atomic_set(dir, parts)?;
-        format!("{} and {}", a.out.display(), ypath.display())
-    } else {
-        write_atomic(&a.out, |w| prob.write_libsvm(w))?;
-        a.out.display().to_string()
-    };
-    if !a.quiet {
+    let written = write_problem(&prob, &a.design.out)?;
+    if !a.design.quiet {
         eprintln!(
-            "generate lasso: {} × {}, {} non-zeros, {} true non-zeros, in {:.2} s (+ {:.2} s writing) → {written}{}",
+            "generate lasso: {} × {}, {} non-zeros, {} true non-zeros, in {:.2} s (+ {:.2} s writing) → {written}",
             params.rows,
             params.cols,
             prob.x.nnz(),
             params.nonzeros,
             gen_s,
             t1.elapsed().as_secs_f64(),
-            if mtx && labels_sibling(&a.out).is_none() {
-                " (the name has no '.X.': pass --labels to strads lasso)"
-            } else {
-                ""
-            },
         );
     }
     Ok(())
+}
+
+fn logreg(a: &LogRegGenArgs) -> Result<()> {
+    let params = LogRegSynthParams { design: a.design.params(0.0), signal: a.signal, intercept: a.intercept };
+    params.check()?;
+    check_out(&a.design.out)?;
+    let t0 = Instant::now();
+    let prob = logreg_synth(&params)?;
+    let gen_s = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let written = write_problem(&prob, &a.design.out)?;
+    if !a.design.quiet {
+        let pos = prob.y.iter().filter(|&&y| y > 0.0).count();
+        eprintln!(
+            "generate logreg: {} × {}, {} non-zeros, {} true non-zeros, {pos} labels +1 and {} −1, in {:.2} s (+ {:.2} s writing) → {written}",
+            params.design.rows,
+            params.design.cols,
+            prob.x.nnz(),
+            params.design.nonzeros,
+            prob.y.len() - pos,
+            gen_s,
+            t1.elapsed().as_secs_f64(),
+        );
+    }
+    Ok(())
+}
+
+/// `--out` must name a file.
+fn check_out(out: &Path) -> Result<()> {
+    let name = out.file_name().and_then(|s| s.to_str()).unwrap_or("");
+    if name.is_empty() || out.is_dir() {
+        return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new(
+            "out",
+            out.display().to_string(),
+            "a file name",
+        )));
+    }
+    Ok(())
+}
+
+/// Writes `prob` to `out` (LIBSVM, or MatrixMarket X and y when `out` ends in `.mtx`),
+/// atomically; returns what was written, for the closing line.
+fn write_problem(prob: &LassoProblem, out: &Path) -> Result<String> {
+    let name = out.file_name().and_then(|s| s.to_str()).unwrap_or("");
+    if name.to_ascii_lowercase().ends_with(".mtx") {
+        let ypath = mtx_labels_path(out);
+        let dir = out.parent().unwrap_or(Path::new(""));
+        let yname = ypath.file_name().and_then(|s| s.to_str()).unwrap_or("");
+        let parts: Vec<Part<'_>> =
+            vec![(name, Box::new(|w| prob.write_mtx_x(w))), (yname, Box::new(|w| prob.write_mtx_y(w)))];
+        write_atomic_set(dir, parts)?;
+        let hint = if labels_sibling(out).is_none() { " (the name has no '.X.': pass --labels to strads)" } else { "" };
+        Ok(format!("{} and {}{hint}", out.display(), ypath.display()))
+    } else {
+        write_atomic(out, |w| prob.write_libsvm(w))?;
+        Ok(out.display().to_string())
+    }
 }
 
 fn mf(a: &MfGenArgs) -> Result<()> {

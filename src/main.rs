@@ -1,5 +1,6 @@
 //! `strads`: scheduled model-parallel machine learning from the command line.
 
+mod compare;
 mod error;
 mod generate;
 mod lasso;
@@ -29,6 +30,8 @@ enum Command {
     Mf(Box<mf::MfArgs>),
     /// Write a seeded synthetic problem to a file (`generate lasso`).
     Generate(generate::GenerateArgs),
+    /// Run an app once per combination of `--vary KEY=V1,V2,...`; write runs.csv, summary.csv and plots.
+    Compare(compare::CompareArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
                 }
             };
         }
+        Command::Compare(args) => return compare::run(args).map_or_else(|e| fail(&e), |()| ExitCode::SUCCESS),
         Command::Lasso(args) => args.run.launch_options(),
         Command::Lda(args) => args.run.launch_options(),
         Command::Mf(args) => args.launch_options(),
@@ -54,8 +58,14 @@ fn main() -> ExitCode {
         Command::Lasso(args) => lasso::run(args, backend),
         Command::Lda(args) => lda::run(args, backend),
         Command::Mf(args) => mf::run(args, backend),
-        Command::Generate(_) => Ok(()),
+        Command::Generate(_) | Command::Compare(_) => Ok(()),
     })
+}
+
+/// Reports a failed comparison on one line and fails.
+fn fail(e: &compare::CompareError) -> ExitCode {
+    eprintln!("strads compare: error: {e}");
+    ExitCode::FAILURE
 }
 
 #[cfg(test)]

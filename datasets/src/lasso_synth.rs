@@ -246,6 +246,92 @@ pub fn lasso_synth(params: &LassoSynthParams) -> Result<LassoProblem> {
     Ok(LassoProblem { x, y, beta })
 }
 
+/// The settings of [`logreg_synth`]: the design and true coefficients of [`LassoSynthParams`]
+/// (its `noise` is not used: the labels' randomness is the logistic model's), the strength of
+/// the signal and an intercept.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LogRegSynthParams {
+    /// The design X and the support and signs of β (`noise` ignored).
+    pub design: LassoSynthParams,
+    /// Root mean square `s > 0` of the margins `Xβ` over the rows (β is scaled to it).
+    /// Default 2.
+    pub signal: f64,
+    /// The intercept `b₀` added to every margin (0: balanced labels). Default 0.
+    pub intercept: f64,
+}
+
+impl Default for LogRegSynthParams {
+    fn default() -> Self {
+        Self { design: LassoSynthParams::default(), signal: 2.0, intercept: 0.0 }
+    }
+}
+
+impl LogRegSynthParams {
+    /// Checks every setting.
+    ///
+    /// # Errors
+    /// As [`LassoSynthParams::check`] for the design, and [`Error::InvalidParameter`] for a
+    /// `signal` that is not a positive finite number or an `intercept` that is not finite.
+    pub fn check(&self) -> Result<()> {
+        self.design.check()?;
+        let bad = |name: &'static str, value: f64, expect: &'static str| {
+            Err(Error::InvalidParameter(strads_core::InvalidParameter { name, value: value.to_string(), expect }))
+        };
+        if !(self.signal > 0.0 && self.signal.is_finite()) {
+            return bad("signal", self.signal, "a finite number > 0");
+        }
+        if !self.intercept.is_finite() {
+            return bad("intercept", self.intercept, "a finite number");
+        }
+        Ok(())
+    }
+}
+
+/// Generates a seeded sparse logistic-regression problem with correlated column groups:
+/// the design X and the support and signs of β exactly as [`lasso_synth`] draws them (same
+/// seed, same X), β scaled by `c` so that the margins `m = c Xβ` have root mean square
+/// `signal` over the rows, and labels `y_i = +1` with probability `σ(m_i + b₀)`
+/// (`σ(t) = 1 / (1 + e^(−t))`), else `−1`, from their own random stream.
+///
+/// The returned problem's `y` holds the labels ±1 and `beta` the scaled true coefficients
+/// (the intercept is not in it). Rows outside every support of β's columns have margin b₀,
+/// so with a sparse design their labels are coin flips (at b₀ = 0).
+///
+/// # Errors
+/// As [`LogRegSynthParams::check`]; nothing is drawn for bad settings.
+///
+/// # Examples
+/// ```
+/// use strads_datasets::{logreg_synth, LassoSynthParams, LogRegSynthParams};
+/// let design = LassoSynthParams { rows: 60, cols: 40, nnz_per_col: 60, nonzeros: 4, ..LassoSynthParams::default() };
+/// let prob = logreg_synth(&LogRegSynthParams { design, ..LogRegSynthParams::default() })?;
+/// assert!(prob.y.iter().all(|&y| y == 1.0 || y == -1.0));
+/// assert_eq!(prob.beta.iter().filter(|b| **b != 0.0).count(), 4);
+/// # Ok::<(), strads_datasets::Error>(())
+/// ```
+pub fn logreg_synth(params: &LogRegSynthParams) -> Result<LassoProblem> {
+    params.check()?;
+    let design = LassoSynthParams { noise: 0.0, ..params.design };
+    let LassoProblem { x, y: margin, mut beta } = lasso_synth(&design)?;
+    let n = margin.len() as f64;
+    let rms = (margin.iter().map(|m| m * m).sum::<f64>() / n).sqrt();
+    let c = if rms > 0.0 { params.signal / rms } else { 0.0 };
+    beta.iter_mut().for_each(|b| *b *= c);
+    let mut rng = stream(params.design.seed, 3);
+    let y = margin
+        .iter()
+        .map(|m| {
+            let p = 1.0 / (1.0 + (-(c * m + params.intercept)).exp());
+            if Normal::open01(&mut rng) < p {
+                1.0
+            } else {
+                -1.0
+            }
+        })
+        .collect();
+    Ok(LassoProblem { x, y, beta })
+}
+
 /// Bytes gathered before each write to the output.
 const CHUNK: usize = 1 << 16;
 
@@ -333,6 +419,32 @@ mod tests {
     use super::*;
     use crate::{load_labeled, read_libsvm, read_mtx_matrix, read_mtx_vector, LoadOptions};
     use std::path::Path;
+
+    #[test]
+    fn logistic_labels_follow_the_margins() {
+        let design = LassoSynthParams { rows: 2000, cols: 200, nnz_per_col: 2000, nonzeros: 10, ..small() };
+        let params = LogRegSynthParams { design, ..LogRegSynthParams::default() };
+        let prob = logreg_synth(&params).expect("valid");
+        let lasso = gen(&LassoSynthParams { noise: 0.0, ..design });
+        assert_eq!(prob.x, lasso.x, "the same design as the Lasso generator");
+        let mut m = vec![0.0; 2000];
+        for (j, &b) in prob.beta.iter().enumerate() {
+            prob.x.col_axpy(j, b, &mut m);
+        }
+        let rms = (m.iter().map(|v| v * v).sum::<f64>() / 2000.0).sqrt();
+        assert!((rms - 2.0).abs() < 1e-9, "margins scaled to the signal: {rms}");
+        let pos = prob.y.iter().filter(|&&y| y == 1.0).count();
+        assert!((800..=1200).contains(&pos), "balanced at b0 = 0: {pos} of 2000");
+        // E[y m] = E[m (2σ(m) − 1)] > 0: labels agree with the margins' signs far above chance.
+        let agree = prob.y.iter().zip(&m).filter(|(y, m)| **y * **m > 0.0).count();
+        assert!(agree > 1400, "{agree} of 2000 labels agree with the sign of the margin");
+        let shifted = logreg_synth(&LogRegSynthParams { intercept: 3.0, ..params }).expect("valid");
+        assert!(shifted.y.iter().filter(|&&y| y == 1.0).count() > 1600, "b0 = 3 gives mostly +1");
+        assert_eq!(logreg_synth(&params).expect("valid"), prob, "seeded");
+        for bad in [LogRegSynthParams { signal: 0.0, ..params }, LogRegSynthParams { intercept: f64::NAN, ..params }] {
+            assert!(logreg_synth(&bad).is_err());
+        }
+    }
 
     fn small() -> LassoSynthParams {
         LassoSynthParams { rows: 300, cols: 200, nnz_per_col: 15, group_size: 8, ..LassoSynthParams::default() }

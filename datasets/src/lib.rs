@@ -23,7 +23,8 @@
 //! missing input file is reported as missing ([`Error::Io`]) before its format is guessed.
 //!
 //! Generators: [`lasso_synth`] (seeded sparse Lasso problems with correlated column groups,
-//! written back as LIBSVM or MatrixMarket) and [`synthetic_ratings`] (Netflix-shaped ratings).
+//! written back as LIBSVM or MatrixMarket), [`logreg_synth`] (the same designs with labels ±1
+//! from the logistic model) and [`synthetic_ratings`] (Netflix-shaped ratings).
 
 mod corpus;
 mod csv_reader;
@@ -46,7 +47,7 @@ pub use corpus::{load_corpus, read_ldac, read_tokens, read_uci, read_vocab, Corp
 pub use csv_reader::read_csv;
 pub use error::{Error, Result};
 pub use io::open;
-pub use lasso_synth::{lasso_synth, LassoProblem, LassoSynthParams};
+pub use lasso_synth::{lasso_synth, logreg_synth, LassoProblem, LassoSynthParams, LogRegSynthParams};
 pub use lda_synth::{zipf_weights, CorpusStats, LdaSynth, LdaSynthParams};
 pub use libsvm::read_libsvm;
 pub use matrix::{dot_lanes, even_ranges, weighted_ranges, CscMatrix, CsrMatrix};
