@@ -11,7 +11,7 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use crate::error::{parse_err, Error, Result};
+use crate::error::{limit, parse_err, Error, Result};
 use crate::io::open;
 use crate::lines::{pair_u64, parse_u64, text, trim_ascii_line, Fields, Line, Lines};
 
@@ -99,9 +99,12 @@ impl CorpusFormat {
 /// the vocabulary from `vocab` (one word per line: 0-based word id `k` on line `k + 1`).
 ///
 /// # Errors
-/// [`Error::Options`] if the format is not given and not clear from the name; [`Error::Mismatch`] if the vocabulary has fewer words than the corpus uses
+/// [`Error::Io`] if the file is missing or unreadable; [`Error::Options`] if the format is not
+/// given and not clear from the name; [`Error::Mismatch`] if the vocabulary has fewer words
+/// than the corpus uses
 /// (or, for UCI, not exactly `W`); every error of the readers.
 pub fn load_corpus(path: &Path, format: Option<CorpusFormat>, vocab: Option<&Path>) -> Result<Corpus> {
+    crate::must_exist(path)?;
     let format = format.or_else(|| CorpusFormat::from_path(path)).ok_or_else(|| {
         Error::Options(format!(
             "{}: cannot tell the corpus format from the file name; pass --format (uci, ldac or tokens)",
@@ -161,14 +164,24 @@ fn trimmed<'a>(l: &Line<'a>) -> &'a str {
     }
 }
 
+/// The largest vocabulary, document count and count of one word in a document
+/// ([`crate::MAX_DIM`]).
+const MAX: u64 = crate::MAX_DIM as u64;
+
 /// Parses a non-negative integer token, or says what it was.
 #[inline]
 fn int(tok: &[u8], what: &str) -> std::result::Result<u64, String> {
-    parse_u64(tok).ok_or_else(|| format!("{what} '{}' is not a non-negative integer", text(tok).escape_debug()))
+    parse_u64(tok).ok_or_else(|| {
+        if !tok.is_empty() && tok.iter().all(u8::is_ascii_digit) {
+            format!("{what} {} is too large ({})", text(tok), limit(""))
+        } else {
+            format!("{what} '{}' is not a non-negative integer", text(tok).escape_debug())
+        }
+    })
 }
 
 /// Builds the token lists from per-document `(word, count)` entries in input order.
-fn from_entries(docs: usize, vocab_size: usize, entries: &[(u32, u32, u32)]) -> Corpus {
+fn from_entries(docs: usize, vocab_size: usize, entries: &[(u32, u32, u32)]) -> std::result::Result<Corpus, String> {
     // entries: (doc, word, count); counting sort by document keeps input order within one.
     let mut lens = vec![0usize; docs + 1];
     for &(d, _, c) in entries {
@@ -179,13 +192,15 @@ fn from_entries(docs: usize, vocab_size: usize, entries: &[(u32, u32, u32)]) -> 
     }
     let doc_ptr = lens.clone();
     let mut at = lens;
-    let mut words = vec![0u32; doc_ptr[docs]];
+    let mut words = Vec::new();
+    words.try_reserve_exact(doc_ptr[docs]).map_err(|_| no_memory(doc_ptr[docs]))?;
+    words.resize(doc_ptr[docs], 0u32);
     for &(d, w, c) in entries {
         let p = &mut at[d as usize];
         words[*p..*p + c as usize].fill(w);
         *p += c as usize;
     }
-    Corpus { doc_ptr, words, vocab_size, vocab: None }
+    Ok(Corpus { doc_ptr, words, vocab_size, vocab: None })
 }
 
 /// Reads a UCI bag-of-words `docword` file: `D`, `W`, `NNZ` on lines 1–3, then `NNZ` lines
@@ -207,11 +222,11 @@ pub fn read_uci<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
             };
         };
         header[k] = int(trimmed(&l).as_bytes(), name).map_err(|m| parse_err(source, line, format!("header: {m}")))?;
+        if k < 2 && header[k] > MAX {
+            return Err(parse_err(source, line, format!("header: {name} {} is too large ({})", header[k], limit(""))));
+        }
     }
     let [d, w, nnz] = header;
-    if d > u64::from(u32::MAX) || w > u64::from(u32::MAX) {
-        return Err(parse_err(source, 2, "header: D or W too large"));
-    }
     let mut tokens = TokenBuilder::new();
     while let Some(l) = lines.next_line()? {
         let line = l.no;
@@ -230,10 +245,13 @@ pub fn read_uci<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
         if word == 0 || word > w {
             return Err(err(format!("wordID {word} outside 1..={w} (the header's W)")));
         }
-        if count == 0 || count > u64::from(u32::MAX) {
+        if count == 0 {
             return Err(err(format!("count {count} must be positive")));
         }
-        tokens.push((doc - 1) as u32, (word - 1) as u32, count as u32);
+        if count > MAX {
+            return Err(err(format!("count {count} is too large ({})", limit(" tokens"))));
+        }
+        tokens.push((doc - 1) as u32, (word - 1) as u32, count as u32).map_err(err)?;
     }
     if tokens.entries as u64 != nnz {
         return Err(parse_err(
@@ -242,7 +260,7 @@ pub fn read_uci<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
             format!("the header declares NNZ = {nnz} entries, the file has {}", tokens.entries),
         ));
     }
-    Ok(tokens.finish(d as usize, w as usize))
+    tokens.finish(d as usize, w as usize).map_err(|m| parse_err(source, lines.line_no(), m))
 }
 
 /// The token lists of a corpus as its `(doc, word, count)` entries arrive: written straight
@@ -263,41 +281,54 @@ impl TokenBuilder {
         TokenBuilder { doc_ptr: vec![0], words: Vec::new(), unordered: None, entries: 0 }
     }
 
-    /// `count` tokens of `word` in document `doc` (0-based).
+    /// `count` tokens of `word` in document `doc` (0-based); fails (saying how many tokens
+    /// could not be allocated) rather than aborting when memory runs out.
     #[inline]
-    fn push(&mut self, doc: u32, word: u32, count: u32) {
+    fn push(&mut self, doc: u32, word: u32, count: u32) -> std::result::Result<(), String> {
         self.entries += 1;
         if let Some(entries) = &mut self.unordered {
+            entries.try_reserve(1).map_err(|_| no_memory(entries.len() + 1))?;
             entries.push((doc, word, count));
-            return;
+            return Ok(());
         }
         // The open document: its tokens are `words[doc_ptr[open]..]`.
         let open = self.doc_ptr.len() - 1;
         if (doc as usize) < open {
-            let mut entries = Vec::with_capacity(self.words.len() + 1);
+            let mut entries = Vec::new();
+            entries.try_reserve_exact(self.words.len() + 1).map_err(|_| no_memory(self.words.len() + 1))?;
             for d in 0..=open {
                 let end = self.doc_ptr.get(d + 1).copied().unwrap_or(self.words.len());
                 entries.extend(self.words[self.doc_ptr[d]..end].iter().map(|&w| (d as u32, w, 1)));
             }
             entries.push((doc, word, count));
             self.unordered = Some(entries);
-            return;
+            return Ok(());
         }
         // Close the documents before `doc` (the open one and any empty ones).
         while self.doc_ptr.len() < doc as usize + 1 {
             self.doc_ptr.push(self.words.len());
         }
+        self.words.try_reserve(count as usize).map_err(|_| no_memory(self.words.len() + count as usize))?;
         self.words.extend(std::iter::repeat(word).take(count as usize));
+        Ok(())
     }
 
-    /// The corpus of `docs` documents.
-    fn finish(mut self, docs: usize, vocab_size: usize) -> Corpus {
+    /// The corpus of `docs` documents (fails if the sorted token list cannot be allocated).
+    fn finish(mut self, docs: usize, vocab_size: usize) -> std::result::Result<Corpus, String> {
         if let Some(entries) = self.unordered {
             return from_entries(docs, vocab_size, &entries);
         }
+        let more = (docs + 1).saturating_sub(self.doc_ptr.len());
+        self.doc_ptr.try_reserve_exact(more).map_err(|_| format!("out of memory for {docs} documents"))?;
         self.doc_ptr.resize(docs + 1, self.words.len());
-        Corpus { doc_ptr: self.doc_ptr, words: self.words, vocab_size, vocab: None }
+        Ok(Corpus { doc_ptr: self.doc_ptr, words: self.words, vocab_size, vocab: None })
     }
+}
+
+/// The message of a token list that cannot grow to `n` tokens.
+#[cold]
+fn no_memory(n: usize) -> String {
+    format!("out of memory for {n} tokens")
 }
 
 /// Reads LDA-C: one document per line, `N id:count ...` with `N` distinct 0-based word ids.
@@ -328,14 +359,17 @@ pub fn read_ldac<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
                     (int(&tok[..colon], "word id").map_err(err)?, int(&tok[colon + 1..], "count").map_err(err)?)
                 }
             };
-            if id >= u64::from(u32::MAX) {
-                return Err(err(format!("word id {id} is too large")));
+            if id >= MAX {
+                return Err(err(format!("word id {id} is too large ({})", limit(" words"))));
             }
-            if c == 0 || c > u64::from(u32::MAX) {
+            if c == 0 {
                 return Err(err(format!("count of word {id} must be positive")));
             }
+            if c > MAX {
+                return Err(err(format!("count {c} of word {id} is too large ({})", limit(" tokens"))));
+            }
             vocab = vocab.max(id as usize + 1);
-            tokens.push(docs, id as u32, c as u32);
+            tokens.push(docs, id as u32, c as u32).map_err(err)?;
             pairs += 1;
         }
         if pairs != n {
@@ -346,7 +380,7 @@ pub fn read_ldac<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
     if docs == 0 {
         return Err(Error::Empty { path: source.to_path_buf() });
     }
-    Ok(tokens.finish(docs as usize, vocab))
+    tokens.finish(docs as usize, vocab).map_err(|m| parse_err(source, lines.line_no(), m))
 }
 
 /// Reads STRADS token lists: one document per line, two fields skipped (document id and
@@ -372,8 +406,8 @@ pub fn read_tokens<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
         }
         while let Some(tok) = toks.next_u64() {
             let id = tok.or_else(|tok| int(tok, "word id")).map_err(err)?;
-            if id >= u64::from(u32::MAX) {
-                return Err(err(format!("word id {id} is too large")));
+            if id >= MAX {
+                return Err(err(format!("word id {id} is too large ({})", limit(" words"))));
             }
             vocab = vocab.max(id as usize + 1);
             words_out.push(id as u32);
@@ -429,6 +463,61 @@ mod tests {
         assert!(tok("0 x 1 b\n").starts_with("t.tok:1: word id 'b'"));
         assert!(matches!(read_ldac("".as_bytes(), p("e")), Err(Error::Empty { .. })));
         assert!(matches!(read_uci("".as_bytes(), p("e")), Err(Error::Empty { .. })));
+    }
+
+    /// Word ids, vocabulary and document counts and word counts near 2³² are one-line errors
+    /// naming the file and line (today's allocation abort); the limit itself is accepted.
+    #[test]
+    fn huge_ids_and_counts_are_errors_with_the_line() {
+        let uci = |s: &str| read_uci(s.as_bytes(), p("docword.t.txt"));
+        let ldac = |s: &str| read_ldac(s.as_bytes(), p("t.ldac"));
+        let tok = |s: &str| read_tokens(s.as_bytes(), p("t.tok"));
+        let cases = [
+            (
+                uci("2\n4000000000\n1\n1 3999999999 1\n"),
+                "docword.t.txt:2: header: W (vocabulary size) 4000000000 is too large (at most 268435456",
+            ),
+            (uci("4000000000\n3\n1\n1 1 1\n"), "docword.t.txt:1: header: D (documents) 4000000000 is too large"),
+            (uci("2\n3\n1\n1 4000000000 1\n"), "docword.t.txt:4: wordID 4000000000 outside 1..=3"),
+            (uci("2\n3\n1\n1 1 4000000000\n"), "docword.t.txt:4: count 4000000000 is too large"),
+            (uci("2\n3\n1\n1 99999999999999999999 1\n"), "docword.t.txt:4: wordID 99999999999999999999 is too large"),
+            (ldac("1 0:1\n1 4000000000:1\n"), "t.ldac:2: word id 4000000000 is too large (at most 268435456"),
+            (ldac("1 268435456:1\n"), "t.ldac:1: word id 268435456 is too large"),
+            (ldac("1 3:4000000000\n"), "t.ldac:1: count 4000000000 of word 3 is too large"),
+            (ldac("1 18446744073709551616:1\n"), "t.ldac:1: word id 18446744073709551616 is too large"),
+            (tok("0 x 1 4000000000\n"), "t.tok:1: word id 4000000000 is too large"),
+        ];
+        for (r, expect) in cases {
+            let e = r.expect_err(expect).to_string();
+            assert!(e.starts_with(expect) && !e.contains('\n'), "{e:?} should start with {expect:?}");
+        }
+        // At the limit: the vocabulary is 2^28 words (nothing of that size is allocated here).
+        let c = ldac("2 268435455:2 0:1\n").expect("largest word id");
+        assert_eq!((c.vocab_size, c.words.clone()), (crate::MAX_DIM, vec![268_435_455, 268_435_455, 0]));
+        let c = uci("1\n268435456\n1\n1 268435456 3\n").expect("largest W");
+        assert_eq!((c.vocab_size, c.words.clone()), (crate::MAX_DIM, vec![268_435_455; 3]));
+        let c = tok("0 x 268435455\n").expect("largest token id");
+        assert_eq!(c.vocab_size, crate::MAX_DIM);
+    }
+
+    #[test]
+    fn a_missing_corpus_says_it_is_missing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (name, format) in
+            [("docword.x.txt", None), ("x.ldac", None), ("noext", None), ("x.tok", Some(CorpusFormat::Tokens))]
+        {
+            let e = load_corpus(&dir.path().join(name), format, None).expect_err(name).to_string();
+            assert!(e.starts_with("cannot read ") && e.contains(name) && e.contains("No such file"), "{e}");
+        }
+        let c = dir.path().join("c.ldac");
+        std::fs::write(&c, "1 0:1\n").expect("write");
+        let e = load_corpus(&c, None, Some(&dir.path().join("vocab.txt"))).expect_err("vocab").to_string();
+        assert!(e.contains("vocab.txt") && e.contains("No such file"), "{e}");
+        // An existing file whose name says nothing still asks for --format.
+        let odd = dir.path().join("corpus.bin");
+        std::fs::write(&odd, "1 0:1\n").expect("write");
+        let e = load_corpus(&odd, None, None).expect_err("format").to_string();
+        assert!(e.contains("pass --format"), "{e}");
     }
 
     #[test]

@@ -86,6 +86,13 @@ pub(crate) fn parse_err(path: &std::path::Path, line: usize, msg: impl Into<Stri
     Error::Parse { path: path.to_path_buf(), line, msg: msg.into() }
 }
 
+/// The parenthesis of a "too large" error: `at most 268435456 = 2^28<unit>, strads_datasets::MAX_DIM`
+/// (`unit` e.g. `" features"`).
+#[cold]
+pub(crate) fn limit(unit: &str) -> String {
+    format!("at most {} = 2^{}{unit}, strads_datasets::MAX_DIM", crate::MAX_DIM, crate::MAX_DIM.trailing_zeros())
+}
+
 /// Parses a finite `f64`, or explains what the token was.
 pub(crate) fn parse_finite(tok: &str, what: &str) -> std::result::Result<f64, String> {
     match tok.parse::<f64>() {

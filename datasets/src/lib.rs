@@ -17,6 +17,11 @@
 //! | STRADS token lists | [`read_tokens`] | two skipped fields, then word ids |
 //! | ratings | [`load_ratings`] | MovieLens `u.data` / `ratings.dat`, CSV, triplets, MatrixMarket |
 //!
+//! Every dimension a file declares or implies (features, matrix rows and columns, words,
+//! documents, the count of one word in one document) is at most [`MAX_DIM`] = 2²⁸; a larger
+//! one is an error naming the file and line, before anything of that size is allocated. A
+//! missing input file is reported as missing ([`Error::Io`]) before its format is guessed.
+//!
 //! Generators: [`lasso_synth`] (seeded sparse Lasso problems with correlated column groups,
 //! written back as LIBSVM or MatrixMarket) and [`synthetic_ratings`] (Netflix-shaped ratings).
 
@@ -49,6 +54,23 @@ pub use mtx::{read_mtx_matrix, read_mtx_vector};
 pub use ratings::{load_ratings, read_ratings, IdMap, Ratings, RatingsFormat};
 pub use shared::{shared_data_dir, shared_data_path};
 pub use synthetic::{synthetic_ratings, SyntheticShape, NETFLIX_ITEMS, NETFLIX_USERS};
+
+/// The largest dimension the readers accept: features (LIBSVM indices, MatrixMarket columns),
+/// MatrixMarket rows, words (UCI `W`, LDA-C and token-list word ids + 1), documents (UCI `D`),
+/// and the count of one word in one document: 2²⁸ = 268,435,456.
+///
+/// Indices are stored as `u32`, but the apps allocate dense state per feature or word (the
+/// Lasso about 110 bytes a feature, measured at 2²⁴ features; LDA about 60 bytes a word),
+/// so a file implying 2³² features could only end in an allocation abort. 2²⁸ keeps a run
+/// at the limit within tens of GiB and is 5× the widest public LIBSVM data (kdd2012,
+/// 54.7M features); an index beyond it is a corrupt file or ids that need remapping.
+pub const MAX_DIM: usize = 1 << 28;
+
+/// [`Error::Io`] naming `path` unless it exists: checked before a format is guessed from the
+/// name, so that a missing file is reported as missing.
+fn must_exist(path: &Path) -> Result<()> {
+    std::fs::metadata(path).map(|_| ()).map_err(|source| Error::Io { path: path.to_path_buf(), source })
+}
 
 /// A design matrix with one target per row: `x` is `n × p` (samples × features), `y` has
 /// length `n`; or, when read with [`LoadOptions::shards`], the rows
@@ -173,12 +195,14 @@ pub struct LoadOptions {
 /// else from the sibling file named by [`labels_sibling`].
 ///
 /// # Errors
-/// [`Error::UnknownFormat`] if the format is neither given nor clear from the name;
+/// [`Error::Io`] if the file is missing or unreadable; [`Error::UnknownFormat`] if the format
+/// is neither given nor clear from the name;
 /// [`Error::Options`] if `target` is given for a format other than CSV or `labels` for one
 /// other than MatrixMarket; [`Error::MissingLabels`] for MatrixMarket without a y file;
 /// [`Error::Mismatch`] if y and X have different lengths; and every error of [`open`] and
 /// the readers.
 pub fn load_labeled(path: &Path, opts: &LoadOptions) -> Result<LabeledData> {
+    must_exist(path)?;
     let format = opts
         .format
         .or_else(|| Format::from_path(path))
@@ -324,10 +348,56 @@ mod tests {
         let opts = LoadOptions { target: Some("y".into()), ..LoadOptions::default() };
         let e = load_labeled(&p, &opts).expect_err("target for libsvm").to_string();
         assert!(e.starts_with("--target applies to csv input, not libsvm"), "{e}");
-        let e = load_labeled(&dir.path().join("a.txt"), &LoadOptions::default()).expect_err("unknown");
+        let txt = dir.path().join("a.txt");
+        // Missing: said so, whether or not the name tells the format.
+        for name in ["a.txt", "missing.libsvm", "noext"] {
+            let e = load_labeled(&dir.path().join(name), &LoadOptions::default()).expect_err("missing").to_string();
+            assert!(e.starts_with("cannot read ") && e.contains(name) && e.contains("No such file"), "{e}");
+        }
+        std::fs::write(&txt, "1 1:2\n").expect("write");
+        let e = load_labeled(&txt, &LoadOptions::default()).expect_err("unknown");
         assert!(e.to_string().contains("pass --format"), "{e}");
-        let e = load_labeled(&dir.path().join("missing.libsvm"), &LoadOptions::default()).expect_err("missing");
-        assert!(e.to_string().starts_with("cannot read "), "{e}");
+        let opts = LoadOptions { format: Some(Format::Libsvm), ..LoadOptions::default() };
+        assert_eq!(load_labeled(&txt, &opts).expect("--format libsvm").y, vec![1.0]);
+    }
+
+    /// Every labeled format: an index or dimension near 2³² is a one-line error naming the
+    /// file and line (not an allocation abort); a missing file says it is missing.
+    #[test]
+    fn huge_indices_and_missing_files_in_every_labeled_format() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let write = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).expect("write");
+            p
+        };
+        let h = "%%MatrixMarket matrix coordinate real general\n";
+        for y in ["t.Y.mmt", "big.Y.mmt", "rows.Y.mmt"] {
+            write(y, "%%MatrixMarket matrix array real general\n2 1\n1\n2\n");
+        }
+        let cases = [
+            (write("big.libsvm", "1 1:1\n2 4000000000:1\n"), "big.libsvm:2: feature index 4000000000 is too large"),
+            (write("big.X.mmt", &format!("{h}2 4000000000 1\n1 1 1\n")), "big.X.mmt:2: dimension 4000000000"),
+            (write("rows.X.mmt", &format!("{h}4000000000 2 1\n1 1 1\n")), "rows.X.mmt:2: dimension 4000000000"),
+            (write("t.X.mmt", &format!("{h}2 2 1\n1 4000000000 1\n")), "t.X.mmt:3: column index '4000000000'"),
+        ];
+        for (path, expect) in &cases {
+            let e = load_labeled(path, &LoadOptions::default()).expect_err(expect).to_string();
+            let expect = format!("{}/{expect}", dir.path().display());
+            assert!(e.starts_with(&expect) && !e.contains('\n'), "{e:?} should start with {expect:?}");
+        }
+        let y = write("y.mtx", &format!("{h}4000000000 1 1\n1 1 1\n"));
+        let opts = LoadOptions { labels: Some(y), ..LoadOptions::default() };
+        let x = write("x.mtx", &format!("{h}2 2 1\n1 1 1\n"));
+        let e = load_labeled(&x, &opts).expect_err("huge y").to_string();
+        assert!(e.starts_with(&format!("{}:2: dimension 4000000000", dir.path().join("y.mtx").display())), "{e}");
+        let opts = LoadOptions { labels: Some(dir.path().join("none.mtx")), ..LoadOptions::default() };
+        let e = load_labeled(&x, &opts).expect_err("missing y").to_string();
+        assert!(e.contains("none.mtx") && e.contains("No such file"), "{e}");
+        for name in ["none.csv", "none.X.mmt", "none.libsvm.gz"] {
+            let e = load_labeled(&dir.path().join(name), &LoadOptions::default()).expect_err(name).to_string();
+            assert!(e.starts_with("cannot read ") && e.contains(name) && e.contains("No such file"), "{e}");
+        }
     }
 
     /// Rows of shards `shards` of `of`, loaded alone, equal the same rows of the whole file.

@@ -5,17 +5,20 @@ use std::io::BufRead;
 use std::ops::Range;
 use std::path::Path;
 
-use crate::error::{parse_err, parse_finite, Error, Result};
+use crate::error::{limit, parse_err, parse_finite, Error, Result};
 use crate::lines::{pair_finite_f64, parse_finite_f64, parse_u64, text, Fields, Lines};
 use crate::{CsrMatrix, LabeledData};
+
+/// The largest feature index ([`crate::MAX_DIM`]).
+const MAX_INDEX: u64 = crate::MAX_DIM as u64;
 
 /// Reads LIBSVM data from `reader`; `source` names the input in error messages.
 ///
 /// The result has `p` = the largest feature index seen; explicit zeros are dropped.
 ///
 /// # Errors
-/// [`Error::Parse`] with the 1-based line for a malformed token, a feature index 0 or not
-/// increasing, a number that does not parse, or a NaN/infinite value or label;
+/// [`Error::Parse`] with the 1-based line for a malformed token, a feature index 0, not
+/// increasing or above [`crate::MAX_DIM`], a number that does not parse, or a NaN/infinite value or label;
 /// [`Error::Empty`] if there are no records.
 pub fn read_libsvm<R: BufRead>(reader: R, source: &Path) -> Result<LabeledData> {
     read_libsvm_rows(reader, source, None)
@@ -60,7 +63,7 @@ pub(crate) fn read_libsvm_rows<R: BufRead>(
             let tok = match pair {
                 // `index:value` with a plain index and a finite value: only the index checks.
                 Ok((idx, v)) => {
-                    if idx == 0 || idx > u64::from(u32::MAX) || idx <= last {
+                    if idx == 0 || idx > MAX_INDEX || idx <= last {
                         return Err(err(index_problem(idx, last)));
                     }
                     last = idx;
@@ -79,9 +82,14 @@ pub(crate) fn read_libsvm_rows<R: BufRead>(
             if i == b"qid" {
                 return Err(err(format!("token '{}': qid (ranking query ids) is not supported", text(tok))));
             }
-            let idx =
-                parse_u64(i).ok_or_else(|| err(format!("feature index '{}' is not a positive integer", text(i))))?;
-            if idx == 0 || idx > u64::from(u32::MAX) || idx <= last {
+            let idx = parse_u64(i).ok_or_else(|| {
+                err(if !i.is_empty() && i.iter().all(u8::is_ascii_digit) {
+                    format!("feature index {} is too large ({})", text(i), limit(" features"))
+                } else {
+                    format!("feature index '{}' is not a positive integer", text(i))
+                })
+            })?;
+            if idx == 0 || idx > MAX_INDEX || idx <= last {
                 return Err(err(index_problem(idx, last)));
             }
             last = idx;
@@ -115,8 +123,8 @@ pub(crate) fn read_libsvm_rows<R: BufRead>(
 fn index_problem(idx: u64, last: u64) -> String {
     if idx == 0 {
         "feature index 0 (indices are 1-based)".into()
-    } else if idx > u64::from(u32::MAX) {
-        format!("feature index {idx} is too large")
+    } else if idx > MAX_INDEX {
+        format!("feature index {idx} is too large ({})", limit(" features"))
     } else {
         format!("feature index {idx} after {last} (indices must increase)")
     }
@@ -160,6 +168,9 @@ mod tests {
             ("1 :5\n", "t.libsvm:1: feature index '' is not a positive integer"),
             ("1 qid:3 1:5\n", "t.libsvm:1: token 'qid:3': qid"),
             ("1 4294967296:1\n", "t.libsvm:1: feature index 4294967296 is too large"),
+            ("1 1:1\n-1 3:1 4000000000:1\n", "t.libsvm:2: feature index 4000000000 is too large (at most 268435456"),
+            ("1 268435457:1\n", "t.libsvm:1: feature index 268435457 is too large"),
+            ("1 18446744073709551616:1\n", "t.libsvm:1: feature index 18446744073709551616 is too large"),
         ];
         for (input, expect) in cases {
             let e = read(input).expect_err(input).to_string();
@@ -172,6 +183,20 @@ mod tests {
         assert!(matches!(read(""), Err(Error::Empty { .. })));
         let e = read_libsvm(&b"1 1:\xff\n"[..], Path::new("t.libsvm")).expect_err("not UTF-8").to_string();
         assert!(e.starts_with("t.libsvm:1: cannot read"), "{e}");
+    }
+
+    #[test]
+    fn the_largest_feature_index_is_max_dim() {
+        // Reading a file at the limit allocates nothing of its width (CSR storage).
+        let d = read("1 3:1 268435456:2\n").expect("index 2^28 is allowed");
+        assert_eq!((d.x.ncols, d.x.nnz()), (crate::MAX_DIM, 2));
+        assert_eq!(d.x.row(0), (&[2u32, (crate::MAX_DIM - 1) as u32][..], &[1.0, 2.0][..]));
+        // The slow path (an index:value token the fast path hands back) checks it too.
+        let e = read("1 4000000000:x\n").expect_err("too large").to_string();
+        assert_eq!(
+            e,
+            "t.libsvm:1: feature index 4000000000 is too large (at most 268435456 = 2^28 features, strads_datasets::MAX_DIM)"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::io::{BufRead, Read};
 use std::path::Path;
 
-use crate::error::{parse_err, parse_finite, Error, Result};
+use crate::error::{limit, parse_err, parse_finite, Error, Result};
 use crate::lines::{parse_finite_f64, parse_u64, text, trim_ascii_line, words_unicode_ascii, Lines};
 use crate::CsrMatrix;
 
@@ -44,12 +44,17 @@ fn read_header<R: Read>(lines: &mut Lines<'_, R>, source: &Path) -> Result<(Layo
     };
     let nums: Vec<&str> = size.split_whitespace().collect();
     let want = if layout == Layout::Array { 2 } else { 3 };
-    let parsed: Option<Vec<usize>> = nums.iter().map(|s| s.parse().ok()).collect();
+    // A number beyond usize is a dimension too large, not a malformed size line.
+    let parsed: Option<Vec<usize>> = nums
+        .iter()
+        .map(|s| s.parse().ok().or_else(|| s.bytes().all(|b| b.is_ascii_digit()).then_some(usize::MAX)))
+        .collect();
     match parsed {
         Some(v) if v.len() == want => {
-            // Row and column numbers are stored as u32 (CSR columns, CSC rows).
-            if let Some(&big) = v[..2].iter().find(|&&d| u32::try_from(d).is_err()) {
-                return Err(parse_err(source, line, format!("dimension {big} is too large (at most {})", u32::MAX)));
+            // Row and column numbers are stored as u32 (CSR columns, CSC rows), and the apps
+            // allocate dense state per row and column: at most MAX_DIM of each.
+            if let Some(&big) = v[..2].iter().find(|&&d| d > crate::MAX_DIM) {
+                return Err(parse_err(source, line, format!("dimension {big} is too large ({})", limit(""))));
             }
             let entries = if layout == Layout::Array {
                 v[0].checked_mul(v[1]).ok_or_else(|| parse_err(source, line, "rows × cols overflows"))?
@@ -318,9 +323,13 @@ mod tests {
             (format!("{h}2 2 1\n1 1 inf\n"), "x.mtx:3: value is inf"),
             (format!("{h}2 2 1\n1 1 abc\n"), "x.mtx:3: value 'abc' is not a number"),
             (format!("{h}5000000000 2 0\n"), "x.mtx:2: dimension 5000000000 is too large"),
+            (format!("{h}2 4000000000 1\n1 1 1\n"), "x.mtx:2: dimension 4000000000 is too large (at most 268435456"),
+            (format!("{h}268435457 2 0\n"), "x.mtx:2: dimension 268435457 is too large"),
+            (format!("{h}99999999999999999999999 2 0\n"), "x.mtx:2: dimension 18446744073709551615 is too large"),
+            (format!("{h}2 2 1\n1 4000000000 1\n"), "x.mtx:3: column index '4000000000' is outside 1..=2"),
             (
-                "%%MatrixMarket matrix array real general\n4294967295 4294967295\n".to_string(),
-                "x.mtx:2: found 0 entries, the size line declares 18446744065119617025",
+                "%%MatrixMarket matrix array real general\n268435456 268435456\n".to_string(),
+                "x.mtx:2: found 0 entries, the size line declares 72057594037927936",
             ),
             (
                 "%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n".to_string(),
@@ -355,6 +364,17 @@ mod tests {
         assert_eq!(x.row(0), (&[1u32][..], &[7.0][..]));
         let x = m("%%MatrixMarket matrix coordinate real general\n0 0 0\n").expect("empty matrix");
         assert_eq!((x.nrows, x.ncols, x.indptr.len()), (0, 0, 1));
+    }
+
+    #[test]
+    fn dimensions_up_to_max_dim_are_read_without_allocating_them() {
+        let x =
+            m("%%MatrixMarket matrix coordinate real general\n3 268435456 1\n2 268435456 -1\n").expect("at the limit");
+        assert_eq!((x.nrows, x.ncols, x.nnz()), (3, crate::MAX_DIM, 1));
+        assert_eq!(x.row(1), (&[(crate::MAX_DIM - 1) as u32][..], &[-1.0][..]));
+        let v = |s: &str| read_mtx_vector(s.as_bytes(), Path::new("y.mtx"));
+        let e = v("%%MatrixMarket matrix coordinate real general\n4000000000 1 1\n1 1 1\n").expect_err("huge");
+        assert!(e.to_string().starts_with("y.mtx:2: dimension 4000000000 is too large"), "{e}");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use rustc_hash::FxHashMap;
 
-use crate::error::{parse_err, Error, Result};
+use crate::error::{limit, parse_err, Error, Result};
 use crate::io::open;
 use crate::lines::{parse_finite_f64, text as str_text, trim_ascii_line, words, Lines};
 
@@ -243,7 +243,7 @@ impl RatingsFormat {
 /// file with the same indices).
 ///
 /// # Errors
-/// [`Error::Options`] for an unknown format; [`Error::Parse`] naming the line of a record
+/// [`Error::Io`] if the file is missing or unreadable; [`Error::Options`] for an unknown format; [`Error::Parse`] naming the line of a record
 /// with too few fields, a rating that is not a finite number, or a bad header;
 /// [`Error::Empty`] without ratings.
 pub fn load_ratings(
@@ -252,6 +252,7 @@ pub fn load_ratings(
     users: &mut IdMap,
     items: &mut IdMap,
 ) -> Result<Ratings> {
+    crate::must_exist(path)?;
     let format = format.or_else(|| RatingsFormat::from_path(path)).ok_or_else(|| {
         Error::Options(format!(
             "{}: cannot tell the ratings format from the file name; pass --format (triplets, dat, csv or mtx)",
@@ -276,7 +277,8 @@ pub fn read_ratings<R: BufRead>(
     let mut lines = Lines::new(reader, source);
     // CSV: the column positions of user, item and rating, from the header.
     let mut columns: Option<[usize; 3]> = None;
-    let mut mtx_header_seen = false;
+    // MatrixMarket: the size line's rows (users) and columns (items), once read.
+    let mut mtx_size: Option<[u64; 2]> = None;
     // The fields of a line, as byte ranges of its trimmed text (reused from line to line).
     let mut fields: Vec<Range<usize>> = Vec::new();
     while let Some(l) = lines.next_line()? {
@@ -317,12 +319,19 @@ pub fn read_ratings<R: BufRead>(
                     }
                     continue;
                 }
-                if !mtx_header_seen {
-                    // The size line: rows cols entries.
-                    mtx_header_seen = true;
+                let Some([rows, cols]) = mtx_size else {
+                    mtx_size = Some(mtx_size_line(text).map_err(err)?);
                     continue;
+                };
+                fields.extend(words(text).map(at));
+                // Ids are mapped like any others, but must lie within the declared size.
+                for (k, (what, max)) in [("row (user)", rows), ("column (item)", cols)].into_iter().enumerate() {
+                    let Some(f) = fields.get(k) else { break };
+                    let id = &text[f.clone()];
+                    if !crate::lines::parse_u64(id).is_some_and(|v| v >= 1 && v <= max) {
+                        return Err(err(format!("{what} index '{}' is outside 1..={max}", str_text(id))));
+                    }
                 }
-                fields.extend(words(text).map(at))
             }
         };
         let field = |k: usize| &text[fields[k].clone()];
@@ -365,6 +374,25 @@ pub fn read_ratings<R: BufRead>(
     out.user_ids.clone_from(&users.ids);
     out.item_ids.clone_from(&items.ids);
     Ok(out)
+}
+
+/// The rows and columns of a MatrixMarket size line `rows cols entries`, or what is wrong
+/// with it (not three non-negative integers, or a dimension above [`crate::MAX_DIM`]).
+fn mtx_size_line(text: &[u8]) -> std::result::Result<[u64; 2], String> {
+    let nums: Vec<&[u8]> = words(text).collect();
+    let bad = || format!("size line '{}' should be 3 non-negative integers: rows cols entries", str_text(text));
+    if nums.len() != 3 || !nums.iter().all(|t| !t.is_empty() && t.iter().all(u8::is_ascii_digit)) {
+        return Err(bad());
+    }
+    let mut dims = [0u64; 2];
+    for (d, t) in dims.iter_mut().zip(&nums) {
+        // All digits: only overflow makes the parse fail, and that is too large as well.
+        *d = crate::lines::parse_u64(t).unwrap_or(u64::MAX);
+        if *d > crate::MAX_DIM as u64 {
+            return Err(format!("dimension {} is too large ({})", str_text(t), limit("")));
+        }
+    }
+    Ok(dims)
 }
 
 #[cfg(test)]
@@ -466,6 +494,45 @@ mod tests {
         let e = read("1::2::NaN\n", RatingsFormat::Dat).expect_err("nan").to_string();
         assert!(e.starts_with("r.txt:1: rating 'NaN'"), "{e}");
         assert!(matches!(read("\n", RatingsFormat::Triplets), Err(Error::Empty { .. })));
+    }
+
+    /// Ids near 2³² are ids like any other in triplets (mapped to dense indices, nothing of
+    /// their size is allocated); in MatrixMarket they must lie within the size line, whose
+    /// dimensions are at most MAX_DIM. Errors name the line.
+    #[test]
+    fn huge_ids_and_dimensions() {
+        let r = read("4000000000 18446744073709551616 4\n7 4000000000 1\n", RatingsFormat::Triplets).expect("ids");
+        assert_eq!((r.users, r.items, r.values), (vec![0, 1], vec![0, 1], vec![4.0, 1.0]));
+        assert_eq!((r.user_ids[0].as_str(), r.item_ids[1].as_str()), ("4000000000", "4000000000"));
+        let h = "%%MatrixMarket matrix coordinate real general\n";
+        let cases = [
+            (format!("{h}3 3 1\n4000000000 1 5\n"), "r.txt:3: row (user) index '4000000000' is outside 1..=3"),
+            (format!("{h}% c\n3 3 2\n1 1 5\n1 4 5\n"), "r.txt:5: column (item) index '4' is outside 1..=3"),
+            (format!("{h}3 3 1\n0 1 5\n"), "r.txt:3: row (user) index '0' is outside"),
+            (format!("{h}4000000000 3 1\n1 1 5\n"), "r.txt:2: dimension 4000000000 is too large (at most 268435456"),
+            (format!("{h}3 99999999999999999999 1\n"), "r.txt:2: dimension 99999999999999999999 is too large"),
+            (format!("{h}3 3\n1 1 5\n"), "r.txt:2: size line '3 3' should be 3 non-negative integers"),
+        ];
+        for (input, expect) in &cases {
+            let e = read(input, RatingsFormat::Mtx).expect_err(input).to_string();
+            assert!(e.starts_with(expect) && !e.contains('\n'), "{e:?} should start with {expect:?}");
+        }
+        let r = read(&format!("{h}268435456 2 1\n268435456 2 3\n"), RatingsFormat::Mtx).expect("at the limit");
+        assert_eq!(
+            (r.user_ids, r.item_ids, r.values),
+            (vec!["268435456".to_string()], vec!["2".to_string()], vec![3.0])
+        );
+    }
+
+    #[test]
+    fn a_missing_ratings_file_says_it_is_missing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for name in ["u.data", "r.csv", "r.mtx", "noext"] {
+            let e = load_ratings(&dir.path().join(name), None, &mut IdMap::default(), &mut IdMap::default())
+                .expect_err(name)
+                .to_string();
+            assert!(e.starts_with("cannot read ") && e.contains(name) && e.contains("No such file"), "{e}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use strads_scheduler::{Blocks, Rotation};
 use super::loglik;
 use super::mh::MhWorker;
 use super::params::{LdaParams, Sampler};
-use super::sampler::{dense_fits, merge, sort_by_count, LdaWorker, SparseCounts, SparseWorker, WordBlock};
+use super::sampler::{dense_exact, dense_fits, merge, sort_by_count, LdaWorker, SparseCounts, SparseWorker, WordBlock};
 
 /// LDA by model-parallel collapsed Gibbs sampling with word-block rotation [GS-04; STRADS-16,
 /// Sec. 3.2].
@@ -34,6 +34,8 @@ pub struct Lda {
     workers: usize,
     vocab: usize,
     tokens: u64,
+    /// The largest number of tokens of one word (the dense path needs it below 2²⁴).
+    max_word_tokens: u64,
     blocks: Arc<Blocks>,
     /// The position of every word among its block's members.
     positions: Arc<Vec<u32>>,
@@ -129,6 +131,14 @@ impl Lda {
     /// [`crate::Error::InvalidParameter`] for bad hyperparameters or fewer blocks than workers.
     pub fn new(params: LdaParams, workers: usize, word_counts: &[u64]) -> crate::Result<Self> {
         params.check()?;
+        let max_word_tokens = word_counts.iter().copied().max().unwrap_or(0);
+        if params.sampler == Sampler::Dense && !dense_exact(max_word_tokens) {
+            return Err(crate::Error::invalid(
+                "sampler",
+                "dense",
+                "a corpus whose words each have fewer than 2^24 tokens (use sparse or auto)",
+            ));
+        }
         let u = params.blocks.unwrap_or(workers);
         let rotation = Rotation::new(workers, u)
             .map_err(|_| crate::Error::invalid("blocks", u, "at least the number of workers"))?;
@@ -144,6 +154,7 @@ impl Lda {
             workers,
             vocab: word_counts.len(),
             tokens: word_counts.iter().sum(),
+            max_word_tokens,
             blocks: Arc::new(blocks),
             positions: Arc::new(positions),
             rotation,
@@ -190,7 +201,9 @@ impl Lda {
                     worker,
                 );
                 let max_members = self.blocks.members.iter().map(Vec::len).max().unwrap_or(0);
-                if p.sampler == Sampler::Dense || (p.sampler == Sampler::Auto && dense_fits(p.topics, max_members)) {
+                if p.sampler == Sampler::Dense
+                    || (p.sampler == Sampler::Auto && dense_fits(p.topics, max_members, self.max_word_tokens))
+                {
                     w.use_dense();
                 }
                 LdaWorker::Sparse(w)
@@ -350,13 +363,14 @@ impl App for Lda {
         for part in partials {
             match part {
                 LdaPartial::Setup { rows, totals } => {
+                    let mut at = vec![u32::MAX; self.params.topics];
                     for (b, block_rows) in rows.into_iter().enumerate() {
                         let home = c.parked[b].get_or_insert_with(|| WordBlock {
                             id: b as u32,
                             rows: vec![Vec::new(); block_rows.len()],
                         });
                         for (into, add) in home.rows.iter_mut().zip(&block_rows) {
-                            merge(into, add);
+                            merge(into, add, &mut at);
                         }
                     }
                     for (t, n) in c.totals.iter_mut().zip(totals) {

@@ -55,6 +55,7 @@ mod tests {
     /// Direct computation with dense tables, every zero included, from the Dirichlet
     /// integrals: p(w|z) = Π_k B(n_·k + β) / B(β), p(z) = Π_d B(n_d· + α) / B(α), with
     /// ln B(x) = Σ lnΓ(x_i) − lnΓ(Σ x_i).
+    #[allow(clippy::needless_range_loop)] // t indexes the columns of nwk
     fn direct(nwk: &[Vec<u32>], ndk: &[Vec<u32>], alpha: f64, beta: f64) -> f64 {
         let ln_b = |xs: &[f64]| xs.iter().map(|&x| lgamma(x)).sum::<f64>() - lgamma(xs.iter().sum());
         let (v, k) = (nwk.len(), nwk[0].len());

@@ -170,16 +170,15 @@ pub struct SparseWorker {
 }
 
 /// The dense path's scratch: the held block's word-topic rows as a `members × kp` table of
-/// counts (`kp` = K rounded up to the lane width, padding zero), and the per-topic
-/// coefficients `(α + n_dk)/(Vβ + n_k)` as `f32` (padding zero).
+/// counts `n_wk` stored as `f32` (`kp` = K rounded up to the group width, padding zero; exact
+/// integers, since the dense path is used only for words with fewer than 2²⁴ tokens, see
+/// [`dense_fits`]), and the per-topic coefficients `(α + n_dk)/(Vβ + n_k)` (padding zero).
 #[derive(Debug, Clone)]
 struct DenseTable {
     kp: usize,
-    counts: Vec<i32>,
-    /// `n_wk + β` of the same rows as `f32` (padding zero): the hot loop's operand.
-    weights: Vec<f32x4>,
+    counts: Vec<f32x4>,
     coef: Vec<f32x4>,
-    /// Per group of 16 topics, its four lane sums.
+    /// Per group of 16 topics, the running sums of the four lanes up to it.
     lanes: Vec<f32x4>,
 }
 
@@ -271,19 +270,51 @@ impl SparseWorker {
     /// Assigns every token a uniformly random topic; returns, per block, the word-topic rows
     /// of this worker's tokens (`members[b]` rows for block `b`), and the topic totals.
     pub fn initialize(&mut self, members: &[usize]) -> (Vec<Vec<SparseCounts>>, Vec<i64>) {
-        let mut rows: Vec<Vec<SparseCounts>> = members.iter().map(|&m| vec![Vec::new(); m]).collect();
         let k = self.k;
-        for (b, bt) in self.tokens.iter_mut().enumerate() {
-            for d in 0..self.doc_len.len() {
-                for i in bt.doc_ptr[d] as usize..bt.doc_ptr[d + 1] as usize {
-                    let t = self.rng.random_range(0..k) as u16;
-                    bt.z[i] = t;
-                    bump(&mut rows[b][bt.word[i] as usize], t);
-                    bump(&mut self.ndk[d], t);
-                    self.nk[t as usize] += 1;
-                }
+        for bt in &mut self.tokens {
+            for z in &mut bt.z {
+                let t = self.rng.random_range(0..k) as u16;
+                *z = t;
+                self.nk[t as usize] += 1;
             }
         }
+        // Doc-topic counts through the dense scratch, topics in the order first drawn.
+        let (dense, listed) = (&mut self.dense, &mut self.listed);
+        for (d, doc) in self.ndk.iter_mut().enumerate() {
+            self.doc_topics.clear();
+            for bt in &self.tokens {
+                for &t in &bt.z[bt.doc_ptr[d] as usize..bt.doc_ptr[d + 1] as usize] {
+                    count_in(t, dense, listed, &mut self.doc_topics);
+                }
+            }
+            fold_doc(doc, &self.doc_topics, dense, listed, |_| ());
+        }
+        // Word-topic counts per block through a dense table of at most INIT_TABLE counts,
+        // a range of the block's words at a time.
+        let chunk = (INIT_TABLE / k).max(1);
+        let mut table: Vec<u32> = Vec::new();
+        let rows = members
+            .iter()
+            .zip(&self.tokens)
+            .map(|(&m, bt)| {
+                let mut rows: Vec<SparseCounts> = Vec::with_capacity(m);
+                for lo in (0..m).step_by(chunk) {
+                    let hi = (lo + chunk).min(m);
+                    table.clear();
+                    table.resize((hi - lo) * k, 0);
+                    for (&w, &t) in bt.word.iter().zip(&bt.z) {
+                        let w = w as usize;
+                        if (lo..hi).contains(&w) {
+                            table[(w - lo) * k + t as usize] += 1;
+                        }
+                    }
+                    rows.extend(table.chunks_exact(k).map(|row| {
+                        row.iter().enumerate().filter(|&(_, &c)| c > 0).map(|(t, &c)| (t as u16, c)).collect()
+                    }));
+                }
+                rows
+            })
+            .collect();
         (rows, self.nk.clone())
     }
 
@@ -427,7 +458,6 @@ impl SparseWorker {
         self.table = Some(DenseTable {
             kp,
             counts: Vec::new(),
-            weights: Vec::new(),
             coef: vec![f32x4::ZERO; kp / 4],
             lanes: vec![f32x4::ZERO; kp / LANES],
         });
@@ -442,28 +472,21 @@ impl SparseWorker {
     fn sample_dense(&mut self, block: &mut WordBlock) {
         let Some(table) = self.table.as_mut() else { return };
         let (k, kp) = (self.k, table.kp);
-        let (alpha, vbeta) = (self.alpha, self.vbeta);
-        let beta = self.beta as f32;
+        let (alpha, vbeta, beta) = (self.alpha as f32, self.vbeta as f32, self.beta as f32);
         let bt = &mut self.tokens[block.id as usize];
-        let (dense, listed, inv, nk, delta) =
-            (&mut self.dense, &mut self.listed, &mut self.inv, &mut self.nk, &mut self.delta);
+        let (dense, listed, nk, delta) = (&mut self.dense, &mut self.listed, &mut self.nk, &mut self.delta);
         table.counts.clear();
-        table.counts.resize(block.rows.len() * kp, 0);
-        table.weights.clear();
-        table.weights.resize(block.rows.len() * kp / 4, f32x4::ZERO);
-        // Scalar views of the vectors (f32x4 is four f32s, aligned to 16 bytes).
-        let weights: &mut [f32] = bytemuck::cast_slice_mut(&mut table.weights);
+        table.counts.resize(block.rows.len() * kp / 4, f32x4::ZERO);
+        // Scalar view of the vectors (f32x4 is four f32s, aligned to 16 bytes).
+        let counts: &mut [f32] = bytemuck::cast_slice_mut(&mut table.counts);
         for (j, row) in block.rows.iter().enumerate() {
-            weights[j * kp..j * kp + k].fill(beta);
             for &(t, c) in row {
-                table.counts[j * kp + t as usize] = c as i32;
-                weights[j * kp + t as usize] = c as f32 + beta;
+                counts[j * kp + t as usize] = c as f32;
             }
         }
         let coef: &mut [f32] = bytemuck::cast_slice_mut(&mut table.coef);
         for t in 0..k {
-            inv[t] = 1.0 / (vbeta + nk[t] as f64);
-            coef[t] = (alpha * inv[t]) as f32;
+            coef[t] = alpha / (vbeta + nk[t] as f32);
         }
         for (d, doc) in self.ndk.iter_mut().enumerate() {
             let (lo, hi) = (bt.doc_ptr[d] as usize, bt.doc_ptr[d + 1] as usize);
@@ -476,42 +499,37 @@ impl SparseWorker {
                 dense[t_] = c;
                 listed[t_] = true;
                 self.doc_topics.push(t);
-                coef[t_] = ((alpha + f64::from(c)) * inv[t_]) as f32;
+                coef[t_] = (alpha + c as f32) / (vbeta + nk[t_] as f32);
             }
             for i in lo..hi {
                 let w = bt.word[i] as usize;
-                let row = &mut table.counts[w * kp..(w + 1) * kp];
-                let weight = &mut weights[w * kp..(w + 1) * kp];
+                let row = &mut counts[w * kp..(w + 1) * kp];
                 let o = bt.z[i] as usize;
-                row[o] -= 1;
-                weight[o] = row[o] as f32 + beta;
+                row[o] -= 1.0;
                 dense[o] -= 1;
                 nk[o] -= 1;
                 delta[o] -= 1;
-                inv[o] = 1.0 / (vbeta + nk[o] as f64);
-                coef[o] = ((alpha + f64::from(dense[o])) * inv[o]) as f32;
-                let total = lane_sums(bytemuck::cast_slice(coef), bytemuck::cast_slice(weight), &mut table.lanes);
+                coef[o] = (alpha + dense[o] as f32) / (vbeta + nk[o] as f32);
+                let total = lane_sums(bytemuck::cast_slice(coef), bytemuck::cast_slice(row), beta, &mut table.lanes);
                 let u = self.rng.random::<f32>() * total;
-                let n = locate(coef, weight, &table.lanes, u, k);
-                row[n] += 1;
-                weight[n] = row[n] as f32 + beta;
+                let n = locate(coef, row, beta, &table.lanes, u, k);
+                row[n] += 1.0;
                 dense[n] += 1;
                 nk[n] += 1;
                 delta[n] += 1;
-                inv[n] = 1.0 / (vbeta + nk[n] as f64);
-                coef[n] = ((alpha + f64::from(dense[n])) * inv[n]) as f32;
+                coef[n] = (alpha + dense[n] as f32) / (vbeta + nk[n] as f32);
                 if !listed[n] {
                     listed[n] = true;
                     self.doc_topics.push(n as u16);
                 }
                 bt.z[i] = n as u16;
             }
-            fold_doc(doc, &self.doc_topics, dense, listed, |t| coef[t] = (alpha * inv[t]) as f32);
+            fold_doc(doc, &self.doc_topics, dense, listed, |t| coef[t] = alpha / (vbeta + nk[t] as f32));
         }
         for (j, row) in block.rows.iter_mut().enumerate() {
             row.clear();
-            for (t, &c) in table.counts[j * kp..j * kp + k].iter().enumerate() {
-                if c > 0 {
+            for (t, &c) in counts[j * kp..j * kp + k].iter().enumerate() {
+                if c > 0.0 {
                     row.push((t as u16, c as u32));
                 }
             }
@@ -557,11 +575,19 @@ impl SparseWorker {
 /// Topics per group of the dense small-K path (four SSE vectors).
 const LANES: usize = 16;
 
-/// Whether `auto` picks the dense path: `k` ≤ [`DENSE_MAX_TOPICS`] and the dense table of a
-/// block of `max_members` words (`max_members × k` counts and weights, 8 bytes each) within
-/// [`DENSE_MAX_BYTES`].
-pub fn dense_fits(k: usize, max_members: usize) -> bool {
-    k <= DENSE_MAX_TOPICS && max_members * k.div_ceil(LANES) * LANES * 8 <= DENSE_MAX_BYTES
+/// Whether `auto` picks the dense path: `k` ≤ [`DENSE_MAX_TOPICS`], the dense table of a
+/// block of `max_members` words (`max_members × k` counts, 4 bytes each) within
+/// [`DENSE_MAX_BYTES`], and [`dense_exact`].
+pub fn dense_fits(k: usize, max_members: usize, max_word_tokens: u64) -> bool {
+    k <= DENSE_MAX_TOPICS
+        && max_members * k.div_ceil(LANES) * LANES * 4 <= DENSE_MAX_BYTES
+        && dense_exact(max_word_tokens)
+}
+
+/// Whether the dense path's `f32` counts stay exact integers: every word has fewer than 2²⁴
+/// tokens (`max_word_tokens`), so no word-topic count can exceed `f32`'s integer range.
+pub fn dense_exact(max_word_tokens: u64) -> bool {
+    max_word_tokens < 1 << 24
 }
 
 /// The dense small-K path is used up to this many topics.
@@ -570,17 +596,18 @@ pub const DENSE_MAX_TOPICS: usize = 256;
 /// The dense small-K path is used when a block's dense table takes at most this many bytes.
 pub const DENSE_MAX_BYTES: usize = 256 << 20;
 
-/// The weights `coef[t] · word[t]` (`word[t] = n_wk + β`) summed by groups of [`LANES`]
-/// topics: `lanes[g]` holds group `g`'s four lane sums (lane `l`: topics `16g + l + 4i`,
-/// `i` = 0..4); returns the total. Lengths: `coef` and `word` `kp / 4`, `lanes` `kp / 16`.
-/// No fused multiply-add, so every build gives the same bits.
+/// The weights `coef[t] · (word[t] + β)` (`word[t] = n_wk`) summed lane by lane over groups
+/// of [`LANES`] topics (lane `l` of group `g`: topics `16g + l + 4i`, `i` = 0..4): `prefix[g]`
+/// holds the four lanes' running sums over groups `0..=g`; returns the total. Lengths:
+/// `coef` and `word` `kp / 4`, `prefix` `kp / 16`. No fused multiply-add, so every build gives
+/// the same bits.
 #[inline]
-fn lane_sums(coef: &[f32x4], word: &[f32x4], lanes: &mut [f32x4]) -> f32 {
+fn lane_sums(coef: &[f32x4], word: &[f32x4], beta: f32, prefix: &mut [f32x4]) -> f32 {
+    let b = f32x4::splat(beta);
     let mut all = f32x4::ZERO;
-    for ((c, n), a) in coef.chunks_exact(4).zip(word.chunks_exact(4)).zip(lanes.iter_mut()) {
-        let acc = ((c[0] * n[0] + c[1] * n[1]) + c[2] * n[2]) + c[3] * n[3];
-        *a = acc;
-        all += acc;
+    for ((c, n), p) in coef.chunks_exact(4).zip(word.chunks_exact(4)).zip(prefix.iter_mut()) {
+        all += ((c[0] * (n[0] + b) + c[1] * (n[1] + b)) + c[2] * (n[2] + b)) + c[3] * (n[3] + b);
+        *p = all;
     }
     hsum(all)
 }
@@ -592,46 +619,38 @@ fn hsum(x: f32x4) -> f32 {
     (v[0] + v[2]) + (v[1] + v[3])
 }
 
-/// The topic at `u ∈ [0, total)` of the weights of [`lane_sums`]: the group, then the lane
-/// inside it, then the topic inside the lane (when rounding runs past the end of a group or
-/// lane, its last part of positive weight is taken).
+/// The topic at `u ∈ [0, total)` of the weights of [`lane_sums`], found without
+/// data-dependent branches: the lane by its total, then the group by the lane's running
+/// sums, then the topic among the lane's four in the group (the intervals in that order).
+/// When `f32` rounding carries `u` past the end of a lane or group, the last one holding a
+/// topic below `k` is taken, so the result is always a topic below `k`.
 #[inline]
-fn locate(coef: &[f32], word: &[f32], lanes: &[f32x4], mut u: f32, k: usize) -> usize {
-    let last = lanes.len() - 1;
+fn locate(coef: &[f32], word: &[f32], beta: f32, prefix: &[f32x4], u: f32, k: usize) -> usize {
+    let groups = prefix.len();
+    let run: &[f32] = bytemuck::cast_slice(prefix);
+    let tot = &run[4 * (groups - 1)..4 * groups];
+    let (c0, c1) = (tot[0], tot[0] + tot[1]);
+    let c2 = c1 + tot[2];
+    let lane = (usize::from(u >= c0) + usize::from(u >= c1) + usize::from(u >= c2)).min(k - 1);
+    let mut u = u - [0.0, c0, c1, c2][lane];
+    // Groups holding a topic of this lane: 0..=last.
+    let last = (k - 1 - lane) / LANES;
     let mut g = 0;
-    while g < last {
-        let s = hsum(lanes[g]);
-        if u < s {
-            break;
-        }
-        u -= s;
-        g += 1;
+    for j in 0..last {
+        g += usize::from(run[4 * j + lane] <= u);
     }
-    let a = lanes[g].to_array();
-    let mut l = 0;
-    while l < 3 && u >= a[l] {
-        u -= a[l];
-        l += 1;
+    if g > 0 {
+        u -= run[4 * (g - 1) + lane];
     }
-    // Rounding ran into a lane of padding only: back to the last lane with weight (lane 0
-    // always has some: topic 16g exists).
-    while l > 0 && a[l] <= 0.0 {
-        l -= 1;
+    let first = LANES * g + lane;
+    let (coef, word) = (&coef[first..first + 9], &word[first..first + 9]);
+    let mut acc = 0.0;
+    let mut i = 0;
+    for j in 0..3 {
+        acc += coef[4 * j] * (word[4 * j] + beta);
+        i += usize::from(acc <= u);
     }
-    let mut pick = 16 * g + l;
-    let mut t = pick;
-    while t < ((g + 1) * LANES).min(k) {
-        let w = coef[t] * word[t];
-        if w > 0.0 {
-            pick = t;
-            if u < w {
-                break;
-            }
-            u -= w;
-        }
-        t += 4;
-    }
-    pick
+    first + 4 * i.min((k - 1 - first) / 4)
 }
 
 /// Folds a document's dense scratch counts at its listed `topics` back into its sparse list
@@ -656,11 +675,17 @@ fn fold_doc(
     }
 }
 
-/// Adds one to topic `t` of sparse counts.
-fn bump(row: &mut SparseCounts, t: u16) {
-    match row.iter_mut().find(|e| e.0 == t) {
-        Some(e) => e.1 += 1,
-        None => row.push((t, 1)),
+/// Counts for the initial word-topic rows: the dense table of one pass over a block's tokens
+/// holds at most this many (a range of the block's words × `K`).
+const INIT_TABLE: usize = 1 << 24;
+
+/// Adds one to topic `t` of a dense scratch row, listing `t` in `topics` the first time.
+fn count_in(t: u16, dense: &mut [u32], listed: &mut [bool], topics: &mut Vec<u16>) {
+    let t_ = t as usize;
+    dense[t_] += 1;
+    if !listed[t_] {
+        listed[t_] = true;
+        topics.push(t);
     }
 }
 
@@ -739,13 +764,27 @@ pub fn sort_by_count(row: &mut SparseCounts) {
     row.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
 }
 
-/// Merges sparse counts `add` into `into`.
-pub fn merge(into: &mut SparseCounts, add: &[(u16, u32)]) {
+/// Merges sparse counts `add` into `into`; `at` is scratch of length `K` holding `u32::MAX`
+/// (and left so), so the merge takes time linear in the two rows.
+pub fn merge(into: &mut SparseCounts, add: &[(u16, u32)], at: &mut [u32]) {
+    if into.is_empty() {
+        into.extend_from_slice(add);
+        return;
+    }
+    for (j, e) in into.iter().enumerate() {
+        at[e.0 as usize] = j as u32;
+    }
     for &(t, c) in add {
-        match into.iter_mut().find(|e| e.0 == t) {
-            Some(e) => e.1 += c,
-            None => into.push((t, c)),
+        match at[t as usize] {
+            u32::MAX => {
+                at[t as usize] = into.len() as u32;
+                into.push((t, c));
+            }
+            j => into[j as usize].1 += c,
         }
+    }
+    for e in into.iter() {
+        at[e.0 as usize] = u32::MAX;
     }
 }
 
@@ -785,7 +824,7 @@ mod tests {
     }
 
     /// `locate` after `lane_sums` finds the topic whose interval of the cumulative weights
-    /// holds `u`, the topics taken group by group, lane by lane (topics `16g + l + 4i`),
+    /// holds `u`, the topics taken lane by lane, group by group (topics `16g + l + 4i`),
     /// checked against a plain cumulative sum in f64 in that order (away from the
     /// boundaries, where f32 rounding may pick a neighbour).
     #[test]
@@ -804,11 +843,11 @@ mod tests {
             let mut word4 = vec![f32x4::ZERO; kp / 4];
             let word: &mut [f32] = bytemuck::cast_slice_mut(&mut word4);
             for t in 0..k {
-                word[t] = row[t] as f32 + 0.01;
+                word[t] = row[t] as f32;
             }
-            let total = lane_sums(bytemuck::cast_slice(coef), bytemuck::cast_slice(word), &mut lanes);
-            let order: Vec<usize> = (0..kp / LANES)
-                .flat_map(|g| (0..4).flat_map(move |l| (0..4).map(move |i| 16 * g + l + 4 * i)))
+            let total = lane_sums(bytemuck::cast_slice(coef), bytemuck::cast_slice(word), 0.01, &mut lanes);
+            let order: Vec<usize> = (0..4)
+                .flat_map(|l| (0..kp / LANES).flat_map(move |g| (0..4).map(move |i| 16 * g + l + 4 * i)))
                 .filter(|&t| t < k)
                 .collect();
             let weights: Vec<f64> = order.iter().map(|&t| f64::from(coef[t]) * (f64::from(row[t]) + 0.01)).collect();
@@ -827,7 +866,7 @@ mod tests {
                     }
                     acc += w;
                 }
-                let got = locate(coef, word, &lanes, u as f32, k);
+                let got = locate(coef, word, 0.01, &lanes, u as f32, k);
                 if margin > 1e-4 * exact {
                     assert_eq!(got, want, "k {k}, u {u}");
                 }

@@ -6,6 +6,7 @@ use rand::{Rng, SeedableRng};
 use strads_engine::RunConfig;
 
 /// A random 30 × 20 matrix of rank 3 plus noise, about 40 % observed.
+#[allow(clippy::needless_range_loop)] // i and j are also the ids written into the ratings
 fn data() -> Ratings {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
     let (m, n, k) = (30, 20, 3);
