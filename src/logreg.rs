@@ -49,9 +49,9 @@ pub struct LogRegArgs {
     /// Stop when the relative duality gap (F − D) / F is at most this.
     #[arg(long, default_value_t = 1e-6, allow_negative_numbers = true)]
     tol: f64,
-    /// Blocks between evaluations [default: ⌈p / 8B⌉, at most 1000].
-    #[arg(long, value_name = "N")]
-    eval_every: Option<u64>,
+    /// Coordinate updates between evaluations, in passes over the active set.
+    #[arg(long, default_value_t = 10, value_name = "K")]
+    eval_passes: u64,
     /// Stop after this many rounds.
     #[arg(long, value_name = "N")]
     max_rounds: Option<u64>,
@@ -105,7 +105,7 @@ pub fn run(a: &LogRegArgs, backend: &Backend) -> Result<()> {
     let mut schedule = BlockConfig::new(a.schedule.parse::<Policy>()?, a.block_size, a.run.seed);
     (schedule.candidates, schedule.rho, schedule.eta) = (a.candidates.unwrap_or(2 * a.block_size), a.rho, a.eta);
     let penalty = a.lambda.map(Penalty::Lambda).unwrap_or(Penalty::Ratio(a.lambda_ratio.unwrap_or(0.1)));
-    let params = LogRegParams { penalty, intercept: !a.no_intercept, tol: a.tol, schedule, eval_every: a.eval_every };
+    let params = LogRegParams { penalty, intercept: !a.no_intercept, tol: a.tol, schedule, eval_passes: a.eval_passes };
     params.check()?;
     let config = a.run.run_config(&place, a.max_rounds)?;
 

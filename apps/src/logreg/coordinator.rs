@@ -110,7 +110,7 @@ impl LogRegCoordinator {
                     out.update = Update::Intercept(self.beta[p]);
                 }
                 let viol: Vec<f64> = self.g0.iter().map(|g| (g.abs() - self.lambda).max(0.0)).collect();
-                out.feedback = Feedback::Priorities(self.priorities(&viol));
+                out.feedback = Feedback::Priorities(self.priorities(&viol), self.support(p));
             }
             Task::Direction(block) => {
                 let mut gh: Vec<(f64, f64)> = Vec::new();
@@ -179,7 +179,7 @@ impl LogRegCoordinator {
                     out.control = Control::Converged;
                 }
                 let viol: Vec<f64> = (0..p).map(|j| self.violation(j, -grad[j])).collect();
-                out.feedback = Feedback::Priorities(self.priorities(&viol));
+                out.feedback = Feedback::Priorities(self.priorities(&viol), self.support(p));
                 self.last = Some(e);
             }
         }
@@ -194,6 +194,10 @@ impl LogRegCoordinator {
             b if b != 0.0 => (g + self.lambda * b.signum()).abs(),
             _ => (g.abs() - self.lambda).max(0.0),
         }
+    }
+
+    fn support(&self, p: usize) -> Vec<u32> {
+        (0..p as u32).filter(|&j| self.beta[j as usize] != 0.0).collect()
     }
 
     /// Predicted change `|Δβ_j| ‖x_j‖` of a Newton step with the curvature bound `‖x_j‖²/4`;

@@ -5,7 +5,8 @@
 //!
 //! Rounds (see [`LogReg`]): a setup (column statistics, `λ_max`, the intercept at `β = 0`),
 //! then per scheduled block a **direction** round and a **line-search** round, with an
-//! **evaluation** (objective, duality gap, priorities) every `eval_every` blocks.
+//! **evaluation** (objective, duality gap, priorities, the next active set) after
+//! `eval_passes` passes over the active set.
 
 mod coordinator;
 mod worker;
@@ -14,7 +15,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use strads_datasets::{CscMatrix, LabeledData};
-use strads_engine::{run, App, AppError, Backend, Cadence, Phase, Pulled, RoleFns, RoundInfo, RunConfig, RunOutput};
+use strads_engine::{run, App, AppError, Backend, Pulled, RoleFns, RoundInfo, RunConfig, RunOutput};
 use strads_kit::HeldRows;
 use strads_scheduler::{filter_block, BlockConfig, BlockScheduler, DependencyOracle, Independent, PearsonOracle, Policy};
 
@@ -23,7 +24,7 @@ pub use coordinator::{Evaluation, LogRegCoordinator};
 pub use worker::{logistic_loss, LogRegWorker};
 
 /// Trial steps `α = 1, ½, …, 2^{−(TRIALS−1)}` of one line-search round.
-pub const TRIALS: usize = 20;
+pub const TRIALS: usize = 4;
 
 /// Hyperparameters of [`LogReg`].
 #[derive(Debug, Clone, PartialEq)]
@@ -36,8 +37,8 @@ pub struct LogRegParams {
     pub tol: f64,
     /// The block schedule (dynamic: priorities and the correlation filter; cyclic; random).
     pub schedule: BlockConfig,
-    /// Blocks between evaluations (`None`: `⌈p / 8L⌉` clamped to `1..=1000`).
-    pub eval_every: Option<u64>,
+    /// Coordinate updates between evaluations, in passes over the active set (≥ 1).
+    pub eval_passes: u64,
 }
 
 impl LogRegParams {
@@ -50,7 +51,7 @@ impl LogRegParams {
             Penalty::Lambda(l) if !(l >= 0.0 && l.is_finite()) => Err(crate::Error::invalid("lambda", l, "≥ 0")),
             Penalty::Ratio(r) if !(r >= 0.0 && r.is_finite()) => Err(crate::Error::invalid("lambda-ratio", r, "≥ 0")),
             _ if !(self.tol > 0.0 && self.tol.is_finite()) => Err(crate::Error::invalid("tol", self.tol, "> 0")),
-            _ if self.eval_every == Some(0) => Err(crate::Error::invalid("eval-every", 0, "at least 1")),
+            _ if self.eval_passes == 0 => Err(crate::Error::invalid("eval-passes", 0, "at least 1")),
             _ => Ok(self.schedule.check()?),
         }
     }
@@ -102,14 +103,16 @@ pub enum Update {
 pub enum Feedback {
     /// Nothing.
     None,
-    /// Per feature: predicted change `|Δβ_j| ‖x_j‖` (non-zero where the KKT conditions fail).
-    Priorities(Vec<f64>),
+    /// Per feature: predicted change `|Δβ_j| ‖x_j‖` (non-zero where the KKT conditions
+    /// fail); and the support (increasing).
+    Priorities(Vec<f64>, Vec<u32>),
     /// `(j, Δβ_j ‖x_j‖)` of the features a step moved.
     Moved(Vec<(u32, f64)>),
 }
 
 /// The scheduler: the block schedule over the active features (see [`LogReg`]), its
-/// dependency oracle and the round cadence.
+/// dependency oracle and when to evaluate (the kit's `Cadence` counts rounds; here the
+/// updates between evaluations follow the active set's size).
 pub struct LogRegScheduler {
     cfg: BlockConfig,
     block: BlockScheduler,
@@ -117,7 +120,11 @@ pub struct LogRegScheduler {
     active: Vec<u32>,
     position: Vec<u32>,
     oracle: Option<PearsonOracle>,
-    cadence: Cadence,
+    setup_done: bool,
+    /// Coordinate updates since the last evaluation, and how many make the next one.
+    since: u64,
+    eval_after: u64,
+    eval_passes: u64,
     line_search_next: bool,
     evaluations: u64,
     cursor: usize,
@@ -135,10 +142,22 @@ impl DependencyOracle for Active<'_> {
 }
 
 impl LogRegScheduler {
-    /// Restricts the schedule to the features with a positive priority (each evaluation's
-    /// active set); the random stream of the `e`-th set is seeded `seed + e`.
-    fn set_active(&mut self, priorities: &[f64]) {
-        self.active = (0..priorities.len() as u32).filter(|&j| priorities[j as usize] > 0.0).collect();
+    /// Restricts the schedule to a working set [as celer, Massias et al. 2018, Sec. 4]: the
+    /// support, then the features of highest priority (ties by index) up to
+    /// `max(L, 2 |support|)` features; the random stream of the `e`-th set is seeded `seed + e`.
+    fn set_active(&mut self, priorities: &[f64], support: &[u32]) {
+        let want = (2 * support.len()).max(self.cfg.block_size) - support.len();
+        let mut cand: Vec<u32> = (0..priorities.len() as u32)
+            .filter(|j| priorities[*j as usize] > 0.0 && support.binary_search(j).is_err())
+            .collect();
+        let by_priority = |a: &u32, b: &u32| priorities[*b as usize].total_cmp(&priorities[*a as usize]).then(a.cmp(b));
+        if want < cand.len() {
+            cand.select_nth_unstable_by(want, by_priority);
+            cand.truncate(want);
+        }
+        cand.extend_from_slice(support);
+        cand.sort_unstable();
+        self.active = cand;
         self.position.iter_mut().for_each(|p| *p = u32::MAX);
         self.active.iter().enumerate().for_each(|(a, &j)| self.position[j as usize] = a as u32);
         let mut cfg = BlockConfig { seed: self.cfg.seed.wrapping_add(self.evaluations), ..self.cfg.clone() };
@@ -146,6 +165,7 @@ impl LogRegScheduler {
             cfg.block_size = cfg.candidates;
         }
         self.evaluations += 1;
+        self.eval_after = self.eval_passes * self.active.len() as u64;
         if let Ok(block) = BlockScheduler::new(self.active.len(), cfg) {
             self.block = block;
             let local: Vec<f64> = self.active.iter().map(|&j| priorities[j as usize]).collect();
@@ -191,10 +211,13 @@ impl App for LogReg {
         if std::mem::take(&mut s.line_search_next) {
             return Task::LineSearch;
         }
-        match s.cadence.next_phase() {
-            Phase::Setup => Task::Setup,
-            Phase::Evaluate => Task::Evaluate,
-            Phase::Update => {
+        match () {
+            _ if !std::mem::replace(&mut s.setup_done, true) => Task::Setup,
+            _ if s.since >= s.eval_after => {
+                s.since = 0;
+                Task::Evaluate
+            }
+            _ => {
                 let oracle: &mut dyn DependencyOracle = match &mut s.oracle {
                     Some(o) => o,
                     None => &mut Independent,
@@ -218,6 +241,7 @@ impl App for LogReg {
                     s.cursor = (s.cursor + kept.max(1)) % n.max(1);
                 }
                 s.line_search_next = true;
+                s.since += s.scratch.len().max(1) as u64;
                 Task::Direction(s.scratch.iter().map(|&a| s.active[a]).collect())
             }
         }
@@ -237,7 +261,7 @@ impl App for LogReg {
 
     fn observe(&self, s: &mut LogRegScheduler, _: &Task, _: &Update, feedback: Feedback) {
         match feedback {
-            Feedback::Priorities(p) => s.set_active(&p),
+            Feedback::Priorities(p, support) => s.set_active(&p, &support),
             Feedback::Moved(moved) => {
                 for (j, d) in moved {
                     if let Some(&a) = s.position.get(j as usize).filter(|&&a| a != u32::MAX) {
@@ -290,7 +314,6 @@ pub fn fit(
                 .collect::<Result<Vec<_>, AppError>>()
         },
         scheduler: || {
-            let every = app.params.eval_every.unwrap_or((app.p as u64).div_ceil(8 * app.params.schedule.block_size as u64).clamp(1, 1000));
             Ok(LogRegScheduler {
                 cfg: app.params.schedule.clone(),
                 block: BlockScheduler::new(0, app.params.schedule.clone())?,
@@ -300,7 +323,10 @@ pub fn fit(
                 cursor: 0,
                 candidates: Vec::new(),
                 oracle: columns.clone().map(PearsonOracle::with_default_cache),
-                cadence: Cadence::new(every),
+                setup_done: false,
+                since: 0,
+                eval_after: 0,
+                eval_passes: app.params.eval_passes,
                 line_search_next: false,
                 scratch: Vec::new(),
             })
