@@ -139,7 +139,8 @@ impl LogRegCoordinator {
                     let pen = |&(j, d): &(u32, f64)| if j as usize == p { 0.0 } else { (self.beta[j as usize] + alpha * d).abs() - self.beta[j as usize].abs() };
                     lam * self.pending.iter().map(pen).sum::<f64>()
                 };
-                // Rounding of the loss sums: a change below it is no evidence against a step.
+                // Rounding (of the sums, and of |β_j + αd_j| − |β_j| for tiny steps): a change
+                // below it is no evidence against a step.
                 let slack = 1e-14 * app.n as f64;
                 let mut alpha = 1.0;
                 let accepted = delta.iter().position(|dk| {

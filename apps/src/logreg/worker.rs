@@ -88,13 +88,14 @@ impl LogRegWorker {
                 Partial::Direction(gh)
             }
             Task::LineSearch => {
-                // Loss change at the trial steps α = 2^{-k}, row by row (no cancellation).
+                // Loss change at the trial steps α = 2^{-k}, row by row as
+                // ℓ(z + δ) − ℓ(z) = log(1 + σ(−z)(e^{−δ} − 1)): accurate however small the step.
                 let mut delta = [0.0; TRIALS];
                 for i in (0..self.m.len()).filter(|&i| self.dm[i] != 0.0) {
-                    let base = logistic_loss(self.y[i] * self.m[i]);
+                    let (u, step) = (self.y[i] * self.yu[i], self.y[i] * self.dm[i]);
                     let mut alpha = 1.0;
                     for d in &mut delta {
-                        *d += logistic_loss(self.y[i] * (self.m[i] + alpha * self.dm[i])) - base;
+                        *d += (u * (-alpha * step).exp_m1()).ln_1p();
                         alpha *= 0.5;
                     }
                 }
