@@ -127,7 +127,8 @@ pub fn run(a: &LogRegArgs, backend: &Backend) -> Result<()> {
             Some(e) if !trace.last().is_some_and(|t| t.round == e.round) => {
                 pb.set_message(format!("objective {:.6e} gap {:.2e} nnz {}", e.objective, e.relative_gap, e.nnz));
                 let (round, time_s, updates, bytes) = (e.round, info.elapsed_s, info.updates, info.total.bytes);
-                let (objective, duality_gap, relative_gap, kkt, nnz) = (e.objective, e.duality_gap, e.relative_gap, e.kkt, e.nnz);
+                let (objective, duality_gap, relative_gap, kkt, nnz) =
+                    (e.objective, e.duality_gap, e.relative_gap, e.kkt, e.nnz);
                 trace.push(TraceRow { round, time_s, objective, duality_gap, relative_gap, kkt, nnz, updates, bytes });
             }
             _ => {}

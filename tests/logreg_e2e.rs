@@ -178,7 +178,8 @@ fn converges_everywhere(ratio: f64, intercept: bool) {
             assert!(v <= 1e-4, "{what}: KKT violated by {v:e} λ");
             let f = objective(d, lambda, b0, &beta);
             assert!((f - reference).abs() <= 1e-6 * reference, "{what}: objective {f} vs reference {reference}");
-            let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sum).expect("summary")).expect("json");
+            let s: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&sum).expect("summary")).expect("json");
             assert_eq!(s["stop_reason"], "converged", "{what}");
             assert!((s["lambda"].as_f64().expect("lambda") - lambda).abs() <= 1e-9 * lambda, "{what}: λ");
         }
@@ -223,7 +224,18 @@ fn zero_one_labels_are_read_as_minus_one_one() {
     write_small(Path::new(&file("pm.libsvm")), |y| y.to_string());
     write_small(Path::new(&file("01.libsvm")), |y| if y > 0 { "1".into() } else { "0".into() });
     for (data, out) in [("pm.libsvm", "pm.txt"), ("01.libsvm", "01.txt")] {
-        strads_ok(&["logreg", "--data", &file(data), "--lambda-ratio", "0.05", "--tol", "1e-10", "-q", "--out", &file(out)]);
+        strads_ok(&[
+            "logreg",
+            "--data",
+            &file(data),
+            "--lambda-ratio",
+            "0.05",
+            "--tol",
+            "1e-10",
+            "-q",
+            "--out",
+            &file(out),
+        ]);
     }
     let (a, b) = (std::fs::read(file("pm.txt")).expect("model"), std::fs::read(file("01.txt")).expect("model"));
     assert!(a == b, "0/1 labels gave another model than ±1 labels");
@@ -244,7 +256,9 @@ fn a_label_other_than_minus_one_zero_one_names_file_and_line() {
     let sum = dir.path().join("s.json");
     for workers in ["1", "3"] {
         let args = ["logreg", "--data", data.to_str().expect("utf-8"), "--workers", workers, "-q"];
-        let r = strads(&[&args[..], &["--out", out.to_str().expect("utf-8"), "--summary", sum.to_str().expect("utf-8")]].concat());
+        let r = strads(
+            &[&args[..], &["--out", out.to_str().expect("utf-8"), "--summary", sum.to_str().expect("utf-8")]].concat(),
+        );
         assert!(!r.status.success(), "a label 2 was accepted");
         let err = String::from_utf8_lossy(&r.stderr);
         let want = format!("{}:6: label 2 is not -1, 0 or 1", data.display());

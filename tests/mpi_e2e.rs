@@ -398,7 +398,8 @@ fn logreg_np_3_equals_3_threads_bit_for_bit() {
     let (m_out, m_sum, t_out, t_sum) = (file("m.txt"), file("m.json"), file("t.txt"), file("t.json"));
     for schedule in ["dynamic", "cyclic", "random"] {
         for icpt in [&[][..], &["--no-intercept"][..]] {
-            let mut common = vec!["logreg", "--data", path, "--schedule", schedule, "--seed", "7", "--tol", "1e-8", "-q"];
+            let mut common =
+                vec!["logreg", "--data", path, "--schedule", schedule, "--seed", "7", "--tol", "1e-8", "-q"];
             common.extend(icpt);
             {
                 let _one = MPI_JOBS.lock().unwrap_or_else(|e| e.into_inner());

@@ -70,8 +70,21 @@ impl LogRegCoordinator {
     /// β = 0, before the setup.
     pub fn new(p: usize) -> Self {
         let (z, e) = (vec![0.0; p], Vec::new());
-        Self { beta: vec![0.0; p + 1], lambda: 0.0, lambda_max: 0.0, last: None, col_sum: z.clone(), col_norm: z.clone(),
-               g0: z, y: e.clone(), y01_mean: 0.0, scale: vec![1.0; p + 1], pending: Vec::new(), decrease: 0.0, round: 0 }
+        Self {
+            beta: vec![0.0; p + 1],
+            lambda: 0.0,
+            lambda_max: 0.0,
+            last: None,
+            col_sum: z.clone(),
+            col_norm: z.clone(),
+            g0: z,
+            y: e.clone(),
+            y01_mean: 0.0,
+            scale: vec![1.0; p + 1],
+            pending: Vec::new(),
+            decrease: 0.0,
+            round: 0,
+        }
     }
 
     /// The intercept β₀.
@@ -79,7 +92,12 @@ impl LogRegCoordinator {
         self.beta[self.beta.len() - 1]
     }
 
-    pub(super) fn pull(&mut self, app: &LogReg, task: &Task, parts: Vec<Partial>) -> Result<Pulled<Update, Feedback>, AppError> {
+    pub(super) fn pull(
+        &mut self,
+        app: &LogReg,
+        task: &Task,
+        parts: Vec<Partial>,
+    ) -> Result<Pulled<Update, Feedback>, AppError> {
         let (p, lam) = (app.p, self.lambda);
         let mut out = Pulled::with_feedback(Update::None, Feedback::None, Control::Continue);
         match task {
@@ -116,14 +134,24 @@ impl LogRegCoordinator {
                 let mut gh: Vec<(f64, f64)> = Vec::new();
                 for part in parts {
                     if let Partial::Direction(v) = part {
-                        if gh.is_empty() { gh = v } else { gh.iter_mut().zip(v).for_each(|(a, b)| *a = (a.0 + b.0, a.1 + b.1)) }
+                        if gh.is_empty() {
+                            gh = v
+                        } else {
+                            gh.iter_mut().zip(v).for_each(|(a, b)| *a = (a.0 + b.0, a.1 + b.1))
+                        }
                     }
                 }
                 (self.pending.clear(), self.decrease = 0.0);
                 let coords = block.iter().copied().chain(app.params.intercept.then_some(p as u32));
                 for (j, (g, h)) in coords.zip(gh) {
                     let (b, h, pen) = (self.beta[j as usize], h + 1e-12, if j as usize == p { 0.0 } else { lam });
-                    let d = if g + pen <= h * b { -(g + pen) / h } else if g - pen >= h * b { -(g - pen) / h } else { -b };
+                    let d = if g + pen <= h * b {
+                        -(g + pen) / h
+                    } else if g - pen >= h * b {
+                        -(g - pen) / h
+                    } else {
+                        -b
+                    };
                     let d = d * self.scale[j as usize];
                     if d != 0.0 && d.is_finite() {
                         self.decrease += g * d + pen * ((b + d).abs() - b.abs());
@@ -134,9 +162,19 @@ impl LogRegCoordinator {
             }
             Task::LineSearch => {
                 let mut delta = vec![0.0; TRIALS];
-                parts.iter().for_each(|part| if let Partial::LineSearch(v) = part { sum_vecs(&mut delta, v) });
+                parts.iter().for_each(|part| {
+                    if let Partial::LineSearch(v) = part {
+                        sum_vecs(&mut delta, v)
+                    }
+                });
                 let l1 = |alpha: f64| -> f64 {
-                    let pen = |&(j, d): &(u32, f64)| if j as usize == p { 0.0 } else { (self.beta[j as usize] + alpha * d).abs() - self.beta[j as usize].abs() };
+                    let pen = |&(j, d): &(u32, f64)| {
+                        if j as usize == p {
+                            0.0
+                        } else {
+                            (self.beta[j as usize] + alpha * d).abs() - self.beta[j as usize].abs()
+                        }
+                    };
                     lam * self.pending.iter().map(pen).sum::<f64>()
                 };
                 // Rounding (of the sums, and of |β_j + αd_j| − |β_j| for tiny steps): a change
@@ -145,7 +183,9 @@ impl LogRegCoordinator {
                 let mut alpha = 1.0;
                 let accepted = delta.iter().position(|dk| {
                     let ok = dk + l1(alpha) <= SIGMA * alpha * self.decrease + slack;
-                    if !ok { alpha *= 0.5 }
+                    if !ok {
+                        alpha *= 0.5
+                    }
                     ok
                 });
                 let alpha = if accepted.is_some() { alpha } else { 0.0 };
@@ -229,19 +269,36 @@ impl LogRegCoordinator {
         for (&y, &ui) in self.y.iter().zip(u) {
             let (a, b) = (ui - c * y, if app.params.intercept { u0(y) } else { ui });
             // t a + (1 − t) b ∈ [0, 1] with b ∈ (0, 1).
-            if a < 0.0 { t = t.min(b / (b - a)) } else if a > 1.0 { t = t.min((1.0 - b) / (a - b)) }
+            if a < 0.0 {
+                t = t.min(b / (b - a))
+            } else if a > 1.0 {
+                t = t.min((1.0 - b) / (a - b))
+            }
         }
         let v = (0..p).map(|j| t * (grad[j] - c * self.col_sum[j]) + (1.0 - t) * self.g0[j]);
         let vmax = v.fold(0.0f64, |m, x| m.max(x.abs()));
         let s = if vmax > lam { lam / vmax } else { 1.0 };
-        let dual: f64 = self.y.iter().zip(u).map(|(&y, &ui)| {
-            let b = if app.params.intercept { u0(y) } else { ui };
-            entropy(s * (t * (ui - c * y) + (1.0 - t) * b))
-        }).sum();
+        let dual: f64 = self
+            .y
+            .iter()
+            .zip(u)
+            .map(|(&y, &ui)| {
+                let b = if app.params.intercept { u0(y) } else { ui };
+                entropy(s * (t * (ui - c * y) + (1.0 - t) * b))
+            })
+            .sum();
         let objective = loss + lam * l1;
         let kkt_icpt = if app.params.intercept { (c * u.len() as f64).abs() } else { 0.0 };
         let kkt = (0..p).map(|j| self.violation(j, -grad[j])).fold(kkt_icpt, f64::max) / lam.max(f64::MIN_POSITIVE);
         let nnz = self.beta[..p].iter().filter(|b| **b != 0.0).count();
-        Evaluation { round: self.round, objective, dual, duality_gap: objective - dual, relative_gap: (objective - dual) / objective, kkt, nnz }
+        Evaluation {
+            round: self.round,
+            objective,
+            dual,
+            duality_gap: objective - dual,
+            relative_gap: (objective - dual) / objective,
+            kkt,
+            nnz,
+        }
     }
 }

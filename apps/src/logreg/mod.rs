@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 use strads_datasets::{CscMatrix, LabeledData};
 use strads_engine::{run, App, AppError, Backend, Pulled, RoleFns, RoundInfo, RunConfig, RunOutput};
 use strads_kit::HeldRows;
-use strads_scheduler::{filter_block, BlockConfig, BlockScheduler, DependencyOracle, Independent, PearsonOracle, Policy};
+use strads_scheduler::{
+    filter_block, BlockConfig, BlockScheduler, DependencyOracle, Independent, PearsonOracle, Policy,
+};
 
 pub use crate::lasso::Penalty;
 pub use coordinator::{Evaluation, LogRegCoordinator};
@@ -251,7 +253,12 @@ impl App for LogReg {
         w.push(self, task)
     }
 
-    fn pull(&self, c: &mut LogRegCoordinator, task: &Task, parts: Vec<Partial>) -> Result<Pulled<Update, Feedback>, AppError> {
+    fn pull(
+        &self,
+        c: &mut LogRegCoordinator,
+        task: &Task,
+        parts: Vec<Partial>,
+    ) -> Result<Pulled<Update, Feedback>, AppError> {
         c.pull(self, task, parts)
     }
 
@@ -279,7 +286,11 @@ impl App for LogReg {
     }
 
     fn updates(&self, task: &Task) -> u64 {
-        if let Task::Direction(b) = task { b.len() as u64 } else { 0 }
+        if let Task::Direction(b) = task {
+            b.len() as u64
+        } else {
+            0
+        }
     }
 }
 

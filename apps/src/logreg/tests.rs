@@ -15,8 +15,10 @@ fn problem(n: usize, p: usize, seed: u64) -> LabeledData {
     let mut x = CsrMatrix::with_cols(p);
     let mut y = Vec::with_capacity(n);
     for _ in 0..n {
-        let row: Vec<(u32, f64)> =
-            (0..p as u32).filter(|_| rng.random::<f64>() < 0.67).map(|j| (j, rng.random::<f64>() * 2.0 - 1.0)).collect();
+        let row: Vec<(u32, f64)> = (0..p as u32)
+            .filter(|_| rng.random::<f64>() < 0.67)
+            .map(|j| (j, rng.random::<f64>() * 2.0 - 1.0))
+            .collect();
         let score: f64 = row.iter().filter(|e| e.0 < 3).map(|e| e.1 * 2.0).sum::<f64>() + 0.3;
         y.push(if score + rng.random::<f64>() - 0.5 > 0.0 { 1.0 } else { -1.0 });
         x.push_row(row);
@@ -28,7 +30,12 @@ fn params(policy: Policy, intercept: bool, penalty: Penalty) -> LogRegParams {
     LogRegParams { penalty, intercept, tol: 1e-10, schedule: BlockConfig::new(policy, 4, 3), eval_passes: 10 }
 }
 
-fn fit_on(data: &LabeledData, p: LogRegParams, workers: usize, mut each: impl FnMut(&Task, &LogRegCoordinator)) -> RunOutput<LogReg> {
+fn fit_on(
+    data: &LabeledData,
+    p: LogRegParams,
+    workers: usize,
+    mut each: impl FnMut(&Task, &LogRegCoordinator),
+) -> RunOutput<LogReg> {
     let backend = Backend::Threads { workers };
     let config = RunConfig { max_rounds: Some(200_000), ..RunConfig::new(workers) };
     fit(&backend, data, p, &config, |_, t, c| each(t, c)).expect("fits").expect("the coordinator's output")
