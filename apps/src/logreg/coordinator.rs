@@ -106,7 +106,9 @@ impl LogRegCoordinator {
                 self.col_sum.clear();
                 for part in parts {
                     if let Partial::Setup { col_sum, col_sq: sq, xty01: xy, y } = part {
-                        (sum_vecs(&mut self.col_sum, &col_sum), sum_vecs(&mut col_sq, &sq), sum_vecs(&mut xty01, &xy));
+                        sum_vecs(&mut self.col_sum, &col_sum);
+                        sum_vecs(&mut col_sq, &sq);
+                        sum_vecs(&mut xty01, &xy);
                         self.y.extend(y);
                     }
                 }
@@ -141,7 +143,8 @@ impl LogRegCoordinator {
                         }
                     }
                 }
-                (self.pending.clear(), self.decrease = 0.0);
+                self.pending.clear();
+                self.decrease = 0.0;
                 let coords = block.iter().copied().chain(app.params.intercept.then_some(p as u32));
                 for (j, (g, h)) in coords.zip(gh) {
                     let (b, h, pen) = (self.beta[j as usize], h + 1e-12, if j as usize == p { 0.0 } else { lam });
@@ -209,7 +212,9 @@ impl LogRegCoordinator {
                 let (mut grad, mut loss, mut u) = (Vec::new(), 0.0, Vec::new());
                 for part in parts {
                     if let Partial::Evaluate { grad: g, loss: l, u: uk } = part {
-                        (sum_vecs(&mut grad, &g), loss += l, u.extend(uk));
+                        sum_vecs(&mut grad, &g);
+                        loss += l;
+                        u.extend(uk);
                     }
                 }
                 let e = self.evaluate(app, &grad, loss, &u);

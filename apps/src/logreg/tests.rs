@@ -15,10 +15,13 @@ fn problem(n: usize, p: usize, seed: u64) -> LabeledData {
     let mut x = CsrMatrix::with_cols(p);
     let mut y = Vec::with_capacity(n);
     for _ in 0..n {
-        let row: Vec<(u32, f64)> = (0..p as u32)
-            .filter(|_| rng.random::<f64>() < 0.67)
-            .map(|j| (j, rng.random::<f64>() * 2.0 - 1.0))
-            .collect();
+        let mut row: Vec<(u32, f64)> = Vec::new();
+        for j in 0..p as u32 {
+            let (keep, v) = (rng.random::<f64>(), rng.random::<f64>());
+            if keep < 0.67 {
+                row.push((j, v * 2.0 - 1.0));
+            }
+        }
         let score: f64 = row.iter().filter(|e| e.0 < 3).map(|e| e.1 * 2.0).sum::<f64>() + 0.3;
         y.push(if score + rng.random::<f64>() - 0.5 > 0.0 { 1.0 } else { -1.0 });
         x.push_row(row);
