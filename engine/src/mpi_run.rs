@@ -3,9 +3,11 @@
 
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::app::App;
 use crate::error::{Error, Result};
-use crate::pipeline::Local;
+use crate::pipeline::{Local, SchedulerCore, SchedulerSide, Step};
 use crate::rounds::coordinator_loop;
 use crate::run::{RunConfig, RunOutput};
 use crate::stats::RoundInfo;
@@ -38,7 +40,7 @@ pub(crate) fn run_mpi<A: App>(
                     None => coordinator_loop(
                         app,
                         config,
-                        crate::pipeline::Remote::new(transport::PeerLink::new(comm), s),
+                        Remote::new(transport::PeerLink::new(comm), s),
                         coord,
                         inline,
                         &mut link,
@@ -50,7 +52,7 @@ pub(crate) fn run_mpi<A: App>(
         });
     }
     if let Some(sched) = scheduler {
-        crate::pipeline::scheduler_rank_loop(app, sched, s, &mut transport::PeerLink::new(comm))?;
+        scheduler_rank_loop(app, sched, s, &mut transport::PeerLink::new(comm))?;
         return Ok(None);
     }
     let link = transport::RankLink::new(comm);
@@ -78,6 +80,73 @@ fn relay_loop<A: App>(
             .ok_or_else(|| Error::Transport("a private part is missing for a worker of this rank".into()))?;
         let (ups, _) = exchange(app, local, inline.as_deref_mut(), &Arc::new(down), private, false)?;
         link.send(&ups)?;
+        if last {
+            return Ok(());
+        }
+    }
+}
+
+/// Coordinator → dedicated scheduler rank: the oldest unobserved round's update and
+/// feedback, and what to do next.
+#[derive(Serialize, Deserialize)]
+struct RankRequest<U, F> {
+    update: Arc<U>,
+    feedback: F,
+    step: Step,
+}
+
+/// The scheduler on its own MPI rank: the coordinator's end.
+pub(crate) struct Remote<'a> {
+    peer: transport::PeerLink<'a>,
+    staleness: u64,
+}
+
+impl<'a> Remote<'a> {
+    pub(crate) fn new(peer: transport::PeerLink<'a>, staleness: u64) -> Self {
+        Self { peer, staleness }
+    }
+}
+
+impl<A: App> SchedulerSide<A> for Remote<'_> {
+    fn start(&mut self, _: &A) -> Result<Vec<Arc<A::Task>>> {
+        (0..=self.staleness)
+            .map(|_| {
+                let t: Option<Arc<A::Task>> = self.peer.recv()?;
+                t.ok_or_else(|| Error::SchedulerFailed("the scheduler rank sent no first task".into()))
+            })
+            .collect()
+    }
+    fn submit(&mut self, _: &A, update: &Arc<A::Update>, feedback: A::Feedback, step: Step) -> Result<()> {
+        self.peer.send(&RankRequest { update: Arc::clone(update), feedback, step })
+    }
+    fn take(&mut self) -> Result<Option<Arc<A::Task>>> {
+        self.peer.recv()
+    }
+    fn finish(self) -> Result<Option<A::Scheduler>> {
+        Ok(None)
+    }
+    fn take_bytes(&mut self) -> u64 {
+        self.peer.take_bytes()
+    }
+}
+
+/// A dedicated scheduler rank: sends the tasks of rounds `0 ..= S`, then answers each
+/// request with the task it asks for, until the request that stops the run.
+pub(crate) fn scheduler_rank_loop<A: App>(
+    app: &A,
+    state: A::Scheduler,
+    staleness: u64,
+    peer: &mut transport::PeerLink<'_>,
+) -> Result<()> {
+    let mut core = SchedulerCore::<A>::new(state, staleness);
+    for t in core.start(app) {
+        peer.send(&Some(t))?;
+    }
+    loop {
+        let req: RankRequest<A::Update, A::Feedback> = peer.recv()?;
+        let next = core.step(app, &req.update, req.feedback, req.step)?;
+        let last = next.is_none();
+        peer.send(&next)?;
         if last {
             return Ok(());
         }

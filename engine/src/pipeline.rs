@@ -17,8 +17,8 @@
 //!   nothing to overlap, and a hand-off would only add latency);
 //! * [`Threaded`]: on its own thread beside the coordinator (`S ≥ 1`), computing round
 //!   `k + S + 1` while the workers run round `k + 1`;
-//! * `Remote` (MPI, `--scheduler-rank`): on its own rank, same protocol over point-to-point
-//!   messages.
+//! * `Remote` (MPI, `--scheduler-rank`; in `mpi_run.rs`): on its own rank, same protocol
+//!   over point-to-point messages.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -275,78 +275,6 @@ impl<A: App> SchedulerSide<A> for Local<'_, A> {
         match self {
             Self::Inline(s) => s.finish(),
             Self::Threaded(s) => s.finish(),
-        }
-    }
-}
-
-/// Coordinator → dedicated scheduler rank: the oldest unobserved round's update and
-/// feedback, and what to do next.
-#[cfg(feature = "mpi")]
-#[derive(Serialize, Deserialize)]
-struct RankRequest<U, F> {
-    update: Arc<U>,
-    feedback: F,
-    step: Step,
-}
-
-/// The scheduler on its own MPI rank: the coordinator's end.
-#[cfg(feature = "mpi")]
-pub(crate) struct Remote<'a> {
-    peer: crate::transport::PeerLink<'a>,
-    staleness: u64,
-}
-
-#[cfg(feature = "mpi")]
-impl<'a> Remote<'a> {
-    pub(crate) fn new(peer: crate::transport::PeerLink<'a>, staleness: u64) -> Self {
-        Self { peer, staleness }
-    }
-}
-
-#[cfg(feature = "mpi")]
-impl<A: App> SchedulerSide<A> for Remote<'_> {
-    fn start(&mut self, _: &A) -> Result<Vec<Arc<A::Task>>> {
-        (0..=self.staleness)
-            .map(|_| {
-                let t: Option<Arc<A::Task>> = self.peer.recv()?;
-                t.ok_or_else(|| Error::SchedulerFailed("the scheduler rank sent no first task".into()))
-            })
-            .collect()
-    }
-    fn submit(&mut self, _: &A, update: &Arc<A::Update>, feedback: A::Feedback, step: Step) -> Result<()> {
-        self.peer.send(&RankRequest { update: Arc::clone(update), feedback, step })
-    }
-    fn take(&mut self) -> Result<Option<Arc<A::Task>>> {
-        self.peer.recv()
-    }
-    fn finish(self) -> Result<Option<A::Scheduler>> {
-        Ok(None)
-    }
-    fn take_bytes(&mut self) -> u64 {
-        self.peer.take_bytes()
-    }
-}
-
-/// A dedicated scheduler rank: sends the tasks of rounds `0 ..= S`, then answers each
-/// request with the task it asks for, until the request that stops the run.
-#[cfg(feature = "mpi")]
-pub(crate) fn scheduler_rank_loop<A: App>(
-    app: &A,
-    state: A::Scheduler,
-    staleness: u64,
-    peer: &mut crate::transport::PeerLink<'_>,
-) -> Result<()> {
-    let mut core = SchedulerCore::<A>::new(state, staleness);
-    for t in core.start(app) {
-        peer.send(&Some(t))?;
-    }
-    loop {
-        let req: RankRequest<A::Update, A::Feedback> = peer.recv()?;
-        let next = core.step(app, &req.update, req.feedback, req.step)?;
-        let last = next.is_none();
-        peer.send(&next)?;
-        if last {
-            return Ok(());
         }
     }
 }
