@@ -2,8 +2,7 @@
 """One side-by-side table: L1 logistic regression on ALL leukemia B/T, strads and its peers.
 
 The data: 123 x 12,625, labels +1 T-lineage / -1 B-lineage; the solvers: scikit-learn
-(liblinear, saga), celer and -- once the build has it -- `strads logreg` (the rows marked
-STRADS SLOT below).
+(liblinear, saga), celer and `strads logreg` (its rows: the STRADS SLOT below).
 
 The problem, for every solver, with labels y in {-1, +1}:
 
@@ -156,12 +155,12 @@ def read_model(path, p):
 
 
 # ---- STRADS SLOT ---------------------------------------------------------------------------
-# `strads logreg` does not exist yet (issue 11). These rows run it once the binary has the
-# subcommand, with the interface the issue specifies (the flags and files of `strads lasso`):
+# `strads logreg` (issue 11), with the flags and files of `strads lasso`:
 #   strads logreg --data F --lambda-ratio R [--no-intercept] --schedule S --workers P --tol T
 #                 --time-limit L --quiet --summary s.json --out coef.txt
-# and recompute its objective and gap from --out like every other row. Until then each
-# problem gets one placeholder row saying so.
+# Its own stopping rule is a relative duality gap <= --tol (1e-6 here, the target); its
+# objective and gap are recomputed from --out like every other row. A build without the
+# subcommand gets one placeholder row per problem.
 def strads_has_logreg(binary):
     try:
         r = subprocess.run([binary, "logreg", "--help"], capture_output=True, text=True)

@@ -2,9 +2,9 @@
 # Prints one markdown table: sparse (L1) logistic regression on the ALL leukemia set (B- vs
 # T-lineage, labels ±1) at 0.1 and 0.01 λ_max, with and without an intercept: scikit-learn's
 # LogisticRegression(l1_ratio=1.0) with the liblinear and saga solvers, celer's
-# LogisticRegression (no intercept only), and `strads logreg` once the build has it (the
-# strads rows are a marked slot until then). Sets up a Python virtual environment in
-# benches/.venv (PyPI), shared with lasso_compare.sh.
+# LogisticRegression (no intercept only), and `strads logreg` (every schedule, 1 and 2
+# workers). Sets up a Python virtual environment in benches/.venv (PyPI), shared with
+# lasso_compare.sh.
 # Usage: benches/logreg_compare.sh [--problems 0.1-icpt,0.1-none,0.01-icpt,0.01-none] [--repeat 3]
 #        [--peers liblinear,saga,celer] [--peer-time-limit 600] [--tolerances 1e-2,1e-3,...]
 #        [--strads-workers 1,2] [--strads-schedules dynamic,cyclic,random] [--strads-time-limit 120]

@@ -5,6 +5,7 @@ mod error;
 mod generate;
 mod lasso;
 mod lda;
+mod logreg;
 mod mf;
 
 use std::process::ExitCode;
@@ -26,6 +27,8 @@ enum Command {
     Lasso(Box<lasso::LassoArgs>),
     /// LDA topic model by model-parallel collapsed Gibbs sampling (word-block rotation).
     Lda(Box<lda::LdaArgs>),
+    /// Sparse (L1) logistic regression by scheduled coordinate descent (CDN steps).
+    Logreg(Box<logreg::LogRegArgs>),
     /// Matrix factorization by CCD++ (fit), or `mf recommend` (top items for a user).
     Mf(Box<mf::MfArgs>),
     /// Write a seeded synthetic problem to a file (`generate lasso`).
@@ -51,12 +54,14 @@ fn main() -> ExitCode {
         Command::Compare(args) => return compare::run(args).map_or_else(|e| fail(&e), |()| ExitCode::SUCCESS),
         Command::Lasso(args) => args.run.launch_options(),
         Command::Lda(args) => args.run.launch_options(),
+        Command::Logreg(args) => args.run.launch_options(),
         Command::Mf(args) => args.launch_options(),
     };
     // The kit's driver: threads, or MPI under mpirun; an error ends every rank.
     strads_kit::drive("strads", &launch, |backend| match &cli.command {
         Command::Lasso(args) => lasso::run(args, backend),
         Command::Lda(args) => lda::run(args, backend),
+        Command::Logreg(args) => logreg::run(args, backend),
         Command::Mf(args) => mf::run(args, backend),
         Command::Generate(_) | Command::Compare(_) => Ok(()),
     })

@@ -384,3 +384,44 @@ fn mf_under_mpirun_writes_the_same_factors_as_threads() {
     assert_eq!((s["backend"].as_str(), s["ranks"].as_u64(), s["workers"].as_u64()), (Some("mpi"), Some(3), Some(3)));
     assert!(s["test_rmse"].as_f64().expect("test") <= 0.93);
 }
+
+/// `strads logreg` on ALL leukemia B/T (labels ±1): `mpirun -np 3` writes the same model,
+/// bit for bit, as 3 worker threads, for every schedule, with and without an intercept. The
+/// ranks yield when idle (`--mca mpi_yield_when_idle 1`): 3 busy-polling ranks on 2 cores
+/// would slow every one of the run's many short rounds.
+#[test]
+fn logreg_np_3_equals_3_threads_bit_for_bit() {
+    let path = data("lasso/all_leukemia_bt.libsvm.gz");
+    let path = path.to_str().expect("utf-8 path");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_string();
+    let (m_out, m_sum, t_out, t_sum) = (file("m.txt"), file("m.json"), file("t.txt"), file("t.json"));
+    for schedule in ["dynamic", "cyclic", "random"] {
+        for icpt in [&[][..], &["--no-intercept"][..]] {
+            let mut common =
+                vec!["logreg", "--data", path, "--schedule", schedule, "--seed", "7", "--tol", "1e-8", "-q"];
+            common.extend(icpt);
+            {
+                let _one = MPI_JOBS.lock().unwrap_or_else(|e| e.into_inner());
+                drop(mpirun(3, &[])); // fails the test with instructions if mpirun is missing
+                let mut job = Command::new("mpirun");
+                job.env("OMPI_ALLOW_RUN_AS_ROOT", "1").env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
+                job.args(["--oversubscribe", "--mca", "mpi_yield_when_idle", "1", "-np", "3"]);
+                job.arg(env!("CARGO_BIN_EXE_strads")).args(&common).args(["--out", &m_out, "--summary", &m_sum]);
+                let what = format!("mpirun -np 3 strads {}", common.join(" "));
+                succeeded(job.output().expect("mpirun starts"), &what);
+            }
+            let mut args = common.clone();
+            args.extend(["--workers", "3", "--out", &t_out, "--summary", &t_sum]);
+            strads_ok(&args);
+            let what = format!("logreg {schedule} {icpt:?}: np 3 vs 3 threads");
+            let (m, t) = (std::fs::read(&m_out).expect("mpi model"), std::fs::read(&t_out).expect("threads model"));
+            assert!(m == t, "{what}: coefficients differ");
+            let (ms, ts) = (summary(Path::new(&m_sum)), summary(Path::new(&t_sum)));
+            for key in ["objective", "duality_gap", "rounds", "updates", "nnz", "lambda", "stop_reason"] {
+                assert_eq!(ms[key], ts[key], "{what}: {key}");
+            }
+            assert_eq!(ms["backend"], "mpi", "{what}");
+        }
+    }
+}

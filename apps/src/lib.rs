@@ -2,10 +2,12 @@
 //!
 //! * [`lasso`]: Lasso regression by scheduled coordinate descent.
 //! * [`lda`]: LDA topic models by collapsed Gibbs sampling with word-block rotation.
+//! * [`logreg`]: sparse (L1) logistic regression by scheduled coordinate descent (CDN steps).
 //! * [`mf`]: matrix factorization by CCD++ with row/column partitioning.
 
 pub mod lasso;
 pub mod lda;
+pub mod logreg;
 pub mod mf;
 
 /// Errors of the apps.

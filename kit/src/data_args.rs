@@ -1,10 +1,11 @@
 //! The flags of a labeled data file (features and a target per row), shared by the
 //! regression and classification apps.
 
+use std::io::BufRead;
 use std::path::PathBuf;
 
 use clap::Args;
-use strads_datasets::{Format, LabeledData, LoadOptions};
+use strads_datasets::{labels_sibling, open, Format, LabeledData, LoadOptions};
 use strads_engine::Placement;
 
 /// `--data FILE [--format libsvm|mtx|csv] [--labels Y.mtx] [--target COLUMN]`: a labeled
@@ -42,5 +43,55 @@ impl DataArgs {
     /// As [`crate::load_rows`].
     pub fn load(&self, placement: &Placement, whole_on_scheduler: bool) -> crate::Result<LabeledData> {
         crate::load_rows(&self.data, self.options()?, placement, whole_on_scheduler)
+    }
+
+    /// The file and 1-based line that hold the target of file row `row` (0-based), for an
+    /// app's own check of the targets (a classifier's labels): LIBSVM counts the lines with
+    /// a record (not blank, not only a `#` comment), CSV the non-blank lines after the header,
+    /// MatrixMarket the entries of the y file (`--labels`) after its size line (array: the
+    /// `row`-th, coordinate: the one whose index is `row + 1`).
+    ///
+    /// # Errors
+    /// A file that cannot be read; [`crate::Error::Shape`] if the row is not in it.
+    pub fn row_line(&self, row: usize) -> crate::Result<(PathBuf, usize)> {
+        let format = self.options()?.format.or_else(|| Format::from_path(&self.data));
+        let path = match format {
+            Some(Format::Mtx) => self.labels.clone().or_else(|| labels_sibling(&self.data)).unwrap_or_default(),
+            _ => self.data.clone(),
+        };
+        let (mut records, mut sized) = (0usize, false);
+        for (no, line) in open(&path)?.lines().enumerate() {
+            let line = line.map_err(|source| strads_datasets::Error::Io { path: path.clone(), source })?;
+            let t = line.trim();
+            let is_record = match format {
+                Some(Format::Mtx) if t.starts_with('%') || t.is_empty() => false,
+                Some(Format::Mtx) if !sized => {
+                    sized = true;
+                    false
+                }
+                Some(Format::Mtx) => {
+                    let first = t.split_whitespace().next().and_then(|f| f.parse::<usize>().ok());
+                    match t.split_whitespace().count() {
+                        1 => true,
+                        _ if first == Some(row + 1) => return Ok((path, no + 1)),
+                        _ => false,
+                    }
+                }
+                Some(Format::Csv) => !t.is_empty(),
+                _ => !t.split('#').next().unwrap_or("").trim().is_empty(),
+            };
+            let header = format == Some(Format::Csv) && records == 0 && !sized;
+            if header && is_record {
+                sized = true;
+                continue;
+            }
+            if is_record {
+                if records == row {
+                    return Ok((path, no + 1));
+                }
+                records += 1;
+            }
+        }
+        Err(crate::Error::Shape(format!("{} has no row {}", path.display(), row + 1)))
     }
 }
