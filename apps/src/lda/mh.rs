@@ -38,7 +38,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::loglik;
 use super::loglik::LgammaTable;
-use super::sampler::{SparseCounts, WordBlock};
+use super::sampler::{count_in, SparseCounts, WordBlock};
 
 /// One MH worker: a contiguous range of documents, their tokens stored word-major by block.
 #[derive(Debug, Clone)]
@@ -245,11 +245,7 @@ impl MhWorker {
 
     /// Adds one to topic `t` of the dense scratch `counts`, listing it in `touched`.
     fn count_in(&mut self, t: u16) {
-        if !self.marked[t as usize] {
-            self.marked[t as usize] = true;
-            self.touched.push(t);
-        }
-        self.counts[t as usize] += 1;
+        count_in(t, &mut self.counts, &mut self.marked, &mut self.touched);
     }
 
     /// Zeroes the dense scratch `counts` at the topics listed in `touched`.

@@ -487,9 +487,9 @@ impl SparseWorker {
     /// The dense path: the same collapsed Gibbs conditional
     /// `p(k) ∝ (α + n_dk)(β + n_wk)/(Vβ + n_k)`, computed densely over all `K` topics in groups
     /// of 16 with the held block's rows expanded into a dense table for the sub-round (as
-    /// dense samplers such as tomotopy's do), summed by lane groups so that the draw scans at
-    /// most `K/16` group sums and 16 topics; no SparseLDA bucket bookkeeping per token. Exact
-    /// like the sparse path (`f32` weights), with a different use of the random stream.
+    /// dense samplers such as tomotopy's do), summed lane by lane with running sums per group
+    /// (see [`lane_sums`], [`locate`]); no SparseLDA bucket bookkeeping per token. Exact like the
+    /// sparse path (`f32` weights), with a different use of the random stream.
     fn sample_dense(&mut self, block: &mut WordBlock) {
         let Some(table) = self.table.as_mut() else { return };
         let (k, kp) = (self.k, table.kp);
@@ -737,7 +737,7 @@ const DENSE_RATIO: f64 = 4.0;
 const INIT_TABLE: usize = 1 << 22;
 
 /// Adds one to topic `t` of a dense scratch row, listing `t` in `topics` the first time.
-fn count_in(t: u16, dense: &mut [u32], listed: &mut [bool], topics: &mut Vec<u16>) {
+pub(super) fn count_in(t: u16, dense: &mut [u32], listed: &mut [bool], topics: &mut Vec<u16>) {
     let t_ = t as usize;
     dense[t_] += 1;
     if !listed[t_] {
