@@ -2,52 +2,28 @@
 
 use std::time::Instant;
 
-use clap::{ArgGroup, Args};
+use clap::Args;
 use log::info;
 use serde::Serialize;
-use strads_apps::lasso::{fit, LassoParams, Penalty};
+use strads_apps::lasso::{fit, LassoParams};
 use strads_engine::Backend;
-use strads_kit::{write_atomic, write_csv, write_json, DataArgs, HeldRows, RunArgs, RunFacts, RunReport};
-use strads_scheduler::{BlockConfig, Policy};
+use strads_kit::{write_csv, write_json, DataArgs, HeldRows, L1Args, RunArgs, RunFacts, RunReport};
+use strads_scheduler::Policy;
 
 use crate::error::Result;
 
 /// Arguments of `strads lasso`.
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("penalty").args(["lambda", "lambda_ratio"])))]
-#[command(after_help = "Files: --out FILE: `intercept <v>`, then `<feature> <value>` per non-zero coefficient \
-                      (1-based); --trace: one CSV row per evaluation; --summary: JSON.")]
+#[command(after_help = "Minimizes ½‖y − β₀ − Xβ‖² + λ‖β‖₁ (scikit-learn's alpha is λ/n); λ_max = ‖Xᵀy‖∞ \
+                      (centered with an intercept). Files: --out FILE: `intercept <v>`, then `<feature> <value>` \
+                      per non-zero coefficient (1-based); --trace: one CSV row per evaluation; --summary: JSON.")]
 pub struct LassoArgs {
     /// The data file and how to read it.
     #[command(flatten)]
     input: DataArgs,
-    /// L1 penalty λ for ½‖y − Xβ‖² + λ‖β‖₁ (scikit-learn's alpha is λ/n).
-    #[arg(long, value_name = "L", allow_negative_numbers = true)]
-    lambda: Option<f64>,
-    /// λ as a fraction of λ_max = ‖Xᵀy‖∞ (centered with an intercept) [default: 0.1].
-    #[arg(long, value_name = "R", allow_negative_numbers = true)]
-    lambda_ratio: Option<f64>,
-    /// Fit without an intercept.
-    #[arg(long)]
-    no_intercept: bool,
-    /// Block schedule.
-    #[arg(long, default_value = "dynamic", value_parser = ["dynamic", "random", "cyclic"])]
-    schedule: String,
-    /// Features updated per round (the block size L).
-    #[arg(long, default_value_t = 64, value_name = "B")]
-    block_size: usize,
-    /// Candidates sampled per round by the dynamic schedule (L'; default 2 × block size).
-    #[arg(long, value_name = "N")]
-    candidates: Option<usize>,
-    /// Dynamic schedule: largest |correlation| allowed between features of one block.
-    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
-    rho: f64,
-    /// Dynamic schedule: priority floor η in (Δβ)² + η.
-    #[arg(long, default_value_t = 1e-4, allow_negative_numbers = true)]
-    eta: f64,
-    /// Stop when the duality gap relative to the objective is at most this.
-    #[arg(long, default_value_t = 1e-6, allow_negative_numbers = true)]
-    tol: f64,
+    /// The penalty, the schedule (default block size 64) and the stopping rule.
+    #[command(flatten)]
+    l1: L1Args<64>,
     /// Update rounds between duality-gap evaluations (default ⌈p / 8B⌉, at most 1000).
     #[arg(long, value_name = "N")]
     eval_every: Option<u64>,
@@ -57,12 +33,7 @@ pub struct LassoArgs {
     /// Turn off gap-safe screening (features proven zero at the optimum leave the problem).
     #[arg(long)]
     no_screening: bool,
-    /// Stop after this many rounds.
-    #[arg(long, value_name = "N")]
-    max_rounds: Option<u64>,
-    /// Layout, seed, time limit and output files (the flags every app shares). `--out FILE`:
-    /// `intercept <v>`, then `<feature> <value>` per non-zero (1-based); `--trace`: one row per
-    /// evaluation.
+    /// Layout, seed, time limit and output files (the flags every app shares).
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -120,27 +91,18 @@ struct Summary<'a> {
 pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
     let place = backend.placement();
     // Check every setting before reading data.
-    let policy: Policy = a.schedule.parse()?;
-    let penalty = match (a.lambda, a.lambda_ratio) {
-        (Some(l), _) => Penalty::Lambda(l),
-        (None, Some(r)) => Penalty::Ratio(r),
-        (None, None) => Penalty::Ratio(0.1),
-    };
-    let mut schedule = BlockConfig::new(policy, a.block_size, a.run.seed);
-    schedule.candidates = a.candidates.unwrap_or(2 * a.block_size);
-    schedule.rho = a.rho;
-    schedule.eta = a.eta;
+    let l1 = &a.l1;
     let params = LassoParams {
-        penalty,
-        intercept: !a.no_intercept,
-        tol: a.tol,
-        schedule,
+        penalty: l1.penalty(),
+        intercept: l1.intercept(),
+        tol: l1.tol,
+        schedule: l1.block_config(a.run.seed)?,
         eval_every: a.eval_every,
         inner_passes: a.inner_passes,
         screening: !a.no_screening,
     };
     params.check()?;
-    let config = a.run.run_config(&place, a.max_rounds)?;
+    let config = a.run.run_config(&place, l1.max_rounds)?;
 
     // Each process reads only the rows of its own workers (all rows where the dynamic
     // scheduler runs: its correlation filter needs whole columns).
@@ -157,7 +119,7 @@ pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
     );
     HeldRows::of(&data).check(place.workers)?;
 
-    let pb = strads_kit::progress::bar(a.run.quiet || !place.coordinator, a.max_rounds);
+    let pb = strads_kit::progress::bar(a.run.quiet || !place.coordinator, l1.max_rounds);
     let mut trace = Vec::new();
     let mut last_logged = None;
     let fit = fit(backend, &data, params, &config, |info, _, coord| {
@@ -198,7 +160,7 @@ pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
         write_csv(path, &trace)?;
     }
     if let Some(path) = &a.run.out {
-        write_atomic(path, |w| fit.model.write_text(w))?;
+        fit.model.write(path)?;
     }
     let summary = Summary {
         run: RunReport::new(
@@ -220,7 +182,7 @@ pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
         lambda: fit.lambda,
         lambda_max: fit.lambda_max,
         intercept: fit.model.intercept,
-        fit_intercept: !a.no_intercept,
+        fit_intercept: l1.intercept(),
         nnz: e.nnz,
         screened: e.screened,
         updates: fit.updates,
@@ -228,10 +190,10 @@ pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
         load_s,
         duality_gap: e.duality_gap,
         relative_gap: e.relative_gap,
-        tol: a.tol,
-        converged: e.relative_gap <= a.tol,
-        schedule: &a.schedule,
-        block_size: a.block_size,
+        tol: l1.tol,
+        converged: e.relative_gap <= l1.tol,
+        schedule: &l1.schedule,
+        block_size: l1.block_size(),
         seed: a.run.seed,
     };
     if let Some(path) = &a.run.summary {

@@ -1,9 +1,13 @@
 //! What every strads crate shares: the parameter error [`InvalidParameter`] (one type for the
 //! engine, the scheduler, the apps and the kit) and the [`numerics`] that scheduled
-//! coordinate-descent apps are built from (soft-thresholding, dense and sparse dot products).
+//! coordinate-descent apps are built from (soft-thresholding, dense and sparse dot products), and
+//! the [`l1`] numerics of L1-penalized generalized linear models (the CDN Newton direction,
+//! KKT violations, dual scaling, the logistic loss).
 
+pub mod l1;
 pub mod numerics;
 
+pub use l1::{add_into, binary_entropy, cdn_direction, dual_scale, l1_violation, logistic_loss, sigmoid_neg};
 pub use numerics::{dot, soft_threshold, sparse_axpy, sparse_dot};
 
 /// A hyperparameter or setting out of its range: its command-line name, the value given and

@@ -14,6 +14,12 @@
 //! * outputs: [`write_atomic`], [`write_atomic_set`], [`write_csv`] (traces), [`write_json`]
 //!   (summaries, with [`RunReport`] flattened in), all atomic;
 //! * [`progress::bar`]: the progress bar;
+//! * L1-penalized linear models: [`L1Args`] (`--lambda | --lambda-ratio`, `--no-intercept`,
+//!   the block schedule, `--tol`, `--max-rounds`), [`Penalty`], [`LinearModel`] (the `--out`
+//!   file), and [`glm`]: Newton coordinate steps, line search, KKT, evaluations, trace and
+//!   summary for generalized linear models (the working-set scheduler is
+//!   `strads_scheduler::WorkingSetScheduler`, the cadence by passes
+//!   `strads_engine::Cadence::by_units`);
 //! * the numerics apps share ([`numerics`]: soft-thresholding, dot products) and the one
 //!   parameter error type, [`InvalidParameter`], re-exported from `strads-core`.
 //!
@@ -23,6 +29,8 @@ mod args;
 mod data_args;
 mod driver;
 mod error;
+pub mod glm;
+mod linear;
 mod output;
 pub mod progress;
 mod report;
@@ -32,6 +40,7 @@ pub use args::RunArgs;
 pub use data_args::DataArgs;
 pub use driver::{drive, init_logging};
 pub use error::{Error, Result};
+pub use linear::{check_tol, L1Args, LinearModel, Penalty};
 pub use output::{write_atomic, write_atomic_set, write_csv, write_json, Part};
 pub use report::{RunFacts, RunReport};
 pub use rows::{load_rows, rows_needed, HeldRows};

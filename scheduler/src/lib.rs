@@ -7,6 +7,8 @@
 //! * [`SumTree`]: `O(log n)` weight updates and proportional sampling.
 //! * [`filter_block`] and [`PearsonOracle`]: keep a block whose pairwise dependency is below ρ.
 //! * [`BlockScheduler`]: the dynamic (priority + dependency), random and cyclic schedules.
+//! * [`WorkingSet`] and [`WorkingSetScheduler`]: working sets (the support, then the highest
+//!   priorities through the dependency filter) and a block schedule inside one.
 //! * [`Blocks`] and [`Rotation`]: weight-balanced blocks and the rotation of exclusive block
 //!   ownership over workers (model-parallel samplers such as LDA).
 
@@ -14,11 +16,13 @@ mod block;
 mod dependency;
 mod rotation;
 mod sum_tree;
+mod working_set;
 
 pub use block::{BlockConfig, BlockScheduler, Policy};
 pub use dependency::{filter_block, DependencyOracle, Independent, PearsonOracle};
 pub use rotation::{Blocks, Rotation};
 pub use sum_tree::SumTree;
+pub use working_set::{WorkingSet, WorkingSetScheduler};
 
 /// Errors of the scheduler crate.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -8,7 +8,6 @@ use strads_engine::AppError;
 use super::app::Lasso;
 use super::extrapolation::DualExtrapolation;
 use super::messages::{pair_key, Evaluation, LassoFeedback, LassoPartial, LassoUpdate, GRAM_CACHE};
-use super::params::Penalty;
 
 /// Inner passes over a block stop once a pass moves the fitted values by at most this
 /// fraction of what the first pass moved them.
@@ -130,10 +129,7 @@ impl Lasso {
             grad[j] = xty[j] - s * y_mean;
         }
         c.lambda_max = grad.iter().fold(0.0, |m: f64, g| m.max(g.abs()));
-        c.lambda = match self.params.penalty {
-            Penalty::Lambda(l) => l,
-            Penalty::Ratio(r) => r * c.lambda_max,
-        };
+        c.lambda = self.params.penalty.resolve(c.lambda_max);
         let priorities = if self.working_sets() {
             (0..self.p).map(|j| self.predicted_change(c, j, grad[j])).collect()
         } else {

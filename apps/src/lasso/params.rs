@@ -4,15 +4,10 @@ use strads_scheduler::BlockConfig;
 
 use crate::{Error, Result};
 
-/// How the L1 penalty λ is given.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Penalty {
-    /// λ itself (≥ 0), in the units of `½‖y − Xβ‖²`, i.e. `n` times scikit-learn's `alpha`.
-    Lambda(f64),
-    /// `R · λ_max` with `λ_max = ‖X̃ᵀỹ‖∞` (centered when fitting an intercept), the
-    /// smallest λ whose solution is β = 0. `R ≥ 0`.
-    Ratio(f64),
-}
+/// How the L1 penalty λ is given (the kit's; for the Lasso λ is in the units of
+/// `½‖y − Xβ‖²`, i.e. `n` times scikit-learn's `alpha`, and `λ_max = ‖X̃ᵀỹ‖∞`, centered when
+/// fitting an intercept).
+pub use strads_kit::Penalty;
 
 /// Hyperparameters of [`crate::lasso::Lasso`].
 #[derive(Debug, Clone, PartialEq)]
@@ -52,18 +47,8 @@ impl LassoParams {
     /// # Errors
     /// [`Error::InvalidParameter`] naming the parameter and the bad value.
     pub fn check(&self) -> Result<()> {
-        match self.penalty {
-            Penalty::Lambda(l) if !(l >= 0.0 && l.is_finite()) => {
-                return Err(Error::invalid("lambda", l, "a finite number ≥ 0"))
-            }
-            Penalty::Ratio(r) if !(r >= 0.0 && r.is_finite()) => {
-                return Err(Error::invalid("lambda-ratio", r, "a finite number ≥ 0"))
-            }
-            _ => {}
-        }
-        if !(self.tol > 0.0 && self.tol.is_finite()) {
-            return Err(Error::invalid("tol", self.tol, "a finite number > 0"));
-        }
+        self.penalty.check()?;
+        strads_kit::check_tol(self.tol)?;
         if self.inner_passes == 0 {
             return Err(Error::invalid("inner-passes", 0, "at least 1"));
         }

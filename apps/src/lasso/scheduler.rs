@@ -6,9 +6,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashSet;
 use strads_datasets::CscMatrix;
 use strads_engine::{Cadence, Phase};
-use strads_scheduler::{
-    filter_block, BlockConfig, BlockScheduler, DependencyOracle, Independent, PearsonOracle, Policy,
-};
+use strads_scheduler::{BlockConfig, BlockScheduler, DependencyOracle, Independent, PearsonOracle, Policy, WorkingSet};
 
 use super::messages::{pair_key, LassoFeedback, LassoTask, LassoUpdate, GRAM_CACHE};
 use super::params::LassoParams;
@@ -70,28 +68,13 @@ impl LassoScheduler {
     /// STRADS filter [STRADS-16, Sec. 3.1], greedy in priority order), up to
     /// `max(block size, 2 |support|)` features. Screened features never enter.
     fn working_set(&mut self, cfg: &BlockConfig) -> Vec<u32> {
-        let size = (2 * self.support.len()).max(cfg.block_size).min(usize::from(u16::MAX));
-        let mut ws: Vec<u32> = self.support.iter().copied().filter(|&j| !self.screened[j as usize]).collect();
-        ws.truncate(size);
-        let want = size - ws.len();
-        let (prio, support, screened) = (&self.priorities, &self.support, &self.screened);
-        let mut cand: Vec<usize> = (0..prio.len())
-            .filter(|&j| !screened[j] && prio[j] > 0.0 && support.binary_search(&(j as u32)).is_err())
-            .collect();
-        let by_priority = |a: &usize, b: &usize| prio[*b].total_cmp(&prio[*a]).then(a.cmp(b));
-        let keep = (cfg.candidates.max(2 * want)).min(cand.len());
-        if keep < cand.len() {
-            cand.select_nth_unstable_by(keep, by_priority);
-            cand.truncate(keep);
-        }
-        cand.sort_unstable_by(by_priority);
+        let max_size = usize::from(u16::MAX);
+        let pick = WorkingSet { min_size: cfg.block_size, max_size, candidates: cfg.candidates, rho: cfg.rho };
         let oracle: &mut dyn DependencyOracle = match &mut self.oracle {
             Some(o) => o,
             None => &mut Independent,
         };
-        filter_block(&cand, cfg.rho, want, oracle, &mut self.scratch);
-        ws.extend(self.scratch.iter().map(|&j| j as u32));
-        ws
+        pick.select(&self.priorities, &self.support, &self.screened, oracle, &mut self.scratch)
     }
 
     /// The task of the next round: the setup, a block (the dynamic schedule's working set, or
