@@ -3,9 +3,9 @@
 
 use strads_core::{add_into, binary_entropy, dual_scale};
 use strads_engine::{AppError, Control, Pulled};
-use strads_kit::glm::{ColumnStats, L1Evaluation, NewtonL1, TRIALS};
+use strads_kit::glm::{ColumnStats, Feedback, L1Evaluation, NewtonL1, Partial, Task, Update};
 
-use super::{Feedback, LogReg, Partial, Task, Update};
+use super::LogReg;
 
 /// The coordinator's state: the model and its CDN state (a [`NewtonL1`], which this derefs
 /// to: `beta`, `lambda`, `intercept()`), and what the logistic dual needs.
@@ -73,21 +73,6 @@ impl LogRegCoordinator {
                 let viol: Vec<f64> = self.g0.iter().map(|g| (g.abs() - nw.lambda).max(0.0)).collect();
                 out.feedback = Feedback::Priorities(nw.priorities(&viol, 4.0), nw.support());
             }
-            Task::Direction(block) => {
-                let gh = parts.into_iter().filter_map(|q| if let Partial::Direction(v) = q { Some(v) } else { None });
-                out.update = Update::Direction(nw.direction(block, gh, icpt));
-            }
-            Task::LineSearch => {
-                let mut delta = vec![0.0; TRIALS];
-                parts.iter().for_each(|q| {
-                    if let Partial::LineSearch(v) = q {
-                        add_into(&mut delta, v)
-                    }
-                });
-                // Rounding (of the sums, and of |β_j + αd_j| − |β_j|): below it is no evidence.
-                let (alpha, moved) = nw.line_search(&delta, 1e-14 * app.n as f64);
-                (out.update, out.feedback) = (Update::Step(alpha), Feedback::Moved(moved));
-            }
             Task::Evaluate => {
                 let (mut grad, mut loss, mut u) = (Vec::new(), 0.0, Vec::new());
                 for part in parts {
@@ -109,6 +94,9 @@ impl LogRegCoordinator {
                 out.feedback = Feedback::Priorities(nw.priorities(&viol, 4.0), nw.support());
                 self.last = Some(e);
             }
+            // Direction and line search: the kit's CDN steps; rounding (of the sums, and of
+            // |β_j + αd_j| − |β_j|) below 1e-14 n is no evidence against a step.
+            _ => (out.update, out.feedback) = nw.pull_step(task, parts, icpt, 1e-14 * app.n as f64),
         }
         self.round += 1;
         Ok(out)

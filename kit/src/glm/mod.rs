@@ -4,6 +4,11 @@
 //! Hsieh & Lin 2010, "A comparison of optimization methods and software for large-scale
 //! L1-regularized linear classification", JMLR, Sec. 4.1.2):
 //!
+//! * the rounds, generic in the [`Loss`]: the messages [`Task`], [`Partial`], [`Update`],
+//!   [`Feedback`]; the scheduler [`NewtonScheduler`] (working sets, blocks in them, a
+//!   `Direction` and a `LineSearch` round per block, evaluations every K passes); the worker
+//!   [`GlmWorker`]; the coordinator's step pulls [`NewtonL1::pull_step`] (an app writes the
+//!   setup and the evaluation, which hold its dual);
 //! * the worker's side, [`Margins`]: its rows as columns, its margins `m` and the margin
 //!   change `Δm = X d` of the pending direction; the gradient and curvature sums of a block;
 //!   the loss changes at the line search's trial steps;
@@ -22,6 +27,10 @@ use strads_datasets::CscMatrix;
 use strads_engine::RoundInfo;
 
 use crate::{LinearModel, RunReport};
+
+mod rounds;
+
+pub use rounds::{Feedback, GlmWorker, Loss, NewtonScheduler, Partial, Task, Update};
 
 /// Trial steps `α = 1, ½, …, 2^{−(TRIALS−1)}` of one line-search round.
 pub const TRIALS: usize = 4;
@@ -285,6 +294,29 @@ impl NewtonL1 {
         }
         self.pending.clear();
         (alpha, moved)
+    }
+
+    /// The pull of a `Direction` or `LineSearch` round: the CDN direction, or the line search
+    /// with rounding slack `slack`, and what the workers and the scheduler get
+    /// (`(Update::None, Feedback::None)` for the other tasks, which are the app's).
+    pub fn pull_step(&mut self, task: &Task, parts: Vec<Partial>, intercept: bool, slack: f64) -> (Update, Feedback) {
+        match task {
+            Task::Direction(block) => {
+                let gh = parts.into_iter().filter_map(|q| if let Partial::Direction(v) = q { Some(v) } else { None });
+                (Update::Direction(self.direction(block, gh, intercept)), Feedback::None)
+            }
+            Task::LineSearch => {
+                let mut delta = vec![0.0; TRIALS];
+                parts.iter().for_each(|q| {
+                    if let Partial::LineSearch(v) = q {
+                        add_into(&mut delta, v)
+                    }
+                });
+                let (alpha, moved) = self.line_search(&delta, slack);
+                (Update::Step(alpha), Feedback::Moved(moved))
+            }
+            _ => (Update::None, Feedback::None),
+        }
     }
 
     /// The KKT violation of every feature ([`strads_core::l1_violation`]) for loss gradients
