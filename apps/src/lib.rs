@@ -28,6 +28,9 @@ pub enum Error {
     /// An engine error.
     #[error(transparent)]
     Engine(#[from] strads_engine::Error),
+    /// An error of the app kit (parameters, rows held).
+    #[error(transparent)]
+    Kit(#[from] strads_kit::Error),
 }
 
 impl Error {

@@ -14,6 +14,9 @@ pub enum Error {
     /// The engine failed (or the app's pull or a role constructor stopped the run).
     #[error(transparent)]
     Engine(#[from] strads_engine::Error),
+    /// A bad block schedule (an unknown name, a value out of range).
+    #[error(transparent)]
+    Schedule(#[from] strads_scheduler::Error),
     /// Data this process needs but did not read (see [`crate::HeldRows`]).
     #[error("{0}")]
     Shape(String),

@@ -1,14 +1,14 @@
-//! The coordinator's pulls: the setup and the logistic dual are this app's; the CDN steps,
-//! the line search and the KKT bookkeeping are the kit's `NewtonL1`.
+//! The coordinator: the setup (`λ_max`, β₀) and the logistic dual are this app's; the CDN
+//! steps, the line search and the KKT bookkeeping are the kit's `NewtonL1`.
 
-use strads_core::{add_into, binary_entropy, dual_scale};
+use strads_core::{binary_entropy, dual_scale};
 use strads_engine::{AppError, Control, Pulled};
-use strads_kit::glm::{ColumnStats, Feedback, L1Evaluation, NewtonL1, Partial, Task, Update};
+use strads_kit::glm::{Feedback, L1Evaluation, NewtonL1, Partial, Task, Update};
 
 use super::LogReg;
 
 /// The coordinator's state: the model and its CDN state (a [`NewtonL1`], which this derefs
-/// to: `beta`, `lambda`, `intercept()`), and what the logistic dual needs.
+/// to: `beta`, `lambda`, `intercept()`, `model()`), and what the logistic dual needs.
 #[derive(Debug, Clone)]
 pub struct LogRegCoordinator {
     newton: NewtonL1,
@@ -44,59 +44,35 @@ impl LogRegCoordinator {
         task: &Task,
         parts: Vec<Partial>,
     ) -> Result<Pulled<Update, Feedback>, AppError> {
-        let (p, icpt, nw) = (app.p, app.params.intercept, &mut self.newton);
+        let (p, icpt) = (app.p, app.params.intercept);
         let mut out = Pulled::with_feedback(Update::None, Feedback::None, Control::Continue);
         match task {
             Task::Setup => {
-                let mut stats = ColumnStats::default();
-                for part in parts {
-                    if let Partial::Setup(s, y) = part {
-                        stats.add(&s);
-                        self.y.extend(y);
-                    }
-                }
-                let n = self.y.len() as f64;
-                self.y01_mean = self.y.iter().filter(|&&v| v > 0.0).count() as f64 / n;
+                let (stats, y) = Partial::gather_setup(parts);
+                self.y01_mean = y.iter().filter(|&&v| v > 0.0).count() as f64 / y.len() as f64;
                 let c = if icpt { self.y01_mean } else { 0.5 };
                 if icpt && (self.y01_mean == 0.0 || self.y01_mean == 1.0) {
                     return Err("every label is the same: with an intercept the loss has no minimum".into());
                 }
-                self.g0 = stats.xtv.iter().zip(&stats.sum).map(|(a, s)| a - c * s).collect();
-                self.lambda_max = self.g0.iter().fold(0.0, |m: f64, g| m.max(g.abs()));
-                nw.lambda = app.params.penalty.resolve(self.lambda_max);
-                nw.col_norm = stats.sq.iter().map(|s| s.sqrt()).collect();
-                self.col_sum = stats.sum;
+                (self.g0, self.lambda_max) = self.newton.start(&stats, c, app.params.penalty);
+                (self.col_sum, self.y) = (stats.sum, y);
                 if icpt {
-                    nw.beta[p] = (c / (1.0 - c)).ln();
-                    out.update = Update::Intercept(nw.beta[p]);
+                    self.newton.beta[p] = (c / (1.0 - c)).ln();
+                    out.update = Update::Intercept(self.newton.beta[p]);
                 }
-                let viol: Vec<f64> = self.g0.iter().map(|g| (g.abs() - nw.lambda).max(0.0)).collect();
-                out.feedback = Feedback::Priorities(nw.priorities(&viol, 4.0), nw.support());
+                out.feedback = self.newton.feedback(&self.newton.violations(|j| self.g0[j]), 4.0);
             }
             Task::Evaluate => {
-                let (mut grad, mut loss, mut u) = (Vec::new(), 0.0, Vec::new());
-                for part in parts {
-                    if let Partial::Evaluate { grad: g, loss: l, u: uk } = part {
-                        add_into(&mut grad, &g);
-                        loss += l;
-                        u.extend(uk);
-                    }
-                }
+                let (grad, loss, u) = Partial::gather_evaluation(parts);
                 let viol = self.newton.violations(|j| -grad[j]);
                 let e = self.evaluate(app, &grad, loss, &u, &viol);
-                if !e.objective.is_finite() {
-                    return Err(format!("the objective is {}: the data hold a NaN or an infinity", e.objective).into());
-                }
-                if e.relative_gap <= app.params.tol {
-                    out.control = Control::Converged;
-                }
-                let nw = &self.newton;
-                out.feedback = Feedback::Priorities(nw.priorities(&viol, 4.0), nw.support());
+                out.control = e.control(app.params.tol)?;
+                out.feedback = self.newton.feedback(&viol, 4.0);
                 self.last = Some(e);
             }
             // Direction and line search: the kit's CDN steps; rounding (of the sums, and of
             // |β_j + αd_j| − |β_j|) below 1e-14 n is no evidence against a step.
-            _ => (out.update, out.feedback) = nw.pull_step(task, parts, icpt, 1e-14 * app.n as f64),
+            _ => (out.update, out.feedback) = self.newton.pull_step(task, parts, icpt, 1e-14 * app.n as f64),
         }
         self.round += 1;
         Ok(out)

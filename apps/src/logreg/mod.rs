@@ -9,48 +9,20 @@
 mod coordinator;
 mod worker;
 
-use std::sync::Arc;
-
 use strads_datasets::LabeledData;
-use strads_engine::{run, App, AppError, Backend, Pulled, RoleFns, RoundInfo, RunConfig, RunOutput};
-use strads_kit::glm::{Feedback, NewtonScheduler, Partial, Task, Update};
+use strads_engine::{run, App, AppError, Backend, Pulled, RoundInfo, RunConfig, RunOutput};
+use strads_kit::glm::{Feedback, NewtonRoles, NewtonScheduler, Partial, Task, Update};
 use strads_kit::HeldRows;
-use strads_scheduler::{BlockConfig, PearsonOracle};
 
 pub use coordinator::LogRegCoordinator;
 pub use strads_core::logistic_loss;
 pub use strads_kit::{glm::L1Evaluation as Evaluation, Penalty};
 pub use worker::{LogRegWorker, Logistic};
 
-/// Hyperparameters of [`LogReg`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct LogRegParams {
-    /// λ, or a fraction of `λ_max = ‖Xᵀ(y₀₁ − c1)‖∞` (`c = ȳ₀₁` with an intercept, `½` without).
-    pub penalty: Penalty,
-    /// Fit an unpenalized intercept β₀.
-    pub intercept: bool,
-    /// Stop when the relative duality gap `(F − D) / F` is at most this (> 0).
-    pub tol: f64,
-    /// The block schedule inside each working set (dynamic, cyclic or random, with the filter).
-    pub schedule: BlockConfig,
-    /// Coordinate updates between evaluations, in passes over the working set (≥ 1).
-    pub eval_passes: u64,
-}
-
-impl LogRegParams {
-    /// Checks every value.
-    ///
-    /// # Errors
-    /// [`crate::Error::InvalidParameter`] naming the parameter and its value.
-    pub fn check(&self) -> crate::Result<()> {
-        self.penalty.check()?;
-        strads_kit::check_tol(self.tol)?;
-        if self.eval_passes == 0 {
-            return Err(crate::Error::invalid("eval-passes", 0, "at least 1"));
-        }
-        Ok(self.schedule.check()?)
-    }
-}
+/// Hyperparameters of [`LogReg`]: the kit's GLM parameters (`penalty` of
+/// `λ_max = ‖Xᵀ(y₀₁ − c1)‖∞` with `c = ȳ₀₁` with an intercept, `½` without; `tol` on the
+/// relative duality gap; `eval_passes` passes over each working set between evaluations).
+pub type LogRegParams = strads_kit::glm::GlmParams;
 
 /// L1 logistic regression on the engine: scheduled coordinate descent with the Newton
 /// coordinate steps of CDN [Yuan, Chang, Hsieh & Lin 2010, JMLR, Sec. 4.1.2].
@@ -127,21 +99,7 @@ pub fn fit(
     params.check()?;
     let (place, rows) = (backend.placement(), HeldRows::of(data));
     let app = LogReg { n: rows.total, p: rows.x.ncols, params };
-    if place.scheduler && !rows.is_whole() {
-        return Err(crate::Error::Shape("the scheduler's dependency filter needs every row".into()));
-    }
-    let columns = place.scheduler.then(|| Arc::new(rows.x.to_csc()));
-    let roles = RoleFns {
-        workers: |range: std::ops::Range<usize>| {
-            let shard = |k| Ok(LogRegWorker::new(Logistic, rows.worker_csc(k, place.workers)?));
-            range.map(shard).collect::<Result<Vec<_>, AppError>>()
-        },
-        scheduler: || {
-            let (oracle, cfg) = (columns.clone().map(PearsonOracle::with_default_cache), app.params.schedule.clone());
-            Ok(NewtonScheduler::new(app.p, cfg, oracle, app.params.eval_passes)?)
-        },
-        coordinator: || Ok(LogRegCoordinator::new(app.p)),
-    };
+    let roles = NewtonRoles::new(&place, rows, Logistic, &app.params, || Ok(LogRegCoordinator::new(app.p)))?;
     Ok(run(&app, config, backend, roles, observer)?)
 }
 

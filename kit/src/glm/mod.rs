@@ -29,8 +29,10 @@ use strads_engine::RoundInfo;
 use crate::{LinearModel, RunReport};
 
 mod rounds;
+mod setup;
 
 pub use rounds::{Feedback, GlmWorker, Loss, NewtonScheduler, Partial, Task, Update};
+pub use setup::{GlmParams, NewtonRoles};
 
 /// Trial steps `α = 1, ½, …, 2^{−(TRIALS−1)}` of one line-search round.
 pub const TRIALS: usize = 4;
