@@ -28,17 +28,14 @@ Usage: benches/lasso_compare.sh [--problems all-0.1,sparse-500] [--repeat 3] ...
 """
 import argparse
 import hashlib
-import json
 import os
-import shlex
 import statistics
 import subprocess
-import sys
-import tempfile
-import time
 
 import numpy as np
 from sklearn.datasets import load_svmlight_file
+
+from _common import fmt_range, header, log, print_table, run_peer, run_strads, tolerance_ladder
 
 TARGET_GAP = 1e-6
 TOLERANCES = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-12, 1e-14]
@@ -83,10 +80,6 @@ json.dump({{"import_s": t1 - t0, "load_s": t2 - t1, "fit_s": t3 - t2, "intercept
 
 # problem -> the best certified lower bound on its optimum seen so far (dual values).
 LOWER = {}
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
 
 
 def rel_gap(X, y, lam, b0, b, center):
@@ -135,24 +128,6 @@ def generated(binary, gen_args, cache_dir, root):
     return path
 
 
-def read_model(path, p):
-    b = np.zeros(p)
-    b0 = 0.0
-    with open(path) as f:
-        for line in f:
-            k, v = line.split()
-            if k == "intercept":
-                b0 = float(v)
-            else:
-                b[int(k) - 1] = float(v)
-    return b0, b
-
-
-def fmt_range(xs):
-    lo, hi = min(xs), max(xs)
-    return f"{lo:.3f}" if len(xs) == 1 or f"{lo:.3f}" == f"{hi:.3f}" else f"{lo:.3f}–{hi:.3f}"
-
-
 def converged_note(flags, what):
     k = sum(flags)
     if k == len(flags):
@@ -165,24 +140,17 @@ def converged_note(flags, what):
 def strads_row(prob, a, schedule, workers, staleness, has_staleness):
     name, path, ratio, icpt, X, y, lam = prob
     runs = []
-    with tempfile.TemporaryDirectory() as d:
-        for _ in range(a.repeat):
-            summ, coef = os.path.join(d, "s.json"), os.path.join(d, "coef.txt")
-            cmd = [a.binary, "lasso", "--data", path, "--lambda-ratio", str(ratio), "--schedule", schedule,
-                   "--workers", str(workers), "--time-limit", str(a.strads_time_limit), "--quiet",
-                   "--summary", summ, "--out", coef]
-            if not icpt:
-                cmd.append("--no-intercept")
-            if has_staleness:
-                cmd += ["--staleness", str(staleness)]
-            t = time.perf_counter()
-            subprocess.run(cmd, check=True, timeout=2 * a.strads_time_limit + 600)
-            whole = time.perf_counter() - t
-            js = json.load(open(summ))
-            b0, b = read_model(coef, X.shape[1])
-            gap, obj, dual = rel_gap(X, y, lam, b0, b, icpt)
-            LOWER[name] = max(LOWER[name], dual)
-            runs.append((whole, js, gap, obj))
+    for _ in range(a.repeat):
+        cmd = [a.binary, "lasso", "--data", path, "--lambda-ratio", str(ratio), "--schedule", schedule,
+               "--workers", str(workers), "--time-limit", str(a.strads_time_limit), "--quiet"]
+        if not icpt:
+            cmd.append("--no-intercept")
+        if has_staleness:
+            cmd += ["--staleness", str(staleness)]
+        whole, js, b0, b = run_strads(cmd, X.shape[1], a.strads_time_limit)
+        gap, obj, dual = rel_gap(X, y, lam, b0, b, icpt)
+        LOWER[name] = max(LOWER[name], dual)
+        runs.append((whole, js, gap, obj))
     first = runs[0]
     js = first[1]
     stops = [r[1]["stop_reason"] for r in runs]
@@ -202,19 +170,13 @@ def peer_run(prob, a, peer, tol):
     name, path, ratio, icpt, X, y, lam = prob
     imp, make = PEERS[peer]
     n, p = X.shape
-    with tempfile.TemporaryDirectory() as d:
-        coef = os.path.join(d, "coef.npy")
-        code = PEER_CODE.format(imp=imp, path=path, p=p, dense=isinstance(X, np.ndarray), coef=coef,
-                                make=make.format(alpha=lam / n, tol=tol, icpt=icpt))
-        t = time.perf_counter()
-        try:
-            out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
-                                 timeout=a.peer_time_limit)
-        except subprocess.TimeoutExpired:
-            return None
-        whole = time.perf_counter() - t
-        js = json.loads(out.stdout)
-        b = np.load(coef)
+    make = make.format(alpha=lam / n, tol=tol, icpt=icpt)
+    dense = isinstance(X, np.ndarray)
+    r = run_peer(lambda coef: PEER_CODE.format(imp=imp, path=path, p=p, dense=dense, coef=coef, make=make),
+                 a.peer_time_limit)
+    if r is None:
+        return None
+    whole, js, b = r
     gap, obj, dual = rel_gap(X, y, lam, js["intercept"], b, icpt)
     LOWER[name] = max(LOWER[name], dual)
     return whole, js, gap, obj
@@ -223,25 +185,11 @@ def peer_run(prob, a, peer, tol):
 def peer_row(prob, a, peer):
     name = prob[0]
     p = prob[4].shape[1]
-    first = None
-    for tol in TOLERANCES:
-        log(f"  {name}: {peer} tol={tol:g}")
-        r = peer_run(prob, a, peer, tol)
-        if r is None:
-            note = f"NOT CONVERGED (time limit {a.peer_time_limit:g} s at tol={tol:g})"
-            if first is None:
-                return [name, peer, "-", "-", f"> {a.peer_time_limit:g}", "-", "-", "-", "-", "-", None, note]
-            break
-        first = (r, tol)
-        if subopt(r[3], LOWER[name]) <= TARGET_GAP:
-            runs = [r] + [peer_run(prob, a, peer, tol) for _ in range(a.repeat - 1)]
-            runs = [x for x in runs if x is not None]
-            note = f"converged, tol={tol:g}"
-            break
-    else:
-        note = f"NOT CONVERGED (tolerances down to {TOLERANCES[-1]:g})"
-    if not note.startswith("converged"):
-        runs = [first[0]]
+    runs, note = tolerance_ladder(TOLERANCES, lambda tol: peer_run(prob, a, peer, tol),
+                                  lambda r: subopt(r[3], LOWER[name]) <= TARGET_GAP, a.repeat, f"{name}: {peer}",
+                                  a.peer_time_limit)
+    if not runs:
+        return [name, peer, "-", "-", f"> {a.peer_time_limit:g}", "-", "-", "-", "-", "-", None, note]
     r0 = runs[0]
     n_iter = r0[1]["n_iter"]
     updates = str(n_iter * p) if peer == "scikit-learn" and n_iter is not None else "-"
@@ -274,15 +222,8 @@ def main():
     has_staleness = "--staleness" in helptext
     staleness = [int(s) for s in a.staleness.split(",")] if has_staleness else [0]
 
-    import sklearn
-    import celer
-    rev = subprocess.run(["git", "-C", a.root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", a.root, "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True).stdout.strip()
-    lines = [f"$ {os.environ.get('LASSO_COMPARE_CMD') or shlex.join(sys.argv)}", "",
-             f"strads {rev}{' (modified)' if dirty else ''}, {os.cpu_count()} cores, python {sys.version.split()[0]}, "
-             f"scikit-learn {sklearn.__version__}, celer {celer.__version__}, numpy {np.__version__}; "
-             f"target relative gap {TARGET_GAP:g}, strads --time-limit {a.strads_time_limit:g} s, repeat {a.repeat}"]
+    lines = header(a.root, "LASSO_COMPARE_CMD",
+                   f"target relative gap {TARGET_GAP:g}, strads --time-limit {a.strads_time_limit:g} s, repeat {a.repeat}")
     if not has_staleness:
         lines.append("(this strads build has no --staleness: its runs are the synchronous engine, staleness n/a)")
     lines.append("")
@@ -316,18 +257,17 @@ def main():
 
     head = ["problem", "solver", "workers", "staleness", "whole process (s)", "fit (s)", "load (s)",
             "coordinate updates", "rounds", "relative gap (plain)", "suboptimality", "objective", "note"]
-    print("\n".join(lines))
-    print("\n| " + " | ".join(head) + " |")
-    print("|" + "---|" * len(head))
+    cells = []
     for r in rows:
         obj = r[10]
-        cells = r[:10] + (["-", "-"] if obj is None else [f"{max(subopt(obj, LOWER[r[0]]), 0.0):.1e}", f"{obj:.10g}"]) + r[11:]
-        print("| " + " | ".join(cells) + " |")
-    print("\nwhole process: min–max of the wall time of a fresh process (strads: start, load, fit, write the model; "
-          "Python: interpreter start, imports, load, fit) over the repeats; fit and load: medians; scikit-learn "
-          "updates = epochs × p (its coordinate descent sweeps every feature); celer reports outer iterations only; "
-          "suboptimality: (F - F_low) / F with F_low the best dual value seen (a reference celer fit at tol 1e-12 "
-          "and every row's plain dual point); converged: suboptimality <= 1e-6.")
+        cells.append(r[:10] + (["-", "-"] if obj is None else [f"{max(subopt(obj, LOWER[r[0]]), 0.0):.1e}", f"{obj:.10g}"])
+                     + r[11:])
+    print_table(lines, head, cells,
+                "whole process: min–max of the wall time of a fresh process (strads: start, load, fit, write the "
+                "model; Python: interpreter start, imports, load, fit) over the repeats; fit and load: medians; "
+                "scikit-learn updates = epochs × p (its coordinate descent sweeps every feature); celer reports outer "
+                "iterations only; suboptimality: (F - F_low) / F with F_low the best dual value seen (a reference "
+                "celer fit at tol 1e-12 and every row's plain dual point); converged: suboptimality <= 1e-6.")
 
 
 if __name__ == "__main__":

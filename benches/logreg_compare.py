@@ -35,17 +35,14 @@ Usage: benches/logreg_compare.sh [--problems 0.1-icpt,0.01-none] [--repeat 3] [-
 (sets up the virtual environment, builds strads, runs this)
 """
 import argparse
-import json
 import os
-import shlex
 import statistics
 import subprocess
-import sys
-import tempfile
-import time
 
 import numpy as np
 from sklearn.datasets import load_svmlight_file
+
+from _common import fmt_range, header, log, print_table, run_peer, run_strads, tolerance_ladder
 
 TARGET_GAP = 1e-6
 TOLERANCES = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-12]
@@ -98,10 +95,6 @@ json.dump({{"import_s": t1 - t0, "load_s": t2 - t1, "fit_s": t3 - t2,
 """
 
 
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
 def lambda_max(X, y, icpt):
     y01 = (y + 1) / 2
     return float(np.abs(X.T @ (y01 - (y01.mean() if icpt else 0.5))).max())
@@ -135,25 +128,6 @@ def rel_gap(X, y, lam, b0, b, icpt):
     return (primal - dual) / primal, primal, dual
 
 
-def fmt_range(xs):
-    lo, hi = min(xs), max(xs)
-    return f"{lo:.3f}" if len(xs) == 1 or f"{lo:.3f}" == f"{hi:.3f}" else f"{lo:.3f}–{hi:.3f}"
-
-
-def read_model(path, p):
-    """A strads model file: `intercept <v>`, then `<feature> <value>` lines (1-based)."""
-    b = np.zeros(p)
-    b0 = 0.0
-    with open(path) as f:
-        for line in f:
-            k, v = line.split()
-            if k == "intercept":
-                b0 = float(v)
-            else:
-                b[int(k) - 1] = float(v)
-    return b0, b
-
-
 # ---- STRADS SLOT ---------------------------------------------------------------------------
 # `strads logreg` (issue 11), with the flags and files of `strads lasso`:
 #   strads logreg --data F --lambda-ratio R [--no-intercept] --schedule S --workers P --tol T
@@ -178,21 +152,14 @@ def strads_rows(prob, a):
     for schedule in a.strads_schedules.split(","):
         for workers in [int(w) for w in a.strads_workers.split(",")]:
             runs = []
-            with tempfile.TemporaryDirectory() as d:
-                for _ in range(a.repeat):
-                    summ, coef = os.path.join(d, "s.json"), os.path.join(d, "coef.txt")
-                    cmd = [a.binary, "logreg", "--data", path, "--lambda-ratio", str(ratio), "--schedule", schedule,
-                           "--workers", str(workers), "--tol", "1e-6", "--time-limit", str(a.strads_time_limit),
-                           "--quiet", "--summary", summ, "--out", coef]
-                    if not icpt:
-                        cmd.append("--no-intercept")
-                    t = time.perf_counter()
-                    subprocess.run(cmd, check=True, timeout=2 * a.strads_time_limit + 600)
-                    whole = time.perf_counter() - t
-                    js = json.load(open(summ))
-                    b0, b = read_model(coef, X.shape[1])
-                    gap, obj, _ = rel_gap(X, y, lam, b0, b, icpt)
-                    runs.append((whole, js, gap, obj, int(np.count_nonzero(b))))
+            for _ in range(a.repeat):
+                cmd = [a.binary, "logreg", "--data", path, "--lambda-ratio", str(ratio), "--schedule", schedule,
+                       "--workers", str(workers), "--tol", "1e-6", "--time-limit", str(a.strads_time_limit), "--quiet"]
+                if not icpt:
+                    cmd.append("--no-intercept")
+                whole, js, b0, b = run_strads(cmd, X.shape[1], a.strads_time_limit)
+                gap, obj, _ = rel_gap(X, y, lam, b0, b, icpt)
+                runs.append((whole, js, gap, obj, int(np.count_nonzero(b))))
             whole, js, gap, obj, nnz = runs[0]
             ok = all(r[2] <= TARGET_GAP for r in runs)
             rows.append([name, f"strads logreg {schedule}", str(workers), "-",
@@ -208,18 +175,11 @@ def peer_run(prob, a, peer, tol):
     timeout."""
     name, path, ratio, icpt, X, y, lam = prob
     imp, make, _ = PEERS[peer]
-    with tempfile.TemporaryDirectory() as d:
-        coef = os.path.join(d, "coef.npy")
-        code = PEER_CODE.format(imp=imp, path=path, coef=coef, make=make.format(C=1.0 / lam, tol=tol, icpt=icpt))
-        t = time.perf_counter()
-        try:
-            out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
-                                 timeout=a.peer_time_limit)
-        except subprocess.TimeoutExpired:
-            return None
-        whole = time.perf_counter() - t
-        js = json.loads(out.stdout)
-        b = np.load(coef)
+    make = make.format(C=1.0 / lam, tol=tol, icpt=icpt)
+    r = run_peer(lambda coef: PEER_CODE.format(imp=imp, path=path, coef=coef, make=make), a.peer_time_limit)
+    if r is None:
+        return None
+    whole, js, b = r
     # scikit-learn's coef_ is for classes_[1]: +1 here (classes sorted -1, +1).
     assert js["classes"] == [-1.0, 1.0], js["classes"]
     gap, obj, _ = rel_gap(X, y, lam, js["intercept"], b, icpt)
@@ -228,27 +188,10 @@ def peer_run(prob, a, peer, tol):
 
 def peer_row(prob, a, peer):
     name = prob[0]
-    first = None
-    runs = None
-    for tol in a.tolerances:
-        log(f"  {name}: {peer} tol={tol:g}")
-        r = peer_run(prob, a, peer, tol)
-        if r is None:
-            note = f"NOT CONVERGED (time limit {a.peer_time_limit:g} s at tol={tol:g})"
-            if first is None:
-                return [name, peer, "1", "-", f"> {a.peer_time_limit:g}", "-", "-", "-", None, note]
-            break
-        first = (r, tol)
-        if r[2] <= TARGET_GAP:
-            runs = [r] + [peer_run(prob, a, peer, tol) for _ in range(a.repeat - 1)]
-            runs = [x for x in runs if x is not None]
-            note = f"converged, tol={tol:g}"
-            break
-    else:
-        note = f"NOT CONVERGED (tolerances down to {a.tolerances[-1]:g})"
-    if runs is None:
-        runs = [first[0]]
-        note += f"; row: tol={first[1]:g}"
+    runs, note = tolerance_ladder(a.tolerances, lambda tol: peer_run(prob, a, peer, tol),
+                                  lambda r: r[2] <= TARGET_GAP, a.repeat, f"{name}: {peer}", a.peer_time_limit)
+    if not runs:
+        return [name, peer, "1", "-", f"> {a.peer_time_limit:g}", "-", "-", "-", None, note]
     whole, js, gap, obj, nnz = runs[0]
     if js["warnings"]:
         note += f"; warned: {', '.join(js['warnings'])}"
@@ -283,16 +226,9 @@ def main():
             ap.error(f"unknown peer {p!r}: choose from {','.join(PEERS)}")
     a.strads_available = strads_has_logreg(a.binary)
 
-    import sklearn
-    import celer
-    rev = subprocess.run(["git", "-C", a.root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", a.root, "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True).stdout.strip()
-    lines = [f"$ {os.environ.get('LOGREG_COMPARE_CMD') or shlex.join(sys.argv)}", "",
-             f"strads {rev}{' (modified)' if dirty else ''}, {os.cpu_count()} cores, python {sys.version.split()[0]}, "
-             f"scikit-learn {sklearn.__version__}, celer {celer.__version__}, numpy {np.__version__}; "
-             f"target relative gap {TARGET_GAP:g}, repeat {a.repeat}"
-             + ("" if a.strads_available else "; this strads build has no `logreg` (strads rows are a slot)"), ""]
+    lines = header(a.root, "LOGREG_COMPARE_CMD", f"target relative gap {TARGET_GAP:g}, repeat {a.repeat}"
+                   + ("" if a.strads_available else "; this strads build has no `logreg` (strads rows are a slot)"))
+    lines.append("")
 
     log(f"loading {a.data}")
     X, y = load_svmlight_file(a.data)
@@ -319,17 +255,13 @@ def main():
 
     head = ["problem", "solver", "workers", "iterations", "whole process (s)", "fit (s)", "nnz",
             "relative gap", "objective", "note"]
-    print("\n".join(lines))
-    print("\n| " + " | ".join(head) + " |")
-    print("|" + "---|" * len(head))
-    for r in rows:
-        obj = "-" if r[8] is None else f"{r[8]:.10g}"
-        print("| " + " | ".join(r[:8] + [obj] + r[9:]) + " |")
-    print("\nobjective: sum_i log(1 + exp(-y_i (b0 + x_i^T b))) + lambda ||b||_1, recomputed from each solver's "
-          "coefficients; relative gap: (F - D) / F with the dual point described in logreg_compare.py; whole "
-          "process: min-max wall time of a fresh process (Python: interpreter start, imports, load, fit) over the "
-          "repeats; fit: median of .fit alone; iterations: the peer's n_iter_ (liblinear/saga epochs, celer "
-          "outer iterations).")
+    cells = [r[:8] + ["-" if r[8] is None else f"{r[8]:.10g}"] + r[9:] for r in rows]
+    print_table(lines, head, cells,
+                "objective: sum_i log(1 + exp(-y_i (b0 + x_i^T b))) + lambda ||b||_1, recomputed from each solver's "
+                "coefficients; relative gap: (F - D) / F with the dual point described in logreg_compare.py; whole "
+                "process: min-max wall time of a fresh process (Python: interpreter start, imports, load, fit) over "
+                "the repeats; fit: median of .fit alone; iterations: the peer's n_iter_ (liblinear/saga epochs, celer "
+                "outer iterations).")
 
 
 if __name__ == "__main__":

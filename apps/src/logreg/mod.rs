@@ -1,7 +1,7 @@
 //! Sparse (L1) logistic regression by scheduled coordinate descent with Newton steps, built on
 //! the kit's GLM rounds (`strads_kit::glm`: messages, `NewtonScheduler`, `GlmWorker`,
 //! `NewtonL1`): this app is the logistic loss ([`Logistic`]), its setup (`λ_max`, β₀) and its
-//! dual (the duality gap), see [`LogRegCoordinator`].
+//! dual (the duality gap), see [`LogisticDual`].
 //!
 //! Minimizes `F(β₀, β) = Σᵢ log(1 + exp(−yᵢ(β₀ + xᵢᵀβ))) + λ‖β‖₁` (labels `yᵢ = ±1`, `X` of
 //! shape `n × p`, rows sharded over the workers; `β₀` unpenalized, or 0 without an intercept).
@@ -14,7 +14,7 @@ use strads_engine::{run, App, AppError, Backend, Pulled, RoundInfo, RunConfig, R
 use strads_kit::glm::{Feedback, NewtonRoles, NewtonScheduler, Partial, Task, Update};
 use strads_kit::HeldRows;
 
-pub use coordinator::LogRegCoordinator;
+pub use coordinator::{LogRegCoordinator, LogisticDual};
 pub use strads_core::logistic_loss;
 pub use strads_kit::{glm::L1Evaluation as Evaluation, Penalty};
 pub use worker::{LogRegWorker, Logistic};
@@ -66,7 +66,7 @@ impl App for LogReg {
         task: &Task,
         parts: Vec<Partial>,
     ) -> Result<Pulled<Update, Feedback>, AppError> {
-        c.pull(self, task, parts)
+        coordinator::pull(self, c, task, parts)
     }
     fn sync(&self, w: &mut LogRegWorker, update: &Update) {
         w.sync(update);
@@ -99,7 +99,9 @@ pub fn fit(
     params.check()?;
     let (place, rows) = (backend.placement(), HeldRows::of(data));
     let app = LogReg { n: rows.total, p: rows.x.ncols, params };
-    let roles = NewtonRoles::new(&place, rows, Logistic, &app.params, || Ok(LogRegCoordinator::new(app.p)))?;
+    let roles = NewtonRoles::new(&place, rows, Logistic, &app.params, || {
+        Ok(LogRegCoordinator::new(app.p, LogisticDual::default()))
+    })?;
     Ok(run(&app, config, backend, roles, observer)?)
 }
 

@@ -182,15 +182,23 @@ pub struct L1Evaluation {
     pub nnz: usize,
 }
 
-/// The coordinator's side of CDN: β, the pending direction of a block and its line search.
+/// The coordinator's side of CDN: β, λ, the pending direction of a block and its line
+/// search, the latest evaluation, and the app's own coordinator state `extra` (e.g. what its
+/// dual needs). An app's coordinator is `NewtonL1<TheAppsData>`.
 #[derive(Debug, Clone)]
-pub struct NewtonL1 {
+pub struct NewtonL1<X = ()> {
     /// β (length `p`), then β₀.
     pub beta: Vec<f64>,
     /// λ.
     pub lambda: f64,
-    /// `‖x_j‖` per feature (set by the app's setup): the unit of progress.
+    /// `λ_max` (set by [`NewtonL1::start`]).
+    pub lambda_max: f64,
+    /// `‖x_j‖` per feature (set by [`NewtonL1::start`]): the unit of progress.
     pub col_norm: Vec<f64>,
+    /// The latest evaluation.
+    pub last: Option<L1Evaluation>,
+    /// The app's own state.
+    pub extra: X,
     /// Step scale per coordinate (line searches that failed shrink it).
     scale: Vec<f64>,
     /// The pending direction and its predicted decrease `gᵀd + λ‖β + d‖₁ − λ‖β‖₁`.
@@ -198,11 +206,21 @@ pub struct NewtonL1 {
     decrease: f64,
 }
 
-impl NewtonL1 {
-    /// β = 0 and β₀ = 0 for `p` features, λ = 0.
-    pub fn new(p: usize) -> Self {
-        let (beta, scale) = (vec![0.0; p + 1], vec![1.0; p + 1]);
-        Self { beta, lambda: 0.0, col_norm: vec![0.0; p], scale, pending: Vec::new(), decrease: 0.0 }
+impl<X> NewtonL1<X> {
+    /// β = 0 and β₀ = 0 for `p` features, λ = 0, with the app's state `extra`.
+    pub fn new(p: usize, extra: X) -> Self {
+        let (beta, scale, col_norm) = (vec![0.0; p + 1], vec![1.0; p + 1], vec![0.0; p]);
+        Self {
+            beta,
+            lambda: 0.0,
+            lambda_max: 0.0,
+            col_norm,
+            last: None,
+            extra,
+            scale,
+            pending: Vec::new(),
+            decrease: 0.0,
+        }
     }
 
     /// `p`.
@@ -404,33 +422,44 @@ impl L1Trace {
 /// The `--summary` document of an L1 fit: the kit's run facts, the last evaluation, and the
 /// problem and settings.
 #[derive(Debug, Clone, Serialize)]
-#[allow(missing_docs)]
 pub struct L1Summary<'a> {
+    /// The kit's run facts (layout, rounds, stop reason, phases, bytes), flattened.
     #[serde(flatten)]
     pub run: RunReport,
+    /// The last evaluation (objective, dual, gaps, KKT, nnz), flattened.
     #[serde(flatten)]
     pub eval: L1Evaluation,
     /// The app's name (`logreg`).
     pub app: &'static str,
     /// The data file.
     pub data: String,
-    /// Rows and features.
+    /// Rows `n`.
     pub n: usize,
+    /// Features `p`.
     pub p: usize,
+    /// λ.
     pub lambda: f64,
+    /// `λ_max`.
     pub lambda_max: f64,
+    /// β₀ (0 without an intercept).
     pub intercept: f64,
+    /// Whether β₀ was fitted.
     pub fit_intercept: bool,
     /// Coordinate updates.
     pub updates: u64,
-    /// Seconds of the rounds, and of loading the data.
+    /// Seconds of the rounds.
     pub wall_s: f64,
+    /// Seconds of loading the data.
     pub load_s: f64,
+    /// `--tol`.
     pub tol: f64,
     /// `relative_gap ≤ tol`.
     pub converged: bool,
+    /// `--schedule`.
     pub schedule: &'a str,
+    /// `--block-size`.
     pub block_size: usize,
+    /// `--seed`.
     pub seed: u64,
 }
 
@@ -444,5 +473,52 @@ impl L1Summary<'_> {
             if self.converged { "converged" } else { "stopped" },
             self.run.rounds, self.updates, self.wall_s, e.objective, e.relative_gap, e.kkt, e.nnz, self.lambda
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One feature, two rows, least squares `ℓ = ½(m − y)²` through the generic pieces: the
+    /// CDN direction of a quadratic is exact, so one step lands on the soft-thresholded optimum.
+    #[test]
+    fn a_newton_step_on_a_quadratic_is_exact() {
+        let mut x = strads_datasets::CsrMatrix::with_cols(1);
+        x.push_row([(0, 1.0)]);
+        x.push_row([(0, 2.0)]);
+        let (y, lambda) = ([1.0, 3.0], 0.5);
+        let rows = Margins::new(x.to_csc());
+        // a = −ℓ'(0) = y, w = ℓ'' = 1.
+        let gh = rows.gradient_curvature(&[0], &y, &[1.0, 1.0], false);
+        assert_eq!(gh, [(-7.0, 5.0)]);
+        let mut nw = NewtonL1::new(1, ());
+        (nw.lambda, nw.col_norm) = (lambda, vec![5f64.sqrt()]);
+        let d = nw.direction(&[0], [gh], false);
+        let beta = (7.0 - lambda) / 5.0;
+        assert!((d[0].1 - beta).abs() < 1e-11, "{d:?}");
+        // The loss change at step α is g αd + ½ h (αd)²: α = 1 is accepted.
+        let change = |alpha: f64| -7.0 * alpha * d[0].1 + 0.5 * 5.0 * (alpha * d[0].1).powi(2);
+        let delta: Vec<f64> = (0..TRIALS).map(|k| change(0.5f64.powi(k as i32))).collect();
+        let (alpha, moved) = nw.line_search(&delta, 0.0);
+        assert_eq!(alpha, 1.0);
+        assert_eq!(moved.len(), 1);
+        assert!((nw.beta[0] - beta).abs() < 1e-11);
+        // At the optimum the KKT violation is 0: g = −Σ x (y − x β) = −(7 − 5β) = −λ.
+        let v = nw.violations(|_| -(7.0 - 5.0 * nw.beta[0]));
+        assert!(v[0] < 1e-10, "{v:?}");
+        let e = nw.evaluation(3, 1.0, 0.5, &v, 0.0);
+        assert_eq!((e.round, e.nnz), (3, 1));
+        assert!((e.objective - (1.0 + lambda * beta)).abs() < 1e-11);
+    }
+
+    #[test]
+    fn column_stats_add_up_in_worker_order() {
+        let mut x = strads_datasets::CsrMatrix::with_cols(2);
+        x.push_row([(0, 1.0), (1, 2.0)]);
+        x.push_row([(1, -1.0)]);
+        let mut s = ColumnStats::default();
+        s.add(&ColumnStats::of(&x.to_csc(), &[1.0, 3.0]));
+        assert_eq!((s.sum, s.sq, s.xtv), (vec![1.0, 1.0], vec![1.0, 5.0], vec![1.0, -1.0]));
     }
 }

@@ -126,17 +126,17 @@ impl Partial {
     }
 }
 
-impl NewtonL1 {
+impl<X> NewtonL1<X> {
     /// The setup's part of the model: `col_norm = √(Σᵢ x_ij²)`, and for losses whose gradient
     /// at β = 0 (with the optimal constant margin) is `−Xᵀ(v − c1)` (`v` the setup target,
     /// `c` its mean with an intercept: least squares with `v = y`, logistic with `v = y₀₁`)
-    /// `g⁰ = Xᵀ(v − c1)`, `λ_max = ‖g⁰‖∞` and λ. Returns `(g⁰, λ_max)`.
-    pub fn start(&mut self, stats: &ColumnStats, c: f64, penalty: Penalty) -> (Vec<f64>, f64) {
+    /// `g⁰ = Xᵀ(v − c1)`, `λ_max = ‖g⁰‖∞` and λ. Returns `g⁰`.
+    pub fn start(&mut self, stats: &ColumnStats, c: f64, penalty: Penalty) -> Vec<f64> {
         let g0: Vec<f64> = stats.xtv.iter().zip(&stats.sum).map(|(a, s)| a - c * s).collect();
-        let lambda_max = g0.iter().fold(0.0, |m: f64, g| m.max(g.abs()));
-        self.lambda = penalty.resolve(lambda_max);
+        self.lambda_max = g0.iter().fold(0.0, |m: f64, g| m.max(g.abs()));
+        self.lambda = penalty.resolve(self.lambda_max);
         self.col_norm = stats.sq.iter().map(|s| s.sqrt()).collect();
-        (g0, lambda_max)
+        g0
     }
 
     /// The scheduler's feedback of an evaluation: the working-set priorities from the
