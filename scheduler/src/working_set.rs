@@ -199,7 +199,8 @@ mod tests {
     #[test]
     fn blocks_stay_in_the_working_set_and_cyclic_skips_nothing() {
         let mut s = WorkingSetScheduler::new(10, BlockConfig::new(Policy::Cyclic, 2, 0), None).expect("valid");
-        s.set_working_set(&[0.0, 1.0, 0.0, 2.0, 0.0, 3.0, 0.0, 0.0, 0.0, 4.0], &[1]);
+        // Support {1, 3}: a set of max(B, 2 × 2) = 4, the support and the two highest priorities.
+        s.set_working_set(&[0.0, 1.0, 0.0, 2.0, 0.0, 3.0, 0.0, 0.0, 0.0, 4.0], &[1, 3]);
         assert_eq!(s.active(), [1, 3, 5, 9]);
         let seen: Vec<u32> = (0..4).flat_map(|_| s.next_block()).collect();
         assert_eq!(seen, [1, 3, 5, 9, 1, 3, 5, 9]);

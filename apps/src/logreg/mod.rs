@@ -38,9 +38,9 @@ pub type LogRegParams = strads_kit::glm::GlmParams;
 pub struct LogReg {
     /// The hyperparameters.
     pub params: LogRegParams,
-    /// Rows `n` and features `p`.
+    /// Rows `n`.
     pub n: usize,
-    #[allow(missing_docs)]
+    /// Features `p`.
     pub p: usize,
 }
 

@@ -40,9 +40,15 @@ pub enum Partial {
     Direction(Vec<(f64, f64)>),
     /// `Σᵢ ℓ(mᵢ + α Δmᵢ) − ℓ(mᵢ)` per trial step.
     LineSearch(Vec<f64>),
-    /// `Xᵀa` (length `p`, `aᵢ = −ℓ'(mᵢ)`), `Σᵢ ℓ(mᵢ)` and each row's dual variable.
-    #[allow(missing_docs)]
-    Evaluate { grad: Vec<f64>, loss: f64, u: Vec<f64> },
+    /// The evaluation's sums over the worker's rows.
+    Evaluate {
+        /// `Xᵀa` (length `p`, `aᵢ = −ℓ'(mᵢ)`: minus the loss gradient).
+        grad: Vec<f64>,
+        /// `Σᵢ ℓ(yᵢ, mᵢ)`.
+        loss: f64,
+        /// Each row's dual variable ([`Loss::dual_var`]), in row order.
+        u: Vec<f64>,
+    },
 }
 
 /// What every worker applies after a pull.
