@@ -14,6 +14,7 @@ use crate::error::Result;
 
 /// Arguments of `strads lasso`.
 #[derive(Debug, Args)]
+#[command(mut_arg("block_size", |a| a.help("Features per block (L) [default: 64]")))]
 #[command(after_help = "Minimizes ½‖y − β₀ − Xβ‖² + λ‖β‖₁ (scikit-learn's alpha is λ/n); λ_max = ‖Xᵀy‖∞ \
                       (centered with an intercept). Files: --out FILE: `intercept <v>`, then `<feature> <value>` \
                       per non-zero coefficient (1-based); --trace: one CSV row per evaluation; --summary: JSON.")]

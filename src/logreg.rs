@@ -12,6 +12,7 @@ use crate::error::Result;
 
 /// Arguments of `strads logreg`.
 #[derive(Debug, Args)]
+#[command(mut_arg("block_size", |a| a.help("Features per block (L) [default: 32]")))]
 #[command(after_help = "Minimizes Σᵢ log(1 + exp(−yᵢ(β₀ + xᵢᵀβ))) + λ‖β‖₁ (scikit-learn's C is 1/λ); \
                       λ_max = ‖Xᵀ(y₀₁ − ȳ₀₁)‖∞ (y₀₁ − ½ without an intercept). Labels: ±1, or 0/1 (0 read \
                       as -1). Files: --out FILE: `intercept <v>`, then `<feature> <value>` per non-zero \

@@ -76,7 +76,7 @@ pub struct L1Args<const BLOCK: usize> {
     /// Block schedule.
     #[arg(long, default_value = "dynamic", value_parser = ["dynamic", "random", "cyclic"])]
     pub schedule: String,
-    /// Features per block (L) [default: the command's: lasso 64, logreg 32].
+    /// Features per block (L) [default: the command's, see L1Args::block_size].
     #[arg(long, value_name = "B")]
     pub block_size: Option<usize>,
     /// Candidates per block (L'): sampled by the dynamic schedule [default: 2 × block size].
@@ -107,7 +107,8 @@ impl<const BLOCK: usize> L1Args<BLOCK> {
     }
 
     /// `--block-size`, by default `BLOCK`. (A const generic, not clap's default: clap keeps
-    /// one default per generic type, whatever its parameters.)
+    /// one default per generic type, whatever its parameters. A command shows its default in
+    /// its help with `#[command(mut_arg("block_size", |a| a.help("… [default: 32]")))]`.)
     pub fn block_size(&self) -> usize {
         self.block_size.unwrap_or(BLOCK)
     }
