@@ -40,7 +40,7 @@ pub struct WordBlock {
 }
 
 /// One LDA worker with the sampler the run asked for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum LdaWorker {
     /// The exact SparseLDA collapsed Gibbs sampler (the default).
     Sparse(SparseWorker),
@@ -131,7 +131,7 @@ impl LdaWorker {
 }
 
 /// The tokens of a worker's documents whose words are in one block, grouped by document.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct BlockTokens {
     /// Offsets per local document, length `docs + 1`.
     doc_ptr: Vec<u32>,
@@ -142,7 +142,7 @@ struct BlockTokens {
 }
 
 /// One SparseLDA worker: a contiguous range of documents.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SparseWorker {
     k: usize,
     alpha: f64,
@@ -175,11 +175,13 @@ pub struct SparseWorker {
 /// counts `n_wk` stored as `f32` (`kp` = K rounded up to the group width, padding zero; exact
 /// integers, since the dense path is used only for words with fewer than 2²⁴ tokens, see
 /// [`dense_fits`]), and the per-topic coefficients `(α + n_dk)/(Vβ + n_k)` (padding zero).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct DenseTable {
     /// Whether the dense path is taken only for blocks where it pays.
     adaptive: bool,
     kp: usize,
+    /// Filled at the start of each sub-round: not saved in checkpoints.
+    #[serde(skip)]
     counts: Vec<f32x4>,
     coef: Vec<f32x4>,
     /// Per group of 16 topics, the running sums of the four lanes up to it.
