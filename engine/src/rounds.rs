@@ -53,6 +53,7 @@ pub(crate) struct Resumed<T> {
 /// The coordinator role (with the scheduler wherever `sched` puts it): runs the rounds, then
 /// collects the scheduler's final state (also after an error, so that a scheduler thread is
 /// always joined; its panic is the root cause and wins).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn coordinator_loop<A: App, S: SchedulerSide<A>>(
     app: &A,
     config: &RunConfig,
