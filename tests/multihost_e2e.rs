@@ -39,7 +39,7 @@ fn multihost(pre: &[&str], args: &[&str]) -> (Output, u32) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/multihost");
     let mut argv: Vec<&std::ffi::OsStr> = pre.iter().map(|a| a.as_ref()).collect();
     argv.extend([std::ffi::OsStr::new("bash"), script.as_os_str()]);
-    argv.extend(args.iter().map(|a| std::ffi::OsStr::new(a)));
+    argv.extend(args.iter().map(std::ffi::OsStr::new));
     let child = Command::new(argv[0])
         .args(&argv[1..])
         .stdout(Stdio::piped())
