@@ -1,8 +1,8 @@
 //! Across hosts: `scripts/multihost` simulates three hosts with network namespaces (own
 //! hostname, own address on a veth link, a hostfile, an `ip netns exec` remote-shell agent for
-//! Open MPI), runs Lasso, LDA and MF under `mpirun` over them with the TCP transport only, and
-//! checks that every `--out` file is byte-identical to a threads run with the same worker
-//! count. These tests run that script on the binary built with `--features mpi` (Cargo.toml
+//! Open MPI), runs Lasso (also with a scheduler rank), LDA (also with 2 threads per rank) and
+//! MF under `mpirun` over them with the TCP transport only, and checks that every `--out` file
+//! is byte-identical to a threads run with the same worker count. These tests run that script on the binary built with `--features mpi` (Cargo.toml
 //! declares `required-features`, as for `tests/mpi_e2e.rs`).
 //!
 //! They need root (network namespaces), iproute2 and Open MPI (`scripts/setup` installs them):
@@ -81,8 +81,15 @@ fn lasso_lda_mf_over_three_namespace_hosts_equal_threads_bit_for_bit() {
     assert!(out.status.success(), "scripts/multihost failed\n{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("multihost: ranks start on node1 node2 node3"), "{}", text(&out));
-    for (app, files) in [("lasso", 1), ("lasso-cyclic", 1), ("lda", 3), ("mf", 2)] {
-        let line = format!("multihost: {app}: {files} output file(s) identical to 3 threads");
+    for (app, files, layout, workers) in [
+        ("lasso", 1, "3 ranks over 3 hosts", 3),
+        ("lasso-cyclic", 1, "3 ranks over 3 hosts", 3),
+        ("lasso-sched", 1, "4 ranks over 3 hosts with --scheduler-rank", 3),
+        ("lda", 3, "3 ranks over 3 hosts", 3),
+        ("lda-threads", 3, "3 ranks over 3 hosts with --threads 2", 6),
+        ("mf", 2, "3 ranks over 3 hosts", 3),
+    ] {
+        let line = format!("multihost: {app}: {files} output file(s) of {layout} identical to {workers} threads");
         assert!(stdout.contains(&line), "no '{line}'\n{}", text(&out));
     }
     assert!(stdout.contains("multihost: OK"), "{}", text(&out));
@@ -101,7 +108,7 @@ fn a_failing_job_fails_the_script_and_leaves_nothing_behind() {
     );
     assert!(!out.status.success(), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("multihost: error: mf: the mpirun job failed"), "{}", text(&out));
+    assert!(stderr.contains("multihost: error: mf: the mpirun job (3 ranks over 2 hosts) failed"), "{}", text(&out));
     cleaned_up(pid, &out);
 }
 
