@@ -389,23 +389,73 @@ fn app_flags(opts: &Options, job: &Job) -> Vec<String> {
     a
 }
 
-/// Parses `job`'s command line as the app's, so a value the app's flags reject (and a
-/// missing required flag) stops the comparison before anything runs.
+/// Parses `job`'s command line as the app's and runs the app's own checks of its settings
+/// (everything the app checks before it reads its data), so that a value the app rejects (and
+/// a missing required flag) stops the comparison before anything runs.
 fn check_job(spec: &AppSpec, opts: &Options, job: &Job) -> Result<(), CompareError> {
     let mut argv = vec!["strads".to_string(), spec.name.to_string()];
     argv.extend(app_flags(opts, job));
-    match crate::Cli::try_parse_from(&argv) {
-        Ok(_) => Ok(()),
+    let what = if opts.vary.is_empty() { String::new() } else { format!(" with {}", label(opts, job)) };
+    let cli = match crate::Cli::try_parse_from(&argv) {
+        Ok(cli) => cli,
         Err(e) => {
             // clap's message up to its first blank line (the error and its details), one line.
             let text = e.to_string();
             let msg: Vec<&str> = text.lines().map(str::trim).take_while(|l| !l.is_empty()).collect();
             let msg = msg.join(" ");
             let msg = msg.trim_start_matches("error: ");
-            let what = if opts.vary.is_empty() { String::new() } else { format!(" with {}", label(opts, job)) };
-            Err(usage(format!("strads {}{what}: {msg}", spec.name)))
+            return Err(usage(format!("strads {}{what}: {msg}", spec.name)));
         }
-    }
+    };
+    check_settings(&cli.command, &opts.launcher).map_err(|msg| usage(format!("strads {}{what}: {msg}", spec.name)))
+}
+
+/// Whether `launcher` starts MPI jobs (its program is `mpirun`, `mpiexec`, `orterun` or `srun`).
+fn is_mpi_launcher(launcher: &[String]) -> bool {
+    launcher.first().is_some_and(|l| {
+        let prog = Path::new(l).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        ["mpirun", "mpiexec", "orterun", "srun"].iter().any(|m| prog.starts_with(m))
+    })
+}
+
+/// The checks a run of `command` makes before it reads any data: the layout flags (as the
+/// backend would check them, threads or MPI ranks under an MPI launcher) and the app's own
+/// settings. Returns the run's error line (without `strads: error:`).
+fn check_settings(command: &crate::Command, launcher: &[String]) -> Result<(), String> {
+    use crate::Command as C;
+    let launch = match command {
+        C::Lasso(a) => a.run.launch_options(),
+        C::Lda(a) => a.run.launch_options(),
+        C::Logreg(a) => a.run.launch_options(),
+        C::Mf(a) => a.launch_options(),
+        C::Generate(_) | C::Compare(_) => return Ok(()),
+    };
+    let workers = if is_mpi_launcher(launcher) {
+        if let Some(w) = launch.workers {
+            let why = "left out under an MPI launcher: the rank count decides the workers \
+                       (P = ranks, times --threads per rank)";
+            return Err(strads_kit::InvalidParameter::new("workers", w, why).to_string());
+        }
+        if launch.threads_per_rank == Some(0) {
+            return Err(strads_kit::InvalidParameter::new("threads", 0, "at least 1").to_string());
+        }
+        // The rank count is the launcher's: check the settings for the fewest workers.
+        1
+    } else if launcher.is_empty() {
+        // No MPI launcher in this process's environment (checked by `run`): threads, as each
+        // run will pick them.
+        strads_engine::Backend::detect(&launch).map_err(|e| e.to_string())?.placement().workers
+    } else {
+        launch.workers.unwrap_or(1)
+    };
+    let checked = match command {
+        C::Lasso(a) => a.check(workers),
+        C::Lda(a) => a.check(workers),
+        C::Logreg(a) => a.check(workers),
+        C::Mf(a) => a.check(workers),
+        C::Generate(_) | C::Compare(_) => Ok(()),
+    };
+    checked.map_err(|e| e.to_string())
 }
 
 /// Where `--out` goes: its parent (created) and its final name.
