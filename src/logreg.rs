@@ -106,8 +106,13 @@ impl LogRegArgs {
         (schedule.candidates, schedule.rho, schedule.eta) =
             (self.candidates.unwrap_or(2 * self.block_size), self.rho, self.eta);
         let penalty = self.lambda.map(Penalty::Lambda).unwrap_or(Penalty::Ratio(self.lambda_ratio.unwrap_or(0.1)));
-        let params =
-            LogRegParams { penalty, intercept: !self.no_intercept, tol: self.tol, schedule, eval_passes: self.eval_passes };
+        let params = LogRegParams {
+            penalty,
+            intercept: !self.no_intercept,
+            tol: self.tol,
+            schedule,
+            eval_passes: self.eval_passes,
+        };
         params.check()?;
         Ok(params)
     }
