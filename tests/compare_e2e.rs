@@ -70,7 +70,10 @@ fn check_svg(path: &Path, legend: &[&str]) {
     for l in legend {
         assert!(texts.iter().any(|t| t.contains(l)), "{}: legend {l} missing", path.display());
     }
-    assert!(texts.iter().any(|t| t.contains("wall time (s)") || t.contains("coordinate updates")), "axis label");
+    assert!(
+        texts.iter().any(|t| ["wall time (s)", "coordinate updates", "iterations ("].iter().any(|x| t.contains(x))),
+        "axis label"
+    );
     assert!(doc.descendants().any(|n| n.has_tag_name("polyline") || n.has_tag_name("path")), "lines drawn");
 }
 
@@ -243,8 +246,10 @@ fn compare_lda_and_mf_draw_their_plots() {
         "--out",
         lda.to_str().expect("utf-8"),
     ]);
-    check_png(&lda.join("loglik_vs_time.png"));
-    check_svg(&lda.join("loglik_vs_time.svg"), &["sampler=dense", "sampler=sparse"]);
+    for stem in ["loglik_vs_time", "loglik_vs_iter"] {
+        check_png(&lda.join(format!("{stem}.png")));
+        check_svg(&lda.join(format!("{stem}.svg")), &["sampler=dense", "sampler=sparse"]);
+    }
     let (head, rows) = read_csv(&lda.join("runs.csv"));
     assert_eq!(head[..5], ["run", "sampler", "repeat", "iter", "time_s"]);
     assert_eq!(rows.len(), 10, "5 iterations of 2 runs");
@@ -318,4 +323,29 @@ fn a_launcher_runs_each_run_as_an_mpi_job() {
             assert_eq!(x[k], y[k], "column {col}");
         }
     }
+}
+
+/// `--log-x`: the x axes (seconds and updates) are logarithmic and say so; the tables are the
+/// same as without it.
+#[test]
+fn log_x_draws_logarithmic_x_axes() {
+    let data = data("lasso/cox2_ic50.libsvm");
+    let data = data.to_str().expect("utf-8 path");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (log, lin) = (tmp.path().join("log"), tmp.path().join("lin"));
+    for (out, extra) in [(&log, &["--log-x"][..]), (&lin, &[][..])] {
+        let mut args = vec!["compare", "lasso", "--data", data, "--vary", "schedule=dynamic,cyclic", "-q"];
+        args.extend(extra);
+        args.extend(["--out", out.to_str().expect("utf-8")]);
+        strads_ok(&args);
+    }
+    for stem in ["suboptimality_vs_time", "suboptimality_vs_updates"] {
+        check_png(&log.join(format!("{stem}.png")));
+        check_svg(&log.join(format!("{stem}.svg")), &["schedule=dynamic", "schedule=cyclic"]);
+        let svg = |d: &Path| std::fs::read_to_string(d.join(format!("{stem}.svg"))).expect("svg");
+        assert!(svg(&log).contains("(log scale)"), "{stem}: the x label says log scale");
+        assert!(!svg(&lin).contains("(log scale)"), "{stem}: linear without --log-x");
+    }
+    let rows = |d: &Path| read_csv(&d.join("runs.csv")).1.iter().map(|r| r[..8].to_vec()).collect::<Vec<_>>();
+    assert_eq!(rows(&log).len(), rows(&lin).len(), "the same trace rows");
 }

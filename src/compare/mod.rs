@@ -21,7 +21,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use apps::AppSpec;
 
 /// Arguments of `strads compare`: the app, then the app's own flags interleaved with the
-/// comparison's flags (`--vary`, `--repeat`, `--out`, `--launcher`, `--goal`, `--quiet`).
+/// comparison's flags (`--vary`, `--repeat`, `--out`, `--launcher`, `--goal`, `--log-x`, `--quiet`).
 #[derive(Debug, Args)]
 #[command(after_long_help = HELP, after_help = HELP)]
 pub struct CompareArgs {
@@ -46,6 +46,8 @@ Comparison flags (anywhere after APP; every other flag is passed to each run unc
   --goal G               The level for time_to_goal_s: relative suboptimality for lasso/logreg
                          [default: 1e-6], log-likelihood per token for lda, test RMSE for mf
                          [default: the level every run reached].
+  --log-x                Logarithmic x axes (seconds, updates, iterations; rows at x <= 0 are
+                         left out of the plots, not of the tables).
   -q, --quiet            No progress bar and no closing line.
 
 Example:
@@ -70,6 +72,8 @@ struct Options {
     launcher: Vec<String>,
     goal: Option<f64>,
     quiet: bool,
+    /// Logarithmic x axes.
+    log_x: bool,
     /// The app flags passed to every run unchanged.
     pass: Vec<String>,
 }
@@ -165,7 +169,7 @@ pub fn run(args: &CompareArgs) -> Result<(), CompareError> {
     let keys: Vec<&str> = opts.vary.iter().map(|v| v.key.as_str()).collect();
     let results = table::Results::new(spec, &keys, done, opts.goal).map_err(CompareError::Output)?;
     results.write(tmp.path()).map_err(CompareError::Output)?;
-    let plots = plot::draw_all(spec, &results, tmp.path()).map_err(CompareError::Output)?;
+    let plots = plot::draw_all(spec, &results, tmp.path(), opts.log_x).map_err(CompareError::Output)?;
     write_command(tmp.path(), &args.app, &args.flags)?;
     finish(tmp, &out)?;
     if !opts.quiet {
@@ -183,7 +187,7 @@ pub fn run(args: &CompareArgs) -> Result<(), CompareError> {
 /// Splits the flags after APP into the comparison's own and the app's pass-through flags.
 fn split_flags(flags: &[String]) -> Result<Options, CompareError> {
     let mut vary_raw = Vec::new();
-    let (mut repeat, mut out, mut launcher, mut goal, mut quiet) = (None, None, None, None, false);
+    let (mut repeat, mut out, mut launcher, mut goal, mut quiet, mut log_x) = (None, None, None, None, false, false);
     let mut pass = Vec::new();
     let mut it = flags.iter();
     while let Some(f) = it.next() {
@@ -194,6 +198,10 @@ fn split_flags(flags: &[String]) -> Result<Options, CompareError> {
         let own = matches!(name, "--vary" | "--repeat" | "--out" | "--launcher" | "--goal");
         if name == "--quiet" || name == "-q" {
             quiet = true;
+            continue;
+        }
+        if name == "--log-x" {
+            log_x = true;
             continue;
         }
         if !own {
@@ -262,7 +270,7 @@ fn split_flags(flags: &[String]) -> Result<Options, CompareError> {
         }
         vary.push(v);
     }
-    Ok(Options { vary, repeat, out: PathBuf::from(out), launcher, goal, quiet, pass })
+    Ok(Options { vary, repeat, out: PathBuf::from(out), launcher, goal, quiet, log_x, pass })
 }
 
 /// `KEY=V1,V2,...` → the key (without leading dashes, `_` as `-`) and its values.
@@ -625,6 +633,19 @@ mod tests {
         ] {
             let e = split_flags(&strings(&args)).expect_err("rejected").to_string();
             assert!(e.contains(expect), "{args:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn mpi_launchers_are_recognized() {
+        for (l, mpi) in [
+            ("mpirun -np 3", true),
+            ("/usr/bin/mpiexec -n 2", true),
+            ("srun -n 4", true),
+            ("nice -n 5", false),
+            ("", false),
+        ] {
+            assert_eq!(is_mpi_launcher(&strings(&l.split_whitespace().collect::<Vec<_>>())), mpi, "{l}");
         }
     }
 
