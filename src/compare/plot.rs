@@ -132,6 +132,9 @@ fn draw<DB: DrawingBackend>(
     let mut b = ChartBuilder::on(root);
     b.caption(title, ("sans-serif", 20)).margin(16).x_label_area_size(48).y_label_area_size(84);
     let pos = match p.legend {
+        // Falling curves on a log x axis start at the left and end at the right, their
+        // costs spread over decades: the lower left is the empty corner.
+        Legend::UpperRight if log_x => SeriesLabelPosition::LowerLeft,
         Legend::UpperRight => SeriesLabelPosition::UpperRight,
         Legend::LowerRight => SeriesLabelPosition::LowerRight,
     };
