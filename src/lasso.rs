@@ -115,31 +115,51 @@ struct Summary<'a> {
     seed: u64,
 }
 
+impl LassoArgs {
+    /// The fit's parameters, checked (everything but the data).
+    fn params(&self) -> Result<LassoParams> {
+        let policy: Policy = self.schedule.parse()?;
+        let penalty = match (self.lambda, self.lambda_ratio) {
+            (Some(l), _) => Penalty::Lambda(l),
+            (None, Some(r)) => Penalty::Ratio(r),
+            (None, None) => Penalty::Ratio(0.1),
+        };
+        let mut schedule = BlockConfig::new(policy, self.block_size, self.run.seed);
+        schedule.candidates = self.candidates.unwrap_or(2 * self.block_size);
+        schedule.rho = self.rho;
+        schedule.eta = self.eta;
+        let params = LassoParams {
+            penalty,
+            intercept: !self.no_intercept,
+            tol: self.tol,
+            schedule,
+            eval_every: self.eval_every,
+            inner_passes: self.inner_passes,
+            screening: !self.no_screening,
+        };
+        params.check()?;
+        Ok(params)
+    }
+
+    /// Every check `run` makes before it reads the data, for `workers` workers (what
+    /// `strads compare` runs before any run starts).
+    ///
+    /// # Errors
+    /// The first bad setting, as `run` would report it.
+    pub fn check(&self, workers: usize) -> Result<()> {
+        self.params()?;
+        self.input.options()?;
+        self.run.run_config(&strads_engine::Placement::single(workers), self.max_rounds)?;
+        Ok(())
+    }
+}
+
 /// Runs `strads lasso` in this process's roles on `backend`; only the coordinator reports
 /// and writes the outputs.
 pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
     let place = backend.placement();
     // Check every setting before reading data.
-    let policy: Policy = a.schedule.parse()?;
-    let penalty = match (a.lambda, a.lambda_ratio) {
-        (Some(l), _) => Penalty::Lambda(l),
-        (None, Some(r)) => Penalty::Ratio(r),
-        (None, None) => Penalty::Ratio(0.1),
-    };
-    let mut schedule = BlockConfig::new(policy, a.block_size, a.run.seed);
-    schedule.candidates = a.candidates.unwrap_or(2 * a.block_size);
-    schedule.rho = a.rho;
-    schedule.eta = a.eta;
-    let params = LassoParams {
-        penalty,
-        intercept: !a.no_intercept,
-        tol: a.tol,
-        schedule,
-        eval_every: a.eval_every,
-        inner_passes: a.inner_passes,
-        screening: !a.no_screening,
-    };
-    params.check()?;
+    let params = a.params()?;
     let config = a.run.run_config(&place, a.max_rounds)?;
 
     // Each process reads only the rows of its own workers (all rows where the dynamic

@@ -99,14 +99,41 @@ struct TraceRow {
     bytes: u64,
 }
 
+impl LogRegArgs {
+    /// The fit's parameters, checked (everything but the data).
+    fn params(&self) -> Result<LogRegParams> {
+        let mut schedule = BlockConfig::new(self.schedule.parse::<Policy>()?, self.block_size, self.run.seed);
+        (schedule.candidates, schedule.rho, schedule.eta) =
+            (self.candidates.unwrap_or(2 * self.block_size), self.rho, self.eta);
+        let penalty = self.lambda.map(Penalty::Lambda).unwrap_or(Penalty::Ratio(self.lambda_ratio.unwrap_or(0.1)));
+        let params = LogRegParams {
+            penalty,
+            intercept: !self.no_intercept,
+            tol: self.tol,
+            schedule,
+            eval_passes: self.eval_passes,
+        };
+        params.check()?;
+        Ok(params)
+    }
+
+    /// Every check `run` makes before it reads the data, for `workers` workers (what
+    /// `strads compare` runs before any run starts).
+    ///
+    /// # Errors
+    /// The first bad setting, as `run` would report it.
+    pub fn check(&self, workers: usize) -> Result<()> {
+        self.params()?;
+        self.input.options()?;
+        self.run.run_config(&strads_engine::Placement::single(workers), self.max_rounds)?;
+        Ok(())
+    }
+}
+
 /// Runs `strads logreg` in this process's roles; the coordinator writes the outputs.
 pub fn run(a: &LogRegArgs, backend: &Backend) -> Result<()> {
     let place = backend.placement();
-    let mut schedule = BlockConfig::new(a.schedule.parse::<Policy>()?, a.block_size, a.run.seed);
-    (schedule.candidates, schedule.rho, schedule.eta) = (a.candidates.unwrap_or(2 * a.block_size), a.rho, a.eta);
-    let penalty = a.lambda.map(Penalty::Lambda).unwrap_or(Penalty::Ratio(a.lambda_ratio.unwrap_or(0.1)));
-    let params = LogRegParams { penalty, intercept: !a.no_intercept, tol: a.tol, schedule, eval_passes: a.eval_passes };
-    params.check()?;
+    let params = a.params()?;
     let config = a.run.run_config(&place, a.max_rounds)?;
 
     let t0 = Instant::now();

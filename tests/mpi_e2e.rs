@@ -86,6 +86,11 @@ fn same_as_threads_with(rel: &str, schedule: &str, np: usize, extra: &[&str], wo
     assert_eq!((ts["backend"].as_str(), ts["ranks"].as_u64()), (Some("threads"), Some(1)), "{what}");
     let bpr = ms["bytes_per_round"].as_f64().expect("bytes_per_round");
     assert!(bpr > 0.0, "{what}: bytes per round {bpr}");
+    // One worker per rank and no scheduler rank: the same messages cross the same links, and
+    // both backends count their encoded sizes (MPI's framing left out), so the same bytes.
+    if extra.is_empty() {
+        assert_eq!(ms["bytes"], ts["bytes"], "{what}: bytes");
+    }
     // Every file written once, by the coordinator: nothing per rank.
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
         .expect("dir")
@@ -328,7 +333,8 @@ fn lda_under_mpirun_writes_the_same_files_as_threads() {
             args.iter().copied().filter(|a| !["--threads", "2", "--scheduler-rank"].contains(a)).collect();
         let w = workers.to_string();
         let to = t.to_str().expect("utf-8").to_string();
-        targs.extend(["--workers", &w, "--out", &to]);
+        let ts = dir.path().join("t.json");
+        targs.extend(["--workers", &w, "--out", &to, "--summary", ts.to_str().expect("utf-8")]);
         strads_ok(&targs);
         for f in ["doc_topic.txt", "word_topic.txt", "topics.txt"] {
             assert!(
@@ -342,6 +348,10 @@ fn lda_under_mpirun_writes_the_same_files_as_threads() {
             (Some("mpi"), Some(np as u64), Some(workers as u64))
         );
         assert!(s["bytes_per_round"].as_f64().expect("bytes") > 0.0);
+        if !extra.contains(&"--threads") {
+            // One worker per rank: the same bytes as threads (word blocks as private parts).
+            assert_eq!(s["bytes"], summary(&ts)["bytes"], "np {np} {extra:?}: bytes");
+        }
     }
 }
 
@@ -375,8 +385,10 @@ fn mf_under_mpirun_writes_the_same_factors_as_threads() {
     mpirun_ok(3, &margs);
     let mut targs = args.to_vec();
     let to = t.to_str().expect("utf-8").to_string();
-    targs.extend(["--workers", "3", "--out", &to]);
+    let tss = dir.path().join("t.json").to_str().expect("utf-8").to_string();
+    targs.extend(["--workers", "3", "--out", &to, "--summary", &tss]);
     strads_ok(&targs);
+    assert_eq!(summary(&ms)["bytes"], summary(Path::new(&tss))["bytes"], "the same bytes as 3 threads");
     for f in ["W.txt", "H.txt"] {
         assert!(std::fs::read(m.join(f)).expect("mpi") == std::fs::read(t.join(f)).expect("threads"), "{f} differs");
     }
