@@ -42,7 +42,7 @@ enum Generator {
 struct MfGenArgs {
     /// Ratings N (480,189 users × 17,770 items, heavy-tailed degrees, 1–5 stars from a hidden
     /// rank-10 model).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
     ratings: usize,
     /// Seed (`strads mf --synthetic N --split-seed S` draws the same ratings).
     #[arg(long, default_value_t = 0)]

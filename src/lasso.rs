@@ -87,23 +87,43 @@ struct Summary<'a> {
     seed: u64,
 }
 
+impl LassoArgs {
+    /// The fit's parameters, checked (everything but the data).
+    fn params(&self) -> Result<LassoParams> {
+        let l1 = &self.l1;
+        let params = LassoParams {
+            penalty: l1.penalty(),
+            intercept: l1.intercept(),
+            tol: l1.tol,
+            schedule: l1.block_config(self.run.seed)?,
+            eval_every: self.eval_every,
+            inner_passes: self.inner_passes,
+            screening: !self.no_screening,
+        };
+        params.check()?;
+        Ok(params)
+    }
+
+    /// Every check `run` makes before it reads the data, for `workers` workers (what
+    /// `strads compare` runs before any run starts).
+    ///
+    /// # Errors
+    /// The first bad setting, as `run` would report it.
+    pub fn check(&self, workers: usize) -> Result<()> {
+        self.params()?;
+        self.input.options()?;
+        self.run.run_config(&strads_engine::Placement::single(workers), self.l1.max_rounds)?;
+        Ok(())
+    }
+}
+
 /// Runs `strads lasso` in this process's roles on `backend`; only the coordinator reports
 /// and writes the outputs.
 pub fn run(a: &LassoArgs, backend: &Backend) -> Result<()> {
     let place = backend.placement();
     // Check every setting before reading data.
-    let l1 = &a.l1;
-    let params = LassoParams {
-        penalty: l1.penalty(),
-        intercept: l1.intercept(),
-        tol: l1.tol,
-        schedule: l1.block_config(a.run.seed)?,
-        eval_every: a.eval_every,
-        inner_passes: a.inner_passes,
-        screening: !a.no_screening,
-    };
-    params.check()?;
-    let config = a.run.run_config(&place, l1.max_rounds)?;
+    let params = a.params()?;
+    let (l1, config) = (&a.l1, a.run.run_config(&place, a.l1.max_rounds)?);
 
     // Each process reads only the rows of its own workers (all rows where the dynamic
     // scheduler runs: its correlation filter needs whole columns).

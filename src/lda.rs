@@ -104,27 +104,51 @@ struct Summary {
     seed: u64,
 }
 
+impl LdaArgs {
+    /// The fit's parameters, checked (everything but the corpus).
+    fn params(&self) -> Result<LdaParams> {
+        let params = LdaParams {
+            topics: self.topics,
+            alpha: self.alpha,
+            beta: self.beta,
+            iters: self.iters,
+            totals_staleness: self.totals_staleness,
+            blocks: self.blocks,
+            seed: self.run.seed,
+            check_invariants: self.check_invariants,
+            sampler: match self.sampler.as_str() {
+                "mh" => Sampler::Mh { steps: self.mh_steps },
+                "sparse" => Sampler::Sparse,
+                "dense" => Sampler::Dense,
+                _ => Sampler::Auto,
+            },
+        };
+        params.check()?;
+        Ok(params)
+    }
+
+    /// Every check `run` makes before it reads the corpus, for `workers` workers (what
+    /// `strads compare` runs before any run starts).
+    ///
+    /// # Errors
+    /// The first bad setting, as `run` would report it.
+    pub fn check(&self, workers: usize) -> Result<()> {
+        self.params()?;
+        if let Some(u) = self.blocks.filter(|&u| u < workers) {
+            // The same message as the fit's own check (which needs the corpus first).
+            return Err(strads_kit::InvalidParameter::new("blocks", u, "at least the number of workers").into());
+        }
+        self.run.run_config(&strads_engine::Placement::single(workers), None)?;
+        self.format.as_deref().map(str::parse::<CorpusFormat>).transpose()?;
+        Ok(())
+    }
+}
+
 /// Runs `strads lda` in this process's roles on `backend`; only the coordinator reports and
 /// writes the outputs.
 pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
     let place = backend.placement();
-    let params = LdaParams {
-        topics: a.topics,
-        alpha: a.alpha,
-        beta: a.beta,
-        iters: a.iters,
-        totals_staleness: a.totals_staleness,
-        blocks: a.blocks,
-        seed: a.run.seed,
-        check_invariants: a.check_invariants,
-        sampler: match a.sampler.as_str() {
-            "mh" => Sampler::Mh { steps: a.mh_steps },
-            "sparse" => Sampler::Sparse,
-            "dense" => Sampler::Dense,
-            _ => Sampler::Auto,
-        },
-    };
-    params.check()?;
+    let params = a.params()?;
     let config = a.run.run_config(&place, None)?;
     let format = a.format.as_deref().map(str::parse::<CorpusFormat>).transpose()?;
 

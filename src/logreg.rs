@@ -32,18 +32,34 @@ pub struct LogRegArgs {
     pub run: RunArgs,
 }
 
+impl LogRegArgs {
+    /// The fit's parameters, checked (everything but the data).
+    fn params(&self) -> Result<LogRegParams> {
+        let l1 = &self.l1;
+        let schedule = l1.block_config(self.run.seed)?;
+        let (penalty, intercept, tol, eval_passes) = (l1.penalty(), l1.intercept(), l1.tol, self.eval_passes);
+        let params = LogRegParams { penalty, intercept, tol, schedule, eval_passes };
+        params.check()?;
+        Ok(params)
+    }
+
+    /// Every check `run` makes before it reads the data, for `workers` workers (what
+    /// `strads compare` runs before any run starts).
+    ///
+    /// # Errors
+    /// The first bad setting, as `run` would report it.
+    pub fn check(&self, workers: usize) -> Result<()> {
+        self.params()?;
+        self.input.options()?;
+        self.run.run_config(&strads_engine::Placement::single(workers), self.l1.max_rounds)?;
+        Ok(())
+    }
+}
+
 /// Runs `strads logreg` in this process's roles; the coordinator writes the outputs.
 pub fn run(a: &LogRegArgs, backend: &Backend) -> Result<()> {
     let (place, l1) = (backend.placement(), &a.l1);
-    let schedule = l1.block_config(a.run.seed)?;
-    let params = LogRegParams {
-        penalty: l1.penalty(),
-        intercept: l1.intercept(),
-        tol: l1.tol,
-        schedule,
-        eval_passes: a.eval_passes,
-    };
-    params.check()?;
+    let params = a.params()?;
     let config = a.run.run_config(&place, l1.max_rounds)?;
 
     let t0 = Instant::now();

@@ -155,46 +155,82 @@ pub fn run(a: &MfArgs, backend: &Backend) -> Result<()> {
     }
 }
 
+impl MfArgs {
+    /// Every check a fit makes before it reads the ratings, for `workers` workers (what
+    /// `strads compare` runs before any run starts); nothing to check for `recommend`.
+    ///
+    /// # Errors
+    /// The first bad setting, as the fit would report it.
+    pub fn check(&self, workers: usize) -> Result<()> {
+        if self.command.is_none() {
+            self.fit.settings(&strads_engine::Placement::single(workers))?;
+        }
+        Ok(())
+    }
+}
+
+/// A fit's settings, checked before any data is read.
+struct FitSettings {
+    rank: usize,
+    data_name: String,
+    params: MfParams,
+    config: strads_engine::RunConfig,
+    format: Option<RatingsFormat>,
+}
+
+impl FitArgs {
+    /// Checks every setting that needs no data, for `place`'s workers.
+    fn settings(&self, place: &strads_engine::Placement) -> Result<FitSettings> {
+        let a = self;
+        let Some(rank) = a.rank else {
+            return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new("rank", "missing", "given")));
+        };
+        let data_name = match (&a.data, a.synthetic) {
+            (Some(d), _) => d.display().to_string(),
+            (None, Some(n)) => format!("synthetic Netflix-shaped, {n} ratings"),
+            (None, None) => {
+                return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new(
+                    "data",
+                    "missing",
+                    "given (or --synthetic N)",
+                )))
+            }
+        };
+        let params = MfParams {
+            rank,
+            lambda: a.lambda,
+            reg: a.reg.parse::<Reg>()?,
+            iters: a.iters,
+            inner_iters: a.inner_iters,
+            seed: a.run.seed,
+            early_stop: a.early_stop,
+        };
+        params.check()?;
+        if let Some(f) = a.test_fraction {
+            if !(0.0..1.0).contains(&f) {
+                return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new(
+                    "test-fraction",
+                    f,
+                    "in [0, 1)",
+                )));
+            }
+        }
+        if a.test_every.is_some_and(|n| n < 2) {
+            return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new(
+                "test-every",
+                format!("{:?}", a.test_every),
+                "at least 2",
+            )));
+        }
+        let config = a.run.run_config(place, None)?;
+        let format = a.format.as_deref().map(str::parse::<RatingsFormat>).transpose()?;
+        Ok(FitSettings { rank, data_name, params, config, format })
+    }
+}
+
 fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
     let place = backend.placement();
-    let Some(rank) = a.rank else {
-        return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new("rank", "missing", "given")));
-    };
-    let data_name = match (&a.data, a.synthetic) {
-        (Some(d), _) => d.display().to_string(),
-        (None, Some(n)) => format!("synthetic Netflix-shaped, {n} ratings"),
-        (None, None) => {
-            return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new(
-                "data",
-                "missing",
-                "given (or --synthetic N)",
-            )))
-        }
-    };
-    let params = MfParams {
-        rank,
-        lambda: a.lambda,
-        reg: a.reg.parse::<Reg>()?,
-        iters: a.iters,
-        inner_iters: a.inner_iters,
-        seed: a.run.seed,
-        early_stop: a.early_stop,
-    };
-    params.check()?;
-    if let Some(f) = a.test_fraction {
-        if !(0.0..1.0).contains(&f) {
-            return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new("test-fraction", f, "in [0, 1)")));
-        }
-    }
-    if a.test_every.is_some_and(|n| n < 2) {
-        return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new(
-            "test-every",
-            format!("{:?}", a.test_every),
-            "at least 2",
-        )));
-    }
-    let config = a.run.run_config(&place, None)?;
-    let format = a.format.as_deref().map(str::parse::<RatingsFormat>).transpose()?;
+    let FitSettings { rank, data_name, params, config, format } = a.settings(&place)?;
 
     // Every process reads the ratings (the workers keep their rows' and columns' ratings).
     let t0 = Instant::now();

@@ -70,7 +70,10 @@ fn check_svg(path: &Path, legend: &[&str]) {
     for l in legend {
         assert!(texts.iter().any(|t| t.contains(l)), "{}: legend {l} missing", path.display());
     }
-    assert!(texts.iter().any(|t| t.contains("wall time (s)") || t.contains("coordinate updates")), "axis label");
+    assert!(
+        texts.iter().any(|t| ["wall time (s)", "coordinate updates", "iterations ("].iter().any(|x| t.contains(x))),
+        "axis label"
+    );
     assert!(doc.descendants().any(|n| n.has_tag_name("polyline") || n.has_tag_name("path")), "lines drawn");
 }
 
@@ -177,10 +180,45 @@ fn a_bad_vary_is_one_line_before_anything_runs() {
         "varied twice",
         &out,
     );
-    // A value only the app itself rejects fails its run: still one line, and nothing written.
+    // Values only the app's own checks reject (not clap) are found before anything runs too:
+    // every combination's settings are checked up front. The first combination of each list
+    // is valid and the data file does not exist, so a comparison that started its first run
+    // would fail on the missing file instead.
+    let missing = tmp.path().join("missing.libsvm");
+    let missing = missing.to_str().expect("utf-8 path");
+    for (app, extra, vary, expect) in [
+        ("lasso", &[][..], "lambda-ratio=0.1,-1", "strads lasso with lambda-ratio=-1: invalid --lambda-ratio -1"),
+        ("lasso", &[], "tol=1e-6,0", "strads lasso with tol=0: invalid --tol 0: must be a finite number > 0"),
+        ("lasso", &[], "workers=1,0", "strads lasso with workers=0: invalid --workers 0: must be at least 1"),
+        ("lasso", &[], "block-size=8,0", "with block-size=0: invalid --block-size 0"),
+        ("lasso", &[], "time-limit=5,-1", "with time-limit=-1: invalid --time-limit -1"),
+        ("lasso", &[], "scheduler-rank=false,true", "invalid --scheduler-rank given: must be used only under mpirun"),
+        ("logreg", &[], "eval-passes=10,0", "strads logreg with eval-passes=0"),
+        ("lda", &["--topics", "5"], "alpha=0.1,-1", "strads lda with alpha=-1: invalid --alpha -1"),
+        ("lda", &["--topics", "5", "--blocks", "2"], "workers=2,3", "with workers=3: invalid --blocks 2"),
+        ("mf", &["--rank", "3"], "test-fraction=0.1,1.5", "with test-fraction=1.5: invalid --test-fraction 1.5"),
+    ] {
+        let mut args = vec!["compare", app, "--data", missing];
+        args.extend(extra);
+        args.extend(["--vary", vary, "--out", o]);
+        fails_cleanly(&args, expect, &out);
+        let err = String::from_utf8_lossy(&strads(&args).stderr).to_string();
+        assert!(!err.contains("failed") && !err.contains("missing.libsvm"), "no run started: {err}");
+    }
+    // Under an MPI launcher the rank count decides: --workers is refused before any job starts.
     fails_cleanly(
-        &["compare", "lasso", "--data", data, "--vary", "lambda-ratio=0.1,-1", "--out", o],
-        "invalid --lambda-ratio -1",
+        &["compare", "lasso", "--data", missing, "--vary", "seed=1,2", "--workers", "2"]
+            .into_iter()
+            .chain(["--launcher", "mpirun -np 2", "--out", o])
+            .collect::<Vec<_>>(),
+        "invalid --workers 2: must be left out under an MPI launcher",
+        &out,
+    );
+    // A failed run (a value no check before reading the data can see: a missing file) still
+    // ends the comparison with one line, and nothing is written.
+    fails_cleanly(
+        &["compare", "lasso", "--data", missing, "--vary", "seed=1,2", "--out", o],
+        "run 000 (seed=1) failed, nothing was written",
         &out,
     );
     assert_eq!(std::fs::read_dir(tmp.path()).expect("dir").count(), 0, "no temporary directory left");
@@ -208,8 +246,10 @@ fn compare_lda_and_mf_draw_their_plots() {
         "--out",
         lda.to_str().expect("utf-8"),
     ]);
-    check_png(&lda.join("loglik_vs_time.png"));
-    check_svg(&lda.join("loglik_vs_time.svg"), &["sampler=dense", "sampler=sparse"]);
+    for stem in ["loglik_vs_time", "loglik_vs_iter"] {
+        check_png(&lda.join(format!("{stem}.png")));
+        check_svg(&lda.join(format!("{stem}.svg")), &["sampler=dense", "sampler=sparse"]);
+    }
     let (head, rows) = read_csv(&lda.join("runs.csv"));
     assert_eq!(head[..5], ["run", "sampler", "repeat", "iter", "time_s"]);
     assert_eq!(rows.len(), 10, "5 iterations of 2 runs");
@@ -283,4 +323,29 @@ fn a_launcher_runs_each_run_as_an_mpi_job() {
             assert_eq!(x[k], y[k], "column {col}");
         }
     }
+}
+
+/// `--log-x`: the x axes (seconds and updates) are logarithmic and say so; the tables are the
+/// same as without it.
+#[test]
+fn log_x_draws_logarithmic_x_axes() {
+    let data = data("lasso/cox2_ic50.libsvm");
+    let data = data.to_str().expect("utf-8 path");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (log, lin) = (tmp.path().join("log"), tmp.path().join("lin"));
+    for (out, extra) in [(&log, &["--log-x"][..]), (&lin, &[][..])] {
+        let mut args = vec!["compare", "lasso", "--data", data, "--vary", "schedule=dynamic,cyclic", "-q"];
+        args.extend(extra);
+        args.extend(["--out", out.to_str().expect("utf-8")]);
+        strads_ok(&args);
+    }
+    for stem in ["suboptimality_vs_time", "suboptimality_vs_updates"] {
+        check_png(&log.join(format!("{stem}.png")));
+        check_svg(&log.join(format!("{stem}.svg")), &["schedule=dynamic", "schedule=cyclic"]);
+        let svg = |d: &Path| std::fs::read_to_string(d.join(format!("{stem}.svg"))).expect("svg");
+        assert!(svg(&log).contains("(log scale)"), "{stem}: the x label says log scale");
+        assert!(!svg(&lin).contains("(log scale)"), "{stem}: linear without --log-x");
+    }
+    let rows = |d: &Path| read_csv(&d.join("runs.csv")).1.iter().map(|r| r[..8].to_vec()).collect::<Vec<_>>();
+    assert_eq!(rows(&log).len(), rows(&lin).len(), "the same trace rows");
 }

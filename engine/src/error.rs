@@ -44,6 +44,18 @@ pub enum Error {
         /// The app's error.
         source: crate::AppError,
     },
+    /// A checkpoint could not be written, read or resumed (the message names the file and
+    /// the reason), or the app or layout does not support checkpoints.
+    #[error("checkpoint: {0}")]
+    Checkpoint(String),
+    /// The run was asked to stop (e.g. SIGTERM) and wrote a checkpoint first.
+    #[error("terminated: checkpoint of round {round} written to {}; resume with --resume", path.display())]
+    Terminated {
+        /// The checkpoint file.
+        path: std::path::PathBuf,
+        /// The round the checkpoint resumes at.
+        round: u64,
+    },
     /// The coordinator's link to the workers broke.
     #[error("transport failure: {0}")]
     Transport(String),

@@ -51,6 +51,7 @@
 
 mod app;
 mod cadence;
+pub mod checkpoint;
 mod error;
 mod launch;
 #[cfg(feature = "mpi")]
@@ -65,6 +66,7 @@ mod worker;
 
 pub use app::{App, AppError, Control, Message, Pulled};
 pub use cadence::{Cadence, Phase};
+pub use checkpoint::{Checkpointing, Fingerprint};
 pub use error::{Error, Result};
 pub use launch::{mpi_launcher, Backend, LaunchOptions, Layout, Placement};
 pub use roles::{RoleFns, Roles};

@@ -7,14 +7,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::App;
 use crate::error::{Error, Result};
-use crate::pipeline::{Local, SchedulerCore, SchedulerSide, Step};
-use crate::rounds::coordinator_loop;
-use crate::run::{RunConfig, RunOutput};
+use crate::pipeline::{SchedulerCore, SchedulerSide, Step};
+use crate::rounds::{coordinator_loop, Resumed};
+use crate::run::{local_side, RunConfig, RunOutput};
 use crate::stats::RoundInfo;
 use crate::transport;
 use crate::worker::{exchange, with_worker_threads, DownOf, LinkOf};
 
-/// One MPI rank's part of a run.
+/// One MPI rank's part of a run (`resume`: where a resumed run picks up, on rank 0).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn run_mpi<A: App>(
     app: &A,
     config: &RunConfig,
@@ -23,6 +24,7 @@ pub(crate) fn run_mpi<A: App>(
     coordinator: Option<A::Coordinator>,
     workers: Vec<A::Worker>,
     mut observer: impl FnMut(&RoundInfo, &A::Task, &A::Coordinator),
+    resume: Option<Resumed<A::Task>>,
 ) -> Result<Option<RunOutput<A>>> {
     let place = comm.placement();
     let s = config.staleness;
@@ -35,7 +37,8 @@ pub(crate) fn run_mpi<A: App>(
                 let obs = &mut observer;
                 match scheduler {
                     Some(st) => {
-                        coordinator_loop(app, config, Local::new(scope, app, st, s), coord, inline, &mut link, obs)
+                        let side = local_side(scope, app, st, s, resume.as_ref());
+                        coordinator_loop(app, config, side, coord, inline, &mut link, obs, resume)
                     }
                     None => coordinator_loop(
                         app,
@@ -45,6 +48,7 @@ pub(crate) fn run_mpi<A: App>(
                         inline,
                         &mut link,
                         obs,
+                        resume,
                     ),
                 }
             })?;

@@ -56,6 +56,12 @@ impl<A: App> SchedulerCore<A> {
         Self { state, staleness, pending: VecDeque::new(), next_round: 0 }
     }
 
+    /// The unpipelined scheduler of a resumed run: `task` (round `round`) handed out, not yet
+    /// observed.
+    fn resumed(state: A::Scheduler, task: Arc<A::Task>, round: u64) -> Self {
+        Self { state, staleness: 0, pending: VecDeque::from([task]), next_round: round + 1 }
+    }
+
     fn schedule(&mut self, app: &A) -> Arc<A::Task> {
         let t = Arc::new(app.schedule(&mut self.state, self.next_round));
         self.next_round += 1;
@@ -121,6 +127,12 @@ pub(crate) trait SchedulerSide<A: App> {
     fn take_bytes(&mut self) -> u64 {
         0
     }
+    /// The scheduler's state for a checkpoint (only an unpipelined scheduler in this
+    /// process can be saved between rounds).
+    fn save(&self, app: &A) -> Result<Vec<u8>> {
+        let _ = app;
+        Err(Error::Checkpoint("checkpoints need staleness 0 and the scheduler on the coordinator's process".into()))
+    }
 }
 
 /// The scheduler on the coordinator's thread.
@@ -149,6 +161,9 @@ impl<A: App> SchedulerSide<A> for Inline<A> {
     }
     fn finish(self) -> Result<Option<A::Scheduler>> {
         Ok(Some(self.core.into_state()))
+    }
+    fn save(&self, app: &A) -> Result<Vec<u8>> {
+        app.save_scheduler(&self.core.state).map_err(|e| Error::Checkpoint(format!("scheduler: {e}")))
     }
 }
 
@@ -250,6 +265,12 @@ impl<'scope, A: App> Local<'scope, A> {
             Self::Threaded(Threaded::spawn(scope, app, state, staleness))
         }
     }
+
+    /// The scheduler of a run resumed from a checkpoint at `round`, whose `task` is handed out
+    /// (checkpoints are taken with staleness 0 only).
+    pub(crate) fn resumed(state: A::Scheduler, task: Arc<A::Task>, round: u64) -> Self {
+        Self::Inline(Inline { core: SchedulerCore::resumed(state, task, round), answer: None })
+    }
 }
 
 impl<A: App> SchedulerSide<A> for Local<'_, A> {
@@ -275,6 +296,12 @@ impl<A: App> SchedulerSide<A> for Local<'_, A> {
         match self {
             Self::Inline(s) => s.finish(),
             Self::Threaded(s) => s.finish(),
+        }
+    }
+    fn save(&self, app: &A) -> Result<Vec<u8>> {
+        match self {
+            Self::Inline(s) => s.save(app),
+            Self::Threaded(s) => s.save(app),
         }
     }
 }

@@ -3,9 +3,10 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::app::{App, Control, Pulled};
+use crate::checkpoint::{self, Snapshot};
 use crate::error::{Error, Result};
 use crate::pipeline::{SchedulerSide, Step};
 use crate::run::{RunConfig, RunOutput};
@@ -40,9 +41,19 @@ impl LoopStats {
     }
 }
 
+/// Where a run resumed from a checkpoint picks up: the round to run next, its task, and the
+/// counts of the rounds before it.
+pub(crate) struct Resumed<T> {
+    pub(crate) round: u64,
+    pub(crate) updates: u64,
+    pub(crate) elapsed_s: f64,
+    pub(crate) task: Arc<T>,
+}
+
 /// The coordinator role (with the scheduler wherever `sched` puts it): runs the rounds, then
 /// collects the scheduler's final state (also after an error, so that a scheduler thread is
 /// always joined; its panic is the root cause and wins).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn coordinator_loop<A: App, S: SchedulerSide<A>>(
     app: &A,
     config: &RunConfig,
@@ -51,8 +62,9 @@ pub(crate) fn coordinator_loop<A: App, S: SchedulerSide<A>>(
     inline: Option<&mut A::Worker>,
     link: &mut LinkOf<'_, A>,
     observer: &mut impl FnMut(&RoundInfo, &A::Task, &A::Coordinator),
+    resume: Option<Resumed<A::Task>>,
 ) -> Result<(Option<A::Scheduler>, A::Coordinator, LoopStats)> {
-    let res = rounds(app, config, &mut sched, &mut coord, inline, link, observer);
+    let res = rounds(app, config, &mut sched, &mut coord, inline, link, observer, resume);
     let state = sched.finish();
     match (res, state) {
         (_, Err(e)) | (Err(e), Ok(_)) => Err(e),
@@ -61,6 +73,7 @@ pub(crate) fn coordinator_loop<A: App, S: SchedulerSide<A>>(
 }
 
 /// The round loop at the coordinator.
+#[allow(clippy::too_many_arguments)]
 fn rounds<A: App, S: SchedulerSide<A>>(
     app: &A,
     config: &RunConfig,
@@ -69,11 +82,16 @@ fn rounds<A: App, S: SchedulerSide<A>>(
     mut inline: Option<&mut A::Worker>,
     link: &mut LinkOf<'_, A>,
     observer: &mut impl FnMut(&RoundInfo, &A::Task, &A::Coordinator),
+    resume: Option<Resumed<A::Task>>,
 ) -> Result<LoopStats> {
-    let start = Instant::now();
+    let elapsed_before = resume.as_ref().map_or(0.0, |r| r.elapsed_s);
+    let start = Instant::now().checked_sub(Duration::from_secs_f64(elapsed_before)).unwrap_or_else(Instant::now);
     let mut total = PhaseTimes::default();
-    let mut updates = 0u64;
-    let mut round = 0u64;
+    let mut updates = resume.as_ref().map_or(0, |r| r.updates);
+    let mut round = resume.as_ref().map_or(0, |r| r.round);
+    // The checkpoint whose worker states come back with the next replies.
+    let mut saving: Option<Snapshot> = None;
+    let mut last_checkpoint = Instant::now();
     // Set once a limit or convergence ends the run; a limit may still run one final task.
     let mut stop: Option<StopReason> = None;
     let missing = || Error::SchedulerFailed("the scheduler answered a running round with no task".into());
@@ -82,18 +100,42 @@ fn rounds<A: App, S: SchedulerSide<A>>(
     let mut round_start = Instant::now();
     let t = Instant::now();
     // Tasks scheduled ahead (rounds t + 1 ..= t + S while round t runs).
-    let mut ahead: VecDeque<Arc<A::Task>> = sched.start(app)?.into();
+    let mut ahead: VecDeque<Arc<A::Task>> = match &resume {
+        Some(r) => VecDeque::from([Arc::clone(&r.task)]),
+        None => sched.start(app)?.into(),
+    };
     this.schedule_s = since(t);
     this.bytes += sched.take_bytes();
     let first = ahead.pop_front().ok_or_else(missing)?;
-    let mut msg = Arc::new(Down::<A::Task, A::Update> { update: None, task: Some(first) });
+    let mut msg = Arc::new(Down::<A::Task, A::Update> { update: None, task: Some(first), save: false });
     let mut private = Vec::new();
     // Whether a scheduler answer is owed (the next round's task, computed in the background).
     let mut owed = false;
 
     loop {
-        let (ups, bytes) = exchange(app, link, inline.as_deref_mut(), &msg, std::mem::take(&mut private), true)?;
+        let (mut ups, bytes) = exchange(app, link, inline.as_deref_mut(), &msg, std::mem::take(&mut private), true)?;
         this.bytes += bytes;
+        if let (Some(mut snap), Some(ck)) = (saving.take(), &config.checkpoint) {
+            let t = Instant::now();
+            snap.workers = ups
+                .iter_mut()
+                .enumerate()
+                .map(|(w, up)| match up.saved.take() {
+                    Some(Ok(bytes)) => Ok(bytes),
+                    Some(Err(e)) => Err(Error::Checkpoint(format!("worker {w}: {e}"))),
+                    None => Err(Error::Checkpoint(format!("worker {w} sent no state"))),
+                })
+                .collect::<Result<_>>()?;
+            let path = checkpoint::write(&ck.dir, &snap)?;
+            log::info!("checkpoint of round {} written to {} in {:.3} s", snap.round, path.display(), since(t));
+            last_checkpoint = Instant::now();
+            if ck.terminating() {
+                // The workers have pushed the round the checkpoint resumes at; it is dropped.
+                let end = Arc::new(Down { update: None, task: None, save: false });
+                exchange(app, link, inline.as_deref_mut(), &end, Vec::new(), false)?;
+                return Err(Error::Terminated { path, round: snap.round });
+            }
+        }
         let mut partials = Vec::with_capacity(ups.len());
         for (rank, up) in ups.into_iter().enumerate() {
             this.push_s = this.push_s.max(up.push_s);
@@ -165,7 +207,25 @@ fn rounds<A: App, S: SchedulerSide<A>>(
         }
         this.pull_s += since(t);
         let finished = next.is_none();
-        msg = Arc::new(Down { update: Some(update), task: next });
+        let mut save = false;
+        if let (Some(ck), Some(task), Step::Continue) = (&config.checkpoint, &next, step) {
+            if ck.terminating() || last_checkpoint.elapsed() >= ck.every {
+                let coordinator =
+                    app.save_coordinator(coord).map_err(|e| Error::Checkpoint(format!("coordinator: {e}")))?;
+                saving = Some(Snapshot {
+                    fingerprint: config.fingerprint(),
+                    round: round + 1,
+                    updates,
+                    elapsed_s: since(start),
+                    next_task: checkpoint::encode(&**task)?,
+                    scheduler: sched.save(app)?,
+                    coordinator,
+                    workers: Vec::new(),
+                });
+                save = true;
+            }
+        }
+        msg = Arc::new(Down { update: Some(update), task: next, save });
 
         let busy = this.schedule_s + this.push_s + this.pull_s + this.sync_s;
         this.comm_s = (since(round_start) - busy).max(0.0);

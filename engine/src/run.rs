@@ -1,14 +1,17 @@
 //! Running an app: the run's configuration and output, and the entry points [`run`] (any
 //! backend) and [`run_threads`] (threads, role states given).
 
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::app::App;
+use crate::checkpoint::{self, Checkpointing, Fingerprint, Snapshot};
 use crate::error::{Error, Result};
 use crate::launch::Backend;
 use crate::pipeline::Local;
 use crate::roles::Roles;
-use crate::rounds::coordinator_loop;
+use crate::rounds::{coordinator_loop, Resumed};
 use crate::stats::{PhaseTimes, RoundInfo, StopReason};
 use crate::worker::with_worker_threads;
 
@@ -27,12 +30,34 @@ pub struct RunConfig {
     /// scheduler runs on its own thread (or its own rank) and overlaps the workers; results
     /// are deterministic for each `S` [STRADS-16, Sec. 4.2].
     pub staleness: u64,
+    /// Write checkpoints ([`crate::checkpoint`]; needs `staleness` 0).
+    pub checkpoint: Option<Checkpointing>,
+    /// Resume from the checkpoint in this directory (every process reads it).
+    pub resume: Option<PathBuf>,
+    /// What identifies this run in its checkpoints (the engine adds the worker count); a
+    /// checkpoint with another fingerprint is not resumed.
+    pub fingerprint: Fingerprint,
 }
 
 impl RunConfig {
     /// `workers` workers, no round or time limit.
     pub fn new(workers: usize) -> Self {
-        Self { workers, max_rounds: None, time_limit: None, staleness: 0 }
+        Self {
+            workers,
+            max_rounds: None,
+            time_limit: None,
+            staleness: 0,
+            checkpoint: None,
+            resume: None,
+            fingerprint: Vec::new(),
+        }
+    }
+
+    /// The fingerprint checkpoints carry: the caller's, then the worker count.
+    pub(crate) fn fingerprint(&self) -> Fingerprint {
+        let mut f = self.fingerprint.clone();
+        f.push(("workers".into(), self.workers.to_string()));
+        f
     }
 
     /// Validates the values.
@@ -49,6 +74,13 @@ impl RunConfig {
         }
         if self.time_limit == Some(Duration::ZERO) {
             return Err(Error::InvalidParameter(strads_core::InvalidParameter::new("time-limit", "0", "positive")));
+        }
+        if (self.checkpoint.is_some() || self.resume.is_some()) && self.staleness != 0 {
+            return Err(Error::InvalidParameter(strads_core::InvalidParameter::new(
+                "staleness",
+                self.staleness.to_string(),
+                "0 with --checkpoint or --resume",
+            )));
         }
         Ok(())
     }
@@ -99,6 +131,7 @@ pub fn run<A: App>(
     observer: impl FnMut(&RoundInfo, &A::Task, &A::Coordinator),
 ) -> Result<Option<RunOutput<A>>> {
     config.check()?;
+    check_checkpoints(app, config)?;
     let place = backend.placement();
     if config.workers != place.workers {
         return Err(Error::Roles(format!(
@@ -115,13 +148,20 @@ pub fn run<A: App>(
     let build = |role: &'static str| move |source| Error::Build { role: role.to_string(), source };
     let scheduler = if place.scheduler { Some(roles.scheduler().map_err(build("scheduler"))?) } else { None };
     let coordinator = if place.coordinator { Some(roles.coordinator().map_err(build("coordinator"))?) } else { None };
+    let checkpoints = config.checkpoint.is_some() || config.resume.is_some();
+    if checkpoints && place.scheduler != place.coordinator {
+        return Err(Error::Checkpoint("checkpoints need the scheduler on the coordinator's rank".into()));
+    }
     match (backend, scheduler, coordinator) {
         (Backend::Threads { .. }, Some(sched), Some(coord)) => {
             run_threads(app, config, sched, coord, workers, observer).map(Some)
         }
         #[cfg(feature = "mpi")]
-        (Backend::Mpi(comm), scheduler, coordinator) => {
-            crate::mpi_run::run_mpi(app, config, comm, scheduler, coordinator, workers, observer)
+        (Backend::Mpi(comm), mut scheduler, mut coordinator) => {
+            let mut workers = workers;
+            let resume =
+                restore(app, config, scheduler.as_mut(), coordinator.as_mut(), &mut workers, place.worker_range.start)?;
+            crate::mpi_run::run_mpi(app, config, comm, scheduler, coordinator, workers, observer, resume)
         }
         _ => Err(Error::Roles(format!("{} holds no scheduler or no coordinator on threads", place.describe()))),
     }
@@ -151,14 +191,75 @@ pub fn run_threads<A: App>(
     mut observer: impl FnMut(&RoundInfo, &A::Task, &A::Coordinator),
 ) -> Result<RunOutput<A>> {
     config.check()?;
+    check_checkpoints(app, config)?;
     if workers.len() != config.workers {
         return Err(Error::WorkerCount { given: workers.len(), expected: config.workers });
     }
+    let (mut scheduler, mut coordinator, mut workers) = (scheduler, coordinator, workers);
+    let resume = restore(app, config, Some(&mut scheduler), Some(&mut coordinator), &mut workers, 0)?;
     std::thread::scope(|scope| {
         let ((scheduler, coordinator, stats), states) = with_worker_threads(app, workers, 0, |inline, mut link| {
-            let side = Local::new(scope, app, scheduler, config.staleness);
-            coordinator_loop(app, config, side, coordinator, inline, &mut link, &mut observer)
+            let side = local_side(scope, app, scheduler, config.staleness, resume.as_ref());
+            coordinator_loop(app, config, side, coordinator, inline, &mut link, &mut observer, resume)
         })?;
         Ok(stats.output(scheduler, coordinator, states))
     })
+}
+
+/// Refuses checkpoints and resumes for an app that does not implement them.
+fn check_checkpoints<A: App>(app: &A, config: &RunConfig) -> Result<()> {
+    if (config.checkpoint.is_some() || config.resume.is_some()) && !app.checkpoints() {
+        return Err(Error::Checkpoint("this app does not support checkpoints (--checkpoint, --resume)".into()));
+    }
+    Ok(())
+}
+
+/// The scheduler in this process: fresh, or resumed at the checkpoint's round.
+pub(crate) fn local_side<'scope, 'env, A: App>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    app: &'env A,
+    state: A::Scheduler,
+    staleness: u64,
+    resume: Option<&Resumed<A::Task>>,
+) -> Local<'scope, A>
+where
+    A::Scheduler: 'scope,
+{
+    match resume {
+        Some(r) => Local::resumed(state, Arc::clone(&r.task), r.round),
+        None => Local::new(scope, app, state, staleness),
+    }
+}
+
+/// With [`RunConfig::resume`]: reads the checkpoint, restores the role states this process
+/// holds (workers from global index `first`) and returns where the run picks up.
+fn restore<A: App>(
+    app: &A,
+    config: &RunConfig,
+    scheduler: Option<&mut A::Scheduler>,
+    coordinator: Option<&mut A::Coordinator>,
+    workers: &mut [A::Worker],
+    first: usize,
+) -> Result<Option<Resumed<A::Task>>> {
+    let Some(dir) = &config.resume else { return Ok(None) };
+    let snap: Snapshot = checkpoint::read(dir, &config.fingerprint())?;
+    let fail = |role: String| move |e: crate::AppError| Error::Checkpoint(format!("cannot restore the {role}: {e}"));
+    for (k, w) in workers.iter_mut().enumerate() {
+        let bytes =
+            snap.workers.get(first + k).ok_or_else(|| Error::Checkpoint("a worker's state is missing".into()))?;
+        app.restore_worker(w, bytes).map_err(fail(format!("state of worker {}", first + k)))?;
+    }
+    if let Some(s) = scheduler {
+        app.restore_scheduler(s, &snap.scheduler).map_err(fail("scheduler".into()))?;
+    }
+    if let Some(c) = coordinator {
+        app.restore_coordinator(c, &snap.coordinator).map_err(fail("coordinator".into()))?;
+    }
+    log::info!("resuming at round {} from {}", snap.round, checkpoint::path(dir).display());
+    Ok(Some(Resumed {
+        round: snap.round,
+        updates: snap.updates,
+        elapsed_s: snap.elapsed_s,
+        task: Arc::new(checkpoint::decode(&snap.next_task)?),
+    }))
 }

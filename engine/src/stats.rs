@@ -21,7 +21,9 @@ pub struct PhaseTimes {
     pub comm_s: f64,
     /// Encoded bytes sent by all roles: tasks and updates once per receiving worker (threads)
     /// or worker rank (MPI), partials once per sending worker, and under MPI with a
-    /// dedicated scheduler rank the messages between coordinator and scheduler.
+    /// dedicated scheduler rank the messages between coordinator and scheduler. The app's
+    /// messages only, not MPI's framing (see [`crate::transport::wire_bytes`]): with one
+    /// worker per rank and no scheduler rank, the same count on both backends.
     pub bytes: u64,
 }
 

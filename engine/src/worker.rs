@@ -18,6 +18,8 @@ use crate::transport::{self, wire_bytes, CoordinatorLink, WorkerLink};
 pub(crate) struct Down<T, U> {
     pub(crate) update: Option<Arc<U>>,
     pub(crate) task: Option<Arc<T>>,
+    /// Whether each worker saves its state for a checkpoint after the sync, before the push.
+    pub(crate) save: bool,
 }
 
 pub(crate) type DownOf<A> = Down<<A as App>::Task, <A as App>::Update>;
@@ -31,6 +33,8 @@ pub(crate) struct Up<P> {
     pub(crate) partial: Option<P>,
     pub(crate) push_s: f64,
     pub(crate) sync_s: f64,
+    /// The worker's saved state when the message asked for it (or why it could not save).
+    pub(crate) saved: Option<std::result::Result<Vec<u8>, String>>,
 }
 
 /// Seconds since `t`.
@@ -101,8 +105,8 @@ pub(crate) fn with_worker_threads<'a, A: App, R>(
     })
 }
 
-/// One worker's part of a round: take its private part, sync the previous update, push the
-/// task (none on the message that ends the run).
+/// One worker's part of a round: take its private part, sync the previous update, save its
+/// state if asked (a checkpoint), push the task (none on the message that ends the run).
 fn worker_step<A: App>(app: &A, state: &mut A::Worker, msg: &DownOf<A>, private: Option<A::Private>) -> UpOf<A> {
     let t0 = Instant::now();
     if let Some(p) = private {
@@ -112,13 +116,14 @@ fn worker_step<A: App>(app: &A, state: &mut A::Worker, msg: &DownOf<A>, private:
         app.sync(state, u);
     }
     let sync_s = since(t0);
+    let saved = msg.save.then(|| app.save_worker(state).map_err(|e| e.to_string()));
     match &msg.task {
         Some(task) => {
             let t1 = Instant::now();
             let partial = app.push(state, task);
-            Up { partial: Some(partial), push_s: since(t1), sync_s }
+            Up { partial: Some(partial), push_s: since(t1), sync_s, saved }
         }
-        None => Up { partial: None, push_s: 0.0, sync_s },
+        None => Up { partial: None, push_s: 0.0, sync_s, saved },
     }
 }
 

@@ -52,7 +52,7 @@ impl std::fmt::Display for Policy {
 }
 
 /// Hyperparameters of a [`BlockScheduler`]; checked by [`BlockConfig::check`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BlockConfig {
     /// The schedule.
     pub policy: Policy,
@@ -104,7 +104,7 @@ impl BlockConfig {
 /// The dynamic schedule keeps a [`SumTree`] of weights `(Δβ_j)² + η` (all start at
 /// `1 + η`, so that every variable is seen early); an app reports progress with
 /// [`BlockScheduler::set_progress`] in `O(log n)`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct BlockScheduler {
     cfg: BlockConfig,
     n: usize,

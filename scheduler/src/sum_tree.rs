@@ -16,7 +16,7 @@
 /// assert_eq!(t.find(0.5), 1);   // prefix sums: [0, 3, 3, 4]
 /// assert_eq!(t.find(3.5), 3);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SumTree {
     n: usize,
     /// Number of leaves (power of two, ≥ n).

@@ -95,15 +95,26 @@ const APPS: &[AppSpec] = &[
     AppSpec {
         name: "lda",
         goal: Goal::AtLeast("loglik_per_token"),
-        plots: &[PlotSpec {
-            file: "loglik_vs_time",
-            title: "log-likelihood per token vs wall time",
-            x: "time_s",
-            x_label: "wall time (s)",
-            y: YValue::Column(&[("loglik_per_token", "log-likelihood per token (nats)")]),
-            log_y: false,
-            legend: Legend::LowerRight,
-        }],
+        plots: &[
+            PlotSpec {
+                file: "loglik_vs_time",
+                title: "log-likelihood per token vs wall time",
+                x: "time_s",
+                x_label: "wall time (s)",
+                y: YValue::Column(&[("loglik_per_token", "log-likelihood per token (nats)")]),
+                log_y: false,
+                legend: Legend::LowerRight,
+            },
+            PlotSpec {
+                file: "loglik_vs_iter",
+                title: "log-likelihood per token vs iterations",
+                x: "iter",
+                x_label: "iterations (each samples every token once)",
+                y: YValue::Column(&[("loglik_per_token", "log-likelihood per token (nats)")]),
+                log_y: false,
+                legend: Legend::LowerRight,
+            },
+        ],
     },
     AppSpec {
         name: "mf",

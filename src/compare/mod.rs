@@ -21,7 +21,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use apps::AppSpec;
 
 /// Arguments of `strads compare`: the app, then the app's own flags interleaved with the
-/// comparison's flags (`--vary`, `--repeat`, `--out`, `--launcher`, `--goal`, `--quiet`).
+/// comparison's flags (`--vary`, `--repeat`, `--out`, `--launcher`, `--goal`, `--log-x`, `--quiet`).
 #[derive(Debug, Args)]
 #[command(after_long_help = HELP, after_help = HELP)]
 pub struct CompareArgs {
@@ -46,6 +46,8 @@ Comparison flags (anywhere after APP; every other flag is passed to each run unc
   --goal G               The level for time_to_goal_s: relative suboptimality for lasso/logreg
                          [default: 1e-6], log-likelihood per token for lda, test RMSE for mf
                          [default: the level every run reached].
+  --log-x                Logarithmic x axes (seconds, updates, iterations; rows at x <= 0 are
+                         left out of the plots, not of the tables).
   -q, --quiet            No progress bar and no closing line.
 
 Example:
@@ -70,6 +72,8 @@ struct Options {
     launcher: Vec<String>,
     goal: Option<f64>,
     quiet: bool,
+    /// Logarithmic x axes.
+    log_x: bool,
     /// The app flags passed to every run unchanged.
     pass: Vec<String>,
 }
@@ -165,7 +169,7 @@ pub fn run(args: &CompareArgs) -> Result<(), CompareError> {
     let keys: Vec<&str> = opts.vary.iter().map(|v| v.key.as_str()).collect();
     let results = table::Results::new(spec, &keys, done, opts.goal).map_err(CompareError::Output)?;
     results.write(tmp.path()).map_err(CompareError::Output)?;
-    let plots = plot::draw_all(spec, &results, tmp.path()).map_err(CompareError::Output)?;
+    let plots = plot::draw_all(spec, &results, tmp.path(), opts.log_x).map_err(CompareError::Output)?;
     write_command(tmp.path(), &args.app, &args.flags)?;
     finish(tmp, &out)?;
     if !opts.quiet {
@@ -183,7 +187,7 @@ pub fn run(args: &CompareArgs) -> Result<(), CompareError> {
 /// Splits the flags after APP into the comparison's own and the app's pass-through flags.
 fn split_flags(flags: &[String]) -> Result<Options, CompareError> {
     let mut vary_raw = Vec::new();
-    let (mut repeat, mut out, mut launcher, mut goal, mut quiet) = (None, None, None, None, false);
+    let (mut repeat, mut out, mut launcher, mut goal, mut quiet, mut log_x) = (None, None, None, None, false, false);
     let mut pass = Vec::new();
     let mut it = flags.iter();
     while let Some(f) = it.next() {
@@ -194,6 +198,10 @@ fn split_flags(flags: &[String]) -> Result<Options, CompareError> {
         let own = matches!(name, "--vary" | "--repeat" | "--out" | "--launcher" | "--goal");
         if name == "--quiet" || name == "-q" {
             quiet = true;
+            continue;
+        }
+        if name == "--log-x" {
+            log_x = true;
             continue;
         }
         if !own {
@@ -262,7 +270,7 @@ fn split_flags(flags: &[String]) -> Result<Options, CompareError> {
         }
         vary.push(v);
     }
-    Ok(Options { vary, repeat, out: PathBuf::from(out), launcher, goal, quiet, pass })
+    Ok(Options { vary, repeat, out: PathBuf::from(out), launcher, goal, quiet, log_x, pass })
 }
 
 /// `KEY=V1,V2,...` → the key (without leading dashes, `_` as `-`) and its values.
@@ -389,23 +397,73 @@ fn app_flags(opts: &Options, job: &Job) -> Vec<String> {
     a
 }
 
-/// Parses `job`'s command line as the app's, so a value the app's flags reject (and a
-/// missing required flag) stops the comparison before anything runs.
+/// Parses `job`'s command line as the app's and runs the app's own checks of its settings
+/// (everything the app checks before it reads its data), so that a value the app rejects (and
+/// a missing required flag) stops the comparison before anything runs.
 fn check_job(spec: &AppSpec, opts: &Options, job: &Job) -> Result<(), CompareError> {
     let mut argv = vec!["strads".to_string(), spec.name.to_string()];
     argv.extend(app_flags(opts, job));
-    match crate::Cli::try_parse_from(&argv) {
-        Ok(_) => Ok(()),
+    let what = if opts.vary.is_empty() { String::new() } else { format!(" with {}", label(opts, job)) };
+    let cli = match crate::Cli::try_parse_from(&argv) {
+        Ok(cli) => cli,
         Err(e) => {
             // clap's message up to its first blank line (the error and its details), one line.
             let text = e.to_string();
             let msg: Vec<&str> = text.lines().map(str::trim).take_while(|l| !l.is_empty()).collect();
             let msg = msg.join(" ");
             let msg = msg.trim_start_matches("error: ");
-            let what = if opts.vary.is_empty() { String::new() } else { format!(" with {}", label(opts, job)) };
-            Err(usage(format!("strads {}{what}: {msg}", spec.name)))
+            return Err(usage(format!("strads {}{what}: {msg}", spec.name)));
         }
-    }
+    };
+    check_settings(&cli.command, &opts.launcher).map_err(|msg| usage(format!("strads {}{what}: {msg}", spec.name)))
+}
+
+/// Whether `launcher` starts MPI jobs (its program is `mpirun`, `mpiexec`, `orterun` or `srun`).
+fn is_mpi_launcher(launcher: &[String]) -> bool {
+    launcher.first().is_some_and(|l| {
+        let prog = Path::new(l).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        ["mpirun", "mpiexec", "orterun", "srun"].iter().any(|m| prog.starts_with(m))
+    })
+}
+
+/// The checks a run of `command` makes before it reads any data: the layout flags (as the
+/// backend would check them, threads or MPI ranks under an MPI launcher) and the app's own
+/// settings. Returns the run's error line (without `strads: error:`).
+fn check_settings(command: &crate::Command, launcher: &[String]) -> Result<(), String> {
+    use crate::Command as C;
+    let launch = match command {
+        C::Lasso(a) => a.run.launch_options(),
+        C::Lda(a) => a.run.launch_options(),
+        C::Logreg(a) => a.run.launch_options(),
+        C::Mf(a) => a.launch_options(),
+        C::Generate(_) | C::Compare(_) => return Ok(()),
+    };
+    let workers = if is_mpi_launcher(launcher) {
+        if let Some(w) = launch.workers {
+            let why = "left out under an MPI launcher: the rank count decides the workers \
+                       (P = ranks, times --threads per rank)";
+            return Err(strads_kit::InvalidParameter::new("workers", w, why).to_string());
+        }
+        if launch.threads_per_rank == Some(0) {
+            return Err(strads_kit::InvalidParameter::new("threads", 0, "at least 1").to_string());
+        }
+        // The rank count is the launcher's: check the settings for the fewest workers.
+        1
+    } else if launcher.is_empty() {
+        // No MPI launcher in this process's environment (checked by `run`): threads, as each
+        // run will pick them.
+        strads_engine::Backend::detect(&launch).map_err(|e| e.to_string())?.placement().workers
+    } else {
+        launch.workers.unwrap_or(1)
+    };
+    let checked = match command {
+        C::Lasso(a) => a.check(workers),
+        C::Lda(a) => a.check(workers),
+        C::Logreg(a) => a.check(workers),
+        C::Mf(a) => a.check(workers),
+        C::Generate(_) | C::Compare(_) => Ok(()),
+    };
+    checked.map_err(|e| e.to_string())
 }
 
 /// Where `--out` goes: its parent (created) and its final name.
@@ -575,6 +633,19 @@ mod tests {
         ] {
             let e = split_flags(&strings(&args)).expect_err("rejected").to_string();
             assert!(e.contains(expect), "{args:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn mpi_launchers_are_recognized() {
+        for (l, mpi) in [
+            ("mpirun -np 3", true),
+            ("/usr/bin/mpiexec -n 2", true),
+            ("srun -n 4", true),
+            ("nice -n 5", false),
+            ("", false),
+        ] {
+            assert_eq!(is_mpi_launcher(&strings(&l.split_whitespace().collect::<Vec<_>>())), mpi, "{l}");
         }
     }
 

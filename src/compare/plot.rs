@@ -42,13 +42,17 @@ fn colour(i: usize) -> RGBColor {
 ///
 /// # Errors
 /// A message naming the plot that could not be drawn or written.
-pub fn draw_all(spec: &AppSpec, res: &Results, dir: &Path) -> Result<Vec<String>, String> {
+pub fn draw_all(spec: &AppSpec, res: &Results, dir: &Path, log_x: bool) -> Result<Vec<String>, String> {
     // The font is compiled in (the `dejavu` crate); registering it twice replaces it.
     plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
         .map_err(|_| "the embedded DejaVu Sans font does not load".to_string())?;
     let mut files = Vec::new();
     for p in spec.plots {
-        let (series, y_label) = res.series(p.x, p.y);
+        let (mut series, y_label) = res.series(p.x, p.y);
+        if log_x {
+            // A log axis has no place for x ≤ 0.
+            series.iter_mut().for_each(|s| s.1.retain(|q| q.0 > 0.0));
+        }
         let title = match res.data_name() {
             Some(d) => format!("{} on {d}: {}", spec.name, p.title),
             None => format!("{}: {}", spec.name, p.title),
@@ -59,13 +63,13 @@ pub fn draw_all(spec: &AppSpec, res: &Results, dir: &Path) -> Result<Vec<String>
         {
             let path = dir.join(&png);
             let root = BitMapBackend::new(&path, (WIDTH, HEIGHT)).into_drawing_area();
-            draw(&root, p, &title, &y_label, &series).map_err(|e| err(&png, e))?;
+            draw(&root, p, log_x, &title, &y_label, &series).map_err(|e| err(&png, e))?;
             root.present().map_err(|e| err(&png, e.to_string()))?;
         }
         {
             let path = dir.join(&svg);
             let root = SVGBackend::new(&path, (WIDTH, HEIGHT)).into_drawing_area();
-            draw(&root, p, &title, &y_label, &series).map_err(|e| err(&svg, e))?;
+            draw(&root, p, log_x, &title, &y_label, &series).map_err(|e| err(&svg, e))?;
             root.present().map_err(|e| err(&svg, e.to_string()))?;
         }
         files.push(png);
@@ -88,6 +92,16 @@ fn span(v: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
+/// A linear axis tick: whole numbers without decimals, others with at most 4, no float noise.
+fn plain(v: f64) -> String {
+    if v == v.round() && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
 /// Whole decades around the positive values of `v`.
 fn decades(v: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = v.filter(|x| *x > 0.0).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
@@ -103,29 +117,36 @@ fn decades(v: impl Iterator<Item = f64>) -> (f64, f64) {
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     p: &PlotSpec,
+    log_x: bool,
     title: &str,
     y_label: &str,
     series: &[Series],
 ) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(e)?;
-    let (x0, x1) = span(series.iter().flat_map(|s| s.1.iter().map(|p| p.0)));
-    let x0 = if x0 < 0.0 && series.iter().all(|s| s.1.iter().all(|p| p.0 >= 0.0)) { 0.0 } else { x0 };
+    let xs = || series.iter().flat_map(|s| s.1.iter().map(|p| p.0));
+    let (x0, x1) = span(xs());
+    let x0 = if x0 < 0.0 && xs().all(|x| x >= 0.0) { 0.0 } else { x0 };
+    let x_label = if log_x { format!("{} (log scale)", p.x_label) } else { p.x_label.to_string() };
     let ys = || series.iter().flat_map(|s| s.1.iter().map(|p| p.1));
     let mut b = ChartBuilder::on(root);
     b.caption(title, ("sans-serif", 20)).margin(16).x_label_area_size(48).y_label_area_size(84);
     let pos = match p.legend {
+        // Falling curves on a log x axis start at the left and end at the right, their
+        // costs spread over decades: the lower left is the empty corner.
+        Legend::UpperRight if log_x => SeriesLabelPosition::LowerLeft,
         Legend::UpperRight => SeriesLabelPosition::UpperRight,
         Legend::LowerRight => SeriesLabelPosition::LowerRight,
     };
     // The two y scales give two chart types; the drawing is the same.
     macro_rules! lines {
-        ($chart:expr, $fmt:expr) => {{
+        ($chart:expr, $xfmt:expr, $fmt:expr) => {{
             let mut chart = $chart;
             chart
                 .configure_mesh()
-                .x_desc(p.x_label)
+                .x_desc(x_label.as_str())
                 .y_desc(y_label)
+                .x_label_formatter($xfmt)
                 .y_label_formatter($fmt)
                 .label_style(("sans-serif", 14))
                 .axis_desc_style(("sans-serif", 15))
@@ -152,14 +173,40 @@ fn draw<DB: DrawingBackend>(
                 .map_err(e)?;
         }};
     }
+    let log_fmt = &|v: &f64| format!("{v:.0e}");
+    let lin_fmt = &|v: &f64| plain(*v);
+    let (lx0, lx1) = decades(xs());
     if p.log_y {
         let (y0, y1) = decades(ys());
-        lines!(b.build_cartesian_2d(x0..x1, (y0..y1).log_scale()).map_err(e)?, &|v: &f64| format!("{v:.0e}"));
+        if log_x {
+            lines!(b.build_cartesian_2d((lx0..lx1).log_scale(), (y0..y1).log_scale()).map_err(e)?, log_fmt, log_fmt);
+        } else {
+            lines!(b.build_cartesian_2d(x0..x1, (y0..y1).log_scale()).map_err(e)?, lin_fmt, log_fmt);
+        }
     } else {
         let (y0, y1) = span(ys());
         // Enough decimals to tell ticks about a tenth of the range apart, no float noise.
         let prec = (1.0 - ((y1 - y0) / 10.0).log10().floor()).clamp(0.0, 12.0) as usize;
-        lines!(b.build_cartesian_2d(x0..x1, y0..y1).map_err(e)?, &|v: &f64| format!("{v:.prec$}"));
+        let y_fmt = &|v: &f64| format!("{v:.prec$}");
+        if log_x {
+            lines!(b.build_cartesian_2d((lx0..lx1).log_scale(), y0..y1).map_err(e)?, log_fmt, y_fmt);
+        } else {
+            lines!(b.build_cartesian_2d(x0..x1, y0..y1).map_err(e)?, lin_fmt, y_fmt);
+        }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tick_labels_are_plain() {
+        assert_eq!(plain(50000.0), "50000");
+        assert_eq!(plain(0.5), "0.5");
+        assert_eq!(plain(0.1 + 0.2), "0.3");
+        assert_eq!(plain(-2.0), "-2");
+        assert_eq!(decades([3.0, 2500.0].into_iter()), (1.0, 10000.0));
+    }
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use strads_engine::checkpoint::{restore_state, save_state};
 use strads_engine::{App, AppError, Control, Pulled};
 use strads_scheduler::{Blocks, Rotation};
 
@@ -100,7 +101,7 @@ pub struct LdaUpdate {
 }
 
 /// The log-likelihood after one iteration.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct IterationStat {
     /// Iterations completed (1-based).
     pub iter: u64,
@@ -111,7 +112,7 @@ pub struct IterationStat {
 }
 
 /// The coordinator's state: the parked word blocks and the topic totals.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LdaCoordinator {
     parked: Vec<Option<WordBlock>>,
     totals: Vec<i64>,
@@ -122,7 +123,7 @@ pub struct LdaCoordinator {
 }
 
 /// The scheduler's state: the iteration budget.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LdaScheduler {
     subrounds: u64,
     per_iteration: u64,
@@ -449,6 +450,30 @@ impl App for Lda {
 
     fn final_task(&self, _: &mut LdaScheduler) -> Option<LdaTask> {
         Some(LdaTask::Collect)
+    }
+
+    // Checkpoints: every role state is saved whole (a worker's tokens with their topics, its
+    // document counts and random stream), except the dense path's scratch table.
+    fn checkpoints(&self) -> bool {
+        true
+    }
+    fn save_scheduler(&self, s: &LdaScheduler) -> Result<Vec<u8>, AppError> {
+        save_state(s)
+    }
+    fn restore_scheduler(&self, s: &mut LdaScheduler, bytes: &[u8]) -> Result<(), AppError> {
+        restore_state(s, bytes)
+    }
+    fn save_coordinator(&self, c: &LdaCoordinator) -> Result<Vec<u8>, AppError> {
+        save_state(c)
+    }
+    fn restore_coordinator(&self, c: &mut LdaCoordinator, bytes: &[u8]) -> Result<(), AppError> {
+        restore_state(c, bytes)
+    }
+    fn save_worker(&self, w: &LdaWorker) -> Result<Vec<u8>, AppError> {
+        save_state(w)
+    }
+    fn restore_worker(&self, w: &mut LdaWorker, bytes: &[u8]) -> Result<(), AppError> {
+        restore_state(w, bytes)
     }
 
     fn updates(&self, task: &LdaTask) -> u64 {

@@ -19,7 +19,7 @@ use libm::lgamma;
 /// `lnΓ(c + prior) − lnΓ(prior)` for counts `c`, tabulated for the small counts that make up
 /// almost all of a sum (each value computed once, by the same `lgamma` as for larger counts,
 /// so a sum gives the same bits with or without the table).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct LgammaTable {
     prior: f64,
     base: f64,

@@ -35,13 +35,14 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
 use super::loglik;
 use super::loglik::LgammaTable;
 use super::sampler::{count_in, SparseCounts, WordBlock};
 
 /// One MH worker: a contiguous range of documents, their tokens stored word-major by block.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MhWorker {
     k: usize,
     alpha: f64,
@@ -500,7 +501,7 @@ impl MhWorker {
 
 /// A Walker alias table [Walker 1977; Vose 1991] over sparse counts: O(n) to build, O(1) a
 /// draw.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Alias {
     /// Per cell: the probability of keeping the cell's own topic.
     keep: Vec<f64>,

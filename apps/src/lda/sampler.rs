@@ -21,7 +21,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use wide::f32x4;
+use wide::{f32x4, CmpNe};
 
 use super::loglik::{self, LgammaTable};
 use super::mh::MhWorker;
@@ -40,7 +40,7 @@ pub struct WordBlock {
 }
 
 /// One LDA worker with the sampler the run asked for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum LdaWorker {
     /// The exact SparseLDA collapsed Gibbs sampler (the default).
     Sparse(SparseWorker),
@@ -131,7 +131,7 @@ impl LdaWorker {
 }
 
 /// The tokens of a worker's documents whose words are in one block, grouped by document.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct BlockTokens {
     /// Offsets per local document, length `docs + 1`.
     doc_ptr: Vec<u32>,
@@ -142,7 +142,7 @@ struct BlockTokens {
 }
 
 /// One SparseLDA worker: a contiguous range of documents.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SparseWorker {
     k: usize,
     alpha: f64,
@@ -175,11 +175,13 @@ pub struct SparseWorker {
 /// counts `n_wk` stored as `f32` (`kp` = K rounded up to the group width, padding zero; exact
 /// integers, since the dense path is used only for words with fewer than 2²⁴ tokens, see
 /// [`dense_fits`]), and the per-topic coefficients `(α + n_dk)/(Vβ + n_k)` (padding zero).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct DenseTable {
     /// Whether the dense path is taken only for blocks where it pays.
     adaptive: bool,
     kp: usize,
+    /// Filled at the start of each sub-round: not saved in checkpoints.
+    #[serde(skip)]
     counts: Vec<f32x4>,
     coef: Vec<f32x4>,
     /// Per group of 16 topics, the running sums of the four lanes up to it.
@@ -522,23 +524,27 @@ impl SparseWorker {
                 self.doc_topics.push(t);
                 coef[t_] = (alpha + c as f32) / (vbeta + nk[t_] as f32);
             }
+            // Per token, the counts and coefficients change by whole-vector operations (a
+            // one-hot add, a lane blend): a scalar store into a vector that the next vector load
+            // reads cannot be forwarded to it, and that stall sat on the per-token chain.
+            let coef4: &mut [f32x4] = bytemuck::cast_slice_mut(coef);
             for i in lo..hi {
                 let w = bt.word[i] as usize;
-                let row = &mut counts[w * kp..(w + 1) * kp];
+                let row: &mut [f32x4] = bytemuck::cast_slice_mut(&mut counts[w * kp..(w + 1) * kp]);
                 let o = bt.z[i] as usize;
-                row[o] -= 1.0;
+                row[o / 4] -= ONE_HOT[o % 4];
                 dense[o] -= 1;
                 nk[o] -= 1;
                 delta[o] -= 1;
-                coef[o] = (alpha + dense[o] as f32) / (vbeta + nk[o] as f32);
-                let total = lane_sums(bytemuck::cast_slice(coef), bytemuck::cast_slice(row), beta, &mut table.lanes);
+                set_lane(coef4, o, (alpha + dense[o] as f32) / (vbeta + nk[o] as f32));
+                let total = lane_sums(coef4, row, beta, &mut table.lanes);
                 let u = self.rng.random::<f32>() * total;
-                let n = locate(coef, row, beta, &table.lanes, u, k);
-                row[n] += 1.0;
+                let n = locate(bytemuck::cast_slice(coef4), bytemuck::cast_slice(row), beta, &table.lanes, u, k);
+                row[n / 4] += ONE_HOT[n % 4];
                 dense[n] += 1;
                 nk[n] += 1;
                 delta[n] += 1;
-                coef[n] = (alpha + dense[n] as f32) / (vbeta + nk[n] as f32);
+                set_lane(coef4, n, (alpha + dense[n] as f32) / (vbeta + nk[n] as f32));
                 if !listed[n] {
                     listed[n] = true;
                     self.doc_topics.push(n as u16);
@@ -635,6 +641,23 @@ fn lane_sums(coef: &[f32x4], word: &[f32x4], beta: f32, prefix: &mut [f32x4]) ->
         *p = all;
     }
     hsum(all)
+}
+
+/// `ONE_HOT[l]`: 1 in lane `l`, 0 in the others (adding it changes one count; the other
+/// lanes add an exact zero).
+const ONE_HOT: [f32x4; 4] = [
+    f32x4::new([1.0, 0.0, 0.0, 0.0]),
+    f32x4::new([0.0, 1.0, 0.0, 0.0]),
+    f32x4::new([0.0, 0.0, 1.0, 0.0]),
+    f32x4::new([0.0, 0.0, 0.0, 1.0]),
+];
+
+/// Sets entry `t` of a table of vectors to `x` by a lane blend, so that the vector is
+/// written whole.
+#[inline]
+fn set_lane(v: &mut [f32x4], t: usize, x: f32) {
+    let mask = ONE_HOT[t % 4].cmp_ne(f32x4::ZERO);
+    v[t / 4] = mask.blend(f32x4::splat(x), v[t / 4]);
 }
 
 /// The sum of a vector's lanes, `(x0 + x2) + (x1 + x3)`.

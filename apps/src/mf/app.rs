@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use strads_datasets::Ratings;
+use strads_engine::checkpoint::{restore_state, save_state};
 use strads_engine::{App, AppError, Control, Pulled};
 use strads_scheduler::{BlockConfig, BlockScheduler, Blocks, Independent, Policy};
 
@@ -108,7 +109,7 @@ pub struct MfUpdate {
 }
 
 /// Objective and errors after an outer iteration.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MfEvaluation {
     /// Outer iterations completed.
     pub iter: u64,
@@ -121,7 +122,7 @@ pub struct MfEvaluation {
 }
 
 /// The best model by test RMSE (kept with early stopping).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MfBest {
     /// The outer iteration it was evaluated after.
     pub iter: u64,
@@ -135,7 +136,7 @@ pub struct MfBest {
 
 /// The coordinator's state: the factors, column-major (`w[k][i]`, `h[k][j]`; `f64` holding
 /// exactly the workers' `f32` values).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MfCoordinator {
     /// `W` by column: `w[k]` has length `m`.
     pub w: Vec<Vec<f64>>,
@@ -150,6 +151,7 @@ pub struct MfCoordinator {
 }
 
 /// The scheduler's state: the cyclic order over factors and the position in the iteration.
+#[derive(Serialize, Deserialize)]
 pub struct MfScheduler {
     order: BlockScheduler,
     k: usize,
@@ -169,7 +171,7 @@ impl MfScheduler {
 }
 
 /// One worker: its rows' ratings (CSR, `f32` residuals), its rows of `W` and a copy of `H`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MfWorker {
     /// Global user index of every local row.
     rows: Vec<u32>,
@@ -704,5 +706,28 @@ impl App for Mf {
             MfTask::Half { side: Side::H, .. } => self.items as u64,
             MfTask::Evaluate => 0,
         }
+    }
+
+    // Checkpoints: every role state is saved whole (a worker's ratings with their residuals).
+    fn checkpoints(&self) -> bool {
+        true
+    }
+    fn save_scheduler(&self, s: &MfScheduler) -> Result<Vec<u8>, AppError> {
+        save_state(s)
+    }
+    fn restore_scheduler(&self, s: &mut MfScheduler, bytes: &[u8]) -> Result<(), AppError> {
+        restore_state(s, bytes)
+    }
+    fn save_coordinator(&self, c: &MfCoordinator) -> Result<Vec<u8>, AppError> {
+        save_state(c)
+    }
+    fn restore_coordinator(&self, c: &mut MfCoordinator, bytes: &[u8]) -> Result<(), AppError> {
+        restore_state(c, bytes)
+    }
+    fn save_worker(&self, w: &MfWorker) -> Result<Vec<u8>, AppError> {
+        save_state(w)
+    }
+    fn restore_worker(&self, w: &mut MfWorker, bytes: &[u8]) -> Result<(), AppError> {
+        restore_state(w, bytes)
     }
 }

@@ -49,6 +49,12 @@ pub(crate) fn recv_spinning<T>(rx: &Receiver<T>) -> std::result::Result<T, cross
 }
 
 /// The encoded size of a message in bytes: what it costs on a wire.
+///
+/// This is what both backends count in [`crate::PhaseTimes::bytes`]: the app's messages
+/// (tasks, updates, private parts, replies) at their encoded sizes. MPI's framing is not
+/// counted: the lengths sent ahead of each broadcast and gather, the flag byte of a broadcast
+/// and the list length and `Option` tags of the messages a worker rank bundles. So a run
+/// reports the same bytes on threads and on MPI ranks of one worker each.
 pub fn wire_bytes<T: Message>(msg: &T) -> u64 {
     bincode::serialized_size(msg).unwrap_or(0)
 }
@@ -123,6 +129,11 @@ fn encode_into<T: serde::Serialize + ?Sized>(buf: &mut Vec<u8>, msg: &T) -> Resu
     bincode::serialize_into(&mut *buf, msg).map_err(|e| Error::Transport(format!("cannot encode a message: {e}")))
 }
 
+/// Bytes of the length bincode writes before a list: a worker rank's replies travel as one
+/// list (not counted, like the rest of MPI's framing; see [`wire_bytes`]).
+#[cfg(feature = "mpi")]
+const LIST_PREFIX: u64 = std::mem::size_of::<u64>() as u64;
+
 /// Encodes `msg`.
 #[cfg(feature = "mpi")]
 pub(crate) fn encode<T: serde::Serialize + ?Sized>(msg: &T) -> Result<Vec<u8>> {
@@ -188,21 +199,21 @@ impl<D: Message, Q: Message, U: Message> CoordinatorLink<'_, D, Q, U> {
                 bincode::serialize_into(&mut *buf, msg.as_ref())
                     .map_err(|e| Error::Transport(format!("cannot encode a message: {e}")))?;
                 comm.broadcast(buf)?;
-                let mut bytes = buf.len() as u64 * comm.worker_ranks() as u64;
+                // The encoded message without the flag byte: the bytes counted are the app's
+                // messages, as on threads, not MPI's framing (see `wire_bytes`).
+                let size = buf.len() as u64 - 1;
+                let mut bytes = size * comm.worker_ranks() as u64;
                 if !private.is_empty() && comm.worker_ranks() > 0 {
                     let per_rank = comm.threads_per_rank();
                     let mut parts = private.into_iter().map(Some);
                     let mut blobs = Vec::with_capacity(comm.worker_ranks());
                     for _ in 0..comm.worker_ranks() {
                         let mine: Vec<Option<Q>> = parts.by_ref().take(per_rank).collect();
-                        let blob = encode(&mine)?;
-                        bytes += blob.len() as u64;
-                        blobs.push(blob);
+                        bytes += mine.iter().flatten().map(wire_bytes).sum::<u64>();
+                        blobs.push(encode(&mine)?);
                     }
                     comm.scatter(&blobs)?;
                 }
-                // The encoded message without the flag byte.
-                let size = buf.len() as u64 - 1;
                 let (local_bytes, _) = local.broadcast(msg, mine)?;
                 Ok((bytes + local_bytes, size))
             }
@@ -245,7 +256,8 @@ impl<D: Message, Q: Message, U: Message> CoordinatorLink<'_, D, Q, U> {
                             msgs.len()
                         )));
                     }
-                    bytes += blob.len() as u64;
+                    // The replies themselves, without the rank's list length (MPI framing).
+                    bytes += blob.len() as u64 - LIST_PREFIX;
                     out.extend(msgs);
                 }
                 Ok((out, bytes))
@@ -348,5 +360,19 @@ impl<'a> PeerLink<'a> {
     /// Bytes moved since the last call.
     pub(crate) fn take_bytes(&mut self) -> u64 {
         std::mem::take(&mut self.bytes)
+    }
+}
+
+#[cfg(all(test, feature = "mpi"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_costs_its_prefix_plus_its_elements() {
+        // What the MPI gather leaves out of the count: the list length before a rank's replies.
+        let replies = vec![vec![1.0f64, 2.0], vec![3.0]];
+        let each: u64 = replies.iter().map(wire_bytes).sum();
+        assert_eq!(encode(&replies).expect("encodes").len() as u64, LIST_PREFIX + each);
+        assert_eq!(encode(&Vec::<u8>::new()).expect("encodes").len() as u64, LIST_PREFIX);
     }
 }
