@@ -2,7 +2,7 @@
 //! writes the same `--out` files, byte for byte, as an uninterrupted run; SIGTERM writes a
 //! checkpoint and exits non-zero, and the resumed run again finishes identically; a
 //! checkpoint of another run (data file, flag, worker count), a truncated or foreign file,
-//! and an app without checkpoints are refused with a message naming the reason.
+//! and checkpoints with a pipelined scheduler are refused with a message naming the reason.
 
 mod common;
 
@@ -12,8 +12,11 @@ use std::time::{Duration, Instant};
 
 use common::{data, strads, strads_ok};
 
-/// Every file under `dir` (relative path → bytes), sorted.
+/// Every file under `dir` (relative path → bytes), sorted; or the one file `dir` is.
 fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    if dir.is_file() {
+        return vec![(PathBuf::new(), std::fs::read(dir).expect("read"))];
+    }
     let mut v: Vec<_> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .flatten()
@@ -171,13 +174,32 @@ fn resuming_another_runs_or_a_damaged_checkpoint_is_refused() {
     refused(&base, "does not exist");
 }
 
+fn all_leukemia(name: &str) -> String {
+    data(&format!("lasso/{name}")).to_str().expect("utf-8").to_string()
+}
+
 #[test]
-fn an_app_without_checkpoints_says_so_before_it_runs() {
+fn lasso_and_logreg_killed_after_a_checkpoint_resume_to_the_same_model() {
+    let age = all_leukemia("all_leukemia_age.libsvm.gz");
+    let bt = all_leukemia("all_leukemia_bt.libsvm.gz");
+    for schedule in ["dynamic", "cyclic", "random"] {
+        let lasso = ["lasso", "--data", &age, "--schedule", schedule, "--tol", "1e-14", "--max-rounds", "400"];
+        killed_and_resumed_is_identical(&[&lasso[..], &["--workers", "2", "-q"]].concat());
+        let logreg = ["logreg", "--data", &bt, "--lambda-ratio", "0.01", "--schedule", schedule, "--tol", "1e-14"];
+        killed_and_resumed_is_identical(&[&logreg[..], &["--max-rounds", "400", "--workers", "2", "-q"]].concat());
+    }
+}
+
+/// Checkpoints need an unpipelined scheduler on the coordinator's process.
+#[test]
+fn checkpoints_with_staleness_are_refused_before_the_run() {
+    let nyt = nyt();
     let dir = tempfile::tempdir().expect("tempdir");
     let ck = dir.path().join("ck");
-    let out = strads(&["lasso", "--data", "data/diabetes_raw.libsvm", "--checkpoint", ck.to_str().expect("utf-8")]);
+    let args = ["lda", "--data", &nyt, "--topics", "5", "--iters", "2", "--staleness", "1", "-q", "--checkpoint"];
+    let out = strads(&[&args[..], &[ck.to_str().expect("utf-8")]].concat());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(err.contains("does not support checkpoints"), "{err}");
+    assert!(err.contains("--staleness 1") && err.contains("--checkpoint"), "{err}");
     assert!(!ck.exists(), "no checkpoint directory");
 }

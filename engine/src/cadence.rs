@@ -29,7 +29,7 @@ pub enum Phase {
 /// use Phase::*;
 /// assert_eq!(got, [Setup, Update, Update, Evaluate, Update, Update, Evaluate]);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Cadence {
     every: u64,
     since: u64,

@@ -176,6 +176,14 @@ pub fn save_state<T: Serialize>(state: &T) -> std::result::Result<Vec<u8>, crate
     Ok(bincode::serialize(state)?)
 }
 
+/// Decodes a value saved by [`save_state`] (for states restored field by field).
+///
+/// # Errors
+/// The decoding error, boxed.
+pub fn decode_state<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> std::result::Result<T, crate::AppError> {
+    Ok(bincode::deserialize(bytes)?)
+}
+
 /// Restores a role state saved by [`save_state`], replacing `state`.
 ///
 /// # Errors

@@ -123,3 +123,23 @@ fn bad_configuration_is_rejected() {
     let err = run_threads(&app, &RunConfig::new(2), 0, Vec::new(), workers(3), |_, _, _| {}).err();
     assert!(matches!(err, Some(Error::WorkerCount { given: 3, expected: 2 })));
 }
+
+/// An app that does not implement the checkpoint methods is refused before its first round
+/// when the run asks for checkpoints or a resume; nothing is written.
+#[test]
+fn checkpoints_of_an_app_without_them_are_refused_before_the_first_round() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ck = dir.path().join("ck");
+    let terminate = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let checkpoint = strads_engine::Checkpointing { dir: ck.clone(), every: Duration::ZERO, terminate };
+    let resume_cfg = RunConfig { resume: Some(ck.clone()), ..RunConfig::new(2) };
+    for cfg in [RunConfig { checkpoint: Some(checkpoint), ..RunConfig::new(2) }, resume_cfg] {
+        let app = Echo { converge_after: 5, panic_at: None };
+        let mut rounds = 0;
+        let res = run_threads(&app, &cfg, 0, Vec::new(), workers(2), |_, _, _| rounds += 1);
+        let err = res.err().expect("refused").to_string();
+        assert!(matches!(err.as_str(), e if e.contains("does not support checkpoints")), "{err}");
+        assert_eq!(rounds, 0, "no round ran");
+        assert!(!ck.exists(), "nothing written");
+    }
+}

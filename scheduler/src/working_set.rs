@@ -76,13 +76,15 @@ impl WorkingSet {
 /// * `Cyclic`: the next `L'` variables of the set in order, then the filter; the cursor
 ///   passes the kept prefix only, so no variable is skipped;
 /// * `Random`: `L'` variables uniformly, then the filter.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct WorkingSetScheduler {
     cfg: BlockConfig,
     block: BlockScheduler,
     /// The active variables (increasing) and each variable's position among them (`u32::MAX`: inactive).
     active: Vec<u32>,
     position: Vec<u32>,
+    /// Built from the data, not saved with the state (see [`WorkingSetScheduler::take_oracle`]).
+    #[serde(skip)]
     oracle: Option<PearsonOracle>,
     sets: u64,
     cursor: usize,
@@ -109,6 +111,17 @@ impl WorkingSetScheduler {
         let block = BlockScheduler::new(0, cfg.clone())?;
         let (active, position, candidates, scratch) = (Vec::new(), vec![u32::MAX; p], Vec::new(), Vec::new());
         Ok(Self { cfg, block, active, position, oracle, sets: 0, cursor: 0, candidates, scratch })
+    }
+
+    /// Takes the dependency oracle out (it is not part of the serialized state: a restored
+    /// scheduler gets back the one built from the data with [`WorkingSetScheduler::set_oracle`]).
+    pub fn take_oracle(&mut self) -> Option<PearsonOracle> {
+        self.oracle.take()
+    }
+
+    /// Puts a dependency oracle back (see [`WorkingSetScheduler::take_oracle`]).
+    pub fn set_oracle(&mut self, oracle: Option<PearsonOracle>) {
+        self.oracle = oracle;
     }
 
     /// The working set (increasing variable ids).

@@ -4,6 +4,7 @@
 
 use rustc_hash::FxHashMap;
 use strads_core::soft_threshold;
+use strads_engine::checkpoint::{restore_state, save_state};
 use strads_engine::{App, AppError, Control};
 use strads_scheduler::Policy;
 
@@ -189,5 +190,29 @@ impl App for Lasso {
             LassoTask::Update { block, .. } => block.len() as u64,
             _ => 0,
         }
+    }
+
+    // Checkpoints: the coordinator whole; the scheduler and the workers without what is
+    // rebuilt from the data (the Pearson oracle; each shard's rows and targets).
+    fn checkpoints(&self) -> bool {
+        true
+    }
+    fn save_scheduler(&self, s: &LassoScheduler) -> Result<Vec<u8>, AppError> {
+        s.save()
+    }
+    fn restore_scheduler(&self, s: &mut LassoScheduler, bytes: &[u8]) -> Result<(), AppError> {
+        s.restore(bytes)
+    }
+    fn save_coordinator(&self, c: &LassoCoordinator) -> Result<Vec<u8>, AppError> {
+        save_state(c)
+    }
+    fn restore_coordinator(&self, c: &mut LassoCoordinator, bytes: &[u8]) -> Result<(), AppError> {
+        restore_state(c, bytes)
+    }
+    fn save_worker(&self, w: &LassoWorker) -> Result<Vec<u8>, AppError> {
+        w.save()
+    }
+    fn restore_worker(&self, w: &mut LassoWorker, bytes: &[u8]) -> Result<(), AppError> {
+        w.restore(bytes)
     }
 }

@@ -19,7 +19,7 @@ const WS_PASSES: usize = 1000;
 const WS_INNER: f64 = 0.3;
 
 /// The coordinator's state: the committed coefficients and per-feature statistics.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct LassoCoordinator {
     pub(super) beta: Vec<f64>,
     /// Column sums `s_j` (zeros without an intercept, which disables the centering).

@@ -18,7 +18,7 @@ use std::collections::VecDeque;
 pub(crate) const SNAPSHOTS: usize = 6;
 
 /// A worker's window of residual snapshots.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ResidualWindow {
     snapshots: VecDeque<Vec<f64>>,
 }
@@ -40,7 +40,7 @@ impl ResidualWindow {
 }
 
 /// One evaluation as the coordinator keeps it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Snapshot {
     /// `X̃ᵀr̃` (0 for screened features), length `p`.
     grad: Vec<f64>,
@@ -54,7 +54,7 @@ struct Snapshot {
 }
 
 /// The coordinator's window of evaluations.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct DualExtrapolation {
     window: VecDeque<Snapshot>,
 }

@@ -102,7 +102,7 @@ pub struct LassoFeedback {
 }
 
 /// One evaluation of the objective.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
     /// Engine round of the evaluation.
     pub round: u64,

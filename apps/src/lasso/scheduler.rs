@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashSet;
 use strads_datasets::CscMatrix;
+use strads_engine::checkpoint::{decode_state as bincode_decode, save_state};
 use strads_engine::{Cadence, Phase};
 use strads_scheduler::{BlockConfig, BlockScheduler, DependencyOracle, Independent, PearsonOracle, Policy, WorkingSet};
 
@@ -29,6 +30,20 @@ pub struct LassoScheduler {
 }
 
 impl LassoScheduler {
+    /// The state a checkpoint keeps (the Pearson oracle is rebuilt from the data: its cache
+    /// changes no result).
+    pub(super) fn save(&self) -> Result<Vec<u8>, strads_engine::AppError> {
+        save_state(&(&self.block, &self.cadence, &self.known_pairs, &self.priorities, &self.support, &self.screened))
+    }
+
+    /// Restores what [`LassoScheduler::save`] kept into a scheduler built for the same run.
+    pub(super) fn restore(&mut self, bytes: &[u8]) -> Result<(), strads_engine::AppError> {
+        type Saved = (BlockScheduler, Cadence, FxHashSet<u64>, Vec<f64>, Vec<u32>, Vec<bool>);
+        let saved: Saved = bincode_decode(bytes)?;
+        (self.block, self.cadence, self.known_pairs, self.priorities, self.support, self.screened) = saved;
+        Ok(())
+    }
+
     /// A scheduler for `p` features. `columns` (the whole `n × p` matrix, CSC) is needed by
     /// the dynamic schedule's correlation check; the other schedules ignore it.
     ///

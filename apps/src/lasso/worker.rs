@@ -2,6 +2,7 @@
 //! (push) and applies (sync) each round.
 
 use strads_datasets::CscMatrix;
+use strads_engine::checkpoint::{restore_state, save_state};
 
 use super::extrapolation::ResidualWindow;
 use super::messages::{LassoPartial, LassoTask, LassoUpdate};
@@ -20,6 +21,20 @@ pub struct LassoWorker {
 }
 
 impl LassoWorker {
+    /// The state a checkpoint keeps: the residuals, the active features and the residual
+    /// window (the shard `x`, `y` is rebuilt from the data).
+    pub(super) fn save(&self) -> Result<Vec<u8>, strads_engine::AppError> {
+        save_state(&(&self.r, &self.dense, &self.active, &self.window))
+    }
+
+    /// Restores what [`LassoWorker::save`] kept into a worker built from its shard.
+    pub(super) fn restore(&mut self, bytes: &[u8]) -> Result<(), strads_engine::AppError> {
+        let mut saved = (Vec::new(), Vec::new(), Vec::new(), ResidualWindow::default());
+        restore_state(&mut saved, bytes)?;
+        (self.r, self.dense, self.active, self.window) = saved;
+        Ok(())
+    }
+
     /// A worker owning rows `x` (shape `n_s × p`, CSC) with targets `y` (length `n_s`).
     ///
     /// # Panics

@@ -12,7 +12,7 @@ use super::LogReg;
 pub type LogRegCoordinator = NewtonL1<LogisticDual>;
 
 /// What the logistic dual needs at the coordinator.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct LogisticDual {
     col_sum: Vec<f64>,
     /// `Xᵀ(y₀₁ − c1)`, the dual's `Xᵀ(y∘u⁰)` at the point `u⁰` of `λ_max`.

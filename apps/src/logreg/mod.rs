@@ -53,6 +53,7 @@ impl App for LogReg {
     type Update = Update;
     type Feedback = Feedback;
     type Private = ();
+    strads_kit::glm_checkpoints!();
 
     fn schedule(&self, s: &mut NewtonScheduler, _round: u64) -> Task {
         s.next_task()

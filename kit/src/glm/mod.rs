@@ -164,7 +164,7 @@ impl Margins {
 }
 
 /// One evaluation of an L1 problem at the coordinator.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct L1Evaluation {
     /// Engine round of the evaluation.
     pub round: u64,
@@ -185,7 +185,7 @@ pub struct L1Evaluation {
 /// The coordinator's side of CDN: β, λ, the pending direction of a block and its line
 /// search, the latest evaluation, and the app's own coordinator state `extra` (e.g. what its
 /// dual needs). An app's coordinator is `NewtonL1<TheAppsData>`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewtonL1<X = ()> {
     /// β (length `p`), then β₀.
     pub beta: Vec<f64>,
@@ -474,6 +474,36 @@ impl L1Summary<'_> {
             self.run.rounds, self.updates, self.wall_s, e.objective, e.relative_gap, e.kkt, e.nnz, self.lambda
         )
     }
+}
+
+/// The checkpoint methods of `App` for an app built on this module (scheduler
+/// [`NewtonScheduler`], coordinator [`NewtonL1`] with a serializable app state, workers
+/// [`GlmWorker`]): write `strads_kit::glm_checkpoints!();` inside `impl App for …`.
+#[macro_export]
+macro_rules! glm_checkpoints {
+    () => {
+        fn checkpoints(&self) -> bool {
+            true
+        }
+        fn save_scheduler(&self, s: &Self::Scheduler) -> Result<Vec<u8>, ::strads_engine::AppError> {
+            s.save()
+        }
+        fn restore_scheduler(&self, s: &mut Self::Scheduler, b: &[u8]) -> Result<(), ::strads_engine::AppError> {
+            s.restore(b)
+        }
+        fn save_coordinator(&self, c: &Self::Coordinator) -> Result<Vec<u8>, ::strads_engine::AppError> {
+            ::strads_engine::checkpoint::save_state(c)
+        }
+        fn restore_coordinator(&self, c: &mut Self::Coordinator, b: &[u8]) -> Result<(), ::strads_engine::AppError> {
+            ::strads_engine::checkpoint::restore_state(c, b)
+        }
+        fn save_worker(&self, w: &Self::Worker) -> Result<Vec<u8>, ::strads_engine::AppError> {
+            w.save()
+        }
+        fn restore_worker(&self, w: &mut Self::Worker, b: &[u8]) -> Result<(), ::strads_engine::AppError> {
+            w.restore(b)
+        }
+    };
 }
 
 #[cfg(test)]

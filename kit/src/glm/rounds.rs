@@ -80,7 +80,7 @@ pub enum Feedback {
 /// `LineSearch` round, with an `Evaluate` after `passes` passes of coordinate updates over
 /// the working set; each evaluation's priorities pick the next working set
 /// ([`WorkingSetScheduler`]), whose block schedule gives the blocks.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct NewtonScheduler {
     ws: WorkingSetScheduler,
     cadence: Cadence,
@@ -102,6 +102,27 @@ impl NewtonScheduler {
     ) -> strads_scheduler::Result<Self> {
         let ws = WorkingSetScheduler::new(p, cfg, oracle)?;
         Ok(Self { ws, cadence: Cadence::by_units(0), passes, line_search_next: false })
+    }
+
+    /// The scheduler's state for a checkpoint (`App::save_scheduler`); the dependency
+    /// oracle is rebuilt from the data.
+    ///
+    /// # Errors
+    /// An encoding error.
+    pub fn save(&self) -> Result<Vec<u8>, strads_engine::AppError> {
+        strads_engine::checkpoint::save_state(self)
+    }
+
+    /// Restores a state saved by [`NewtonScheduler::save`] into a scheduler built for the
+    /// same run (`App::restore_scheduler`).
+    ///
+    /// # Errors
+    /// A decoding error.
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<(), strads_engine::AppError> {
+        let oracle = self.ws.take_oracle();
+        strads_engine::checkpoint::restore_state(self, bytes)?;
+        self.ws.set_oracle(oracle);
+        Ok(())
     }
 
     /// The next round's task (for `App::schedule`).
@@ -172,6 +193,24 @@ pub struct GlmWorker<L> {
 }
 
 impl<L: Loss> GlmWorker<L> {
+    /// The worker's state for a checkpoint (`App::save_worker`): margins and loss weights
+    /// (its rows and labels are rebuilt from the data).
+    ///
+    /// # Errors
+    /// An encoding error.
+    pub fn save(&self) -> Result<Vec<u8>, strads_engine::AppError> {
+        strads_engine::checkpoint::save_state(&(&self.rows.m, &self.rows.dm, &self.a, &self.w))
+    }
+
+    /// Restores a state saved by [`GlmWorker::save`] into a worker built from its rows.
+    ///
+    /// # Errors
+    /// A decoding error.
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<(), strads_engine::AppError> {
+        (self.rows.m, self.rows.dm, self.a, self.w) = strads_engine::checkpoint::decode_state(bytes)?;
+        Ok(())
+    }
+
     /// A worker for the rows `x` (`n_k × p`, CSC) with labels `y` (read by [`Loss::label`]).
     pub fn new(loss: L, (x, y): (strads_datasets::CscMatrix, Vec<f64>)) -> Self {
         let y: Vec<f64> = y.iter().map(|&v| loss.label(v)).collect();
