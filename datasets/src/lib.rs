@@ -50,7 +50,7 @@ pub use io::open;
 pub use lasso_synth::{lasso_synth, logreg_synth, LassoProblem, LassoSynthParams, LogRegSynthParams};
 pub use lda_synth::{zipf_weights, CorpusStats, LdaSynth, LdaSynthParams};
 pub use libsvm::read_libsvm;
-pub use matrix::{dot_lanes, even_ranges, weighted_ranges, CscMatrix, CsrMatrix};
+pub use matrix::{even_ranges, weighted_ranges, CscMatrix, CsrMatrix};
 pub use mtx::{read_mtx_matrix, read_mtx_vector};
 pub use ratings::{load_ratings, read_ratings, IdMap, Ratings, RatingsFormat};
 pub use shared::{shared_data_dir, shared_data_path};

@@ -183,7 +183,7 @@ impl CscMatrix {
         let (idx, val) = self.col(j);
         if val.len() == self.nrows && v.len() == self.nrows {
             // A full column: its row indices are 0..n, so the dot product is contiguous.
-            return dot_lanes(val, v);
+            return strads_core::dot(val, v);
         }
         let mut s = 0.0;
         for (&i, &x) in idx.iter().zip(val) {
@@ -200,20 +200,6 @@ impl CscMatrix {
             v[i as usize] += a * x;
         }
     }
-}
-
-/// Dot product of two equal-length slices with eight independent accumulators, so the
-/// compiler can vectorize it; deterministic for given inputs.
-pub fn dot_lanes(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f64 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
-    for (x, y) in ca.zip(cb) {
-        for l in 0..8 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    acc.iter().sum::<f64>() + tail
 }
 
 /// Splits `n` items into `parts` contiguous ranges whose lengths differ by at most one,

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use strads_datasets::{dot_lanes, CscMatrix};
+use strads_datasets::CscMatrix;
 
 /// A pairwise dependency measure between variables.
 ///
@@ -205,7 +205,7 @@ impl DependencyOracle for PearsonOracle {
             let zj = &z[j * n..(j + 1) * n];
             for &k in others {
                 let zk = &z[k * n..(k + 1) * n];
-                let c = dot_lanes(zj, zk);
+                let c = strads_core::dot(zj, zk);
                 m = m.max(c.abs().min(1.0));
                 if m >= limit {
                     break;

@@ -35,7 +35,7 @@ impl ResidualWindow {
         buf.clear();
         buf.extend_from_slice(r);
         self.snapshots.push_back(buf);
-        self.snapshots.iter().map(|s| strads_datasets::dot_lanes(s, r)).collect()
+        self.snapshots.iter().map(|s| strads_core::dot(s, r)).collect()
     }
 }
 
