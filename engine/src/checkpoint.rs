@@ -159,12 +159,12 @@ pub(crate) fn read(dir: &Path, fingerprint: &Fingerprint) -> Result<Snapshot> {
 
 /// Encodes a task for a snapshot.
 pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    bincode::serialize(value).map_err(|e| Error::Checkpoint(format!("cannot encode a checkpoint: {e}")))
+    save_state(value).map_err(|e| Error::Checkpoint(format!("cannot encode a checkpoint: {e}")))
 }
 
 /// Decodes a task of a snapshot.
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    bincode::deserialize(bytes).map_err(|e| Error::Checkpoint(format!("corrupt checkpoint: {e}")))
+    decode_state(bytes).map_err(|e| Error::Checkpoint(format!("corrupt checkpoint: {e}")))
 }
 
 /// Saves a role state with bincode: the body of an app's `save_*` methods for states that
@@ -192,6 +192,37 @@ pub fn restore_state<T: serde::de::DeserializeOwned>(
     state: &mut T,
     bytes: &[u8],
 ) -> std::result::Result<(), crate::AppError> {
-    *state = bincode::deserialize(bytes)?;
+    *state = decode_state(bytes)?;
     Ok(())
+}
+
+/// The checkpoint methods of [`crate::App`] for an app whose three role states are
+/// `Serialize + Deserialize` as a whole (each saved with [`save_state`], restored with
+/// [`restore_state`]): write `strads_engine::whole_state_checkpoints!();` inside
+/// `impl App for …`.
+#[macro_export]
+macro_rules! whole_state_checkpoints {
+    () => {
+        fn checkpoints(&self) -> bool {
+            true
+        }
+        fn save_scheduler(&self, s: &Self::Scheduler) -> Result<Vec<u8>, $crate::AppError> {
+            $crate::checkpoint::save_state(s)
+        }
+        fn restore_scheduler(&self, s: &mut Self::Scheduler, b: &[u8]) -> Result<(), $crate::AppError> {
+            $crate::checkpoint::restore_state(s, b)
+        }
+        fn save_coordinator(&self, c: &Self::Coordinator) -> Result<Vec<u8>, $crate::AppError> {
+            $crate::checkpoint::save_state(c)
+        }
+        fn restore_coordinator(&self, c: &mut Self::Coordinator, b: &[u8]) -> Result<(), $crate::AppError> {
+            $crate::checkpoint::restore_state(c, b)
+        }
+        fn save_worker(&self, w: &Self::Worker) -> Result<Vec<u8>, $crate::AppError> {
+            $crate::checkpoint::save_state(w)
+        }
+        fn restore_worker(&self, w: &mut Self::Worker, b: &[u8]) -> Result<(), $crate::AppError> {
+            $crate::checkpoint::restore_state(w, b)
+        }
+    };
 }

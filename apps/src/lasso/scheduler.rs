@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashSet;
 use strads_datasets::CscMatrix;
-use strads_engine::checkpoint::{decode_state as bincode_decode, save_state};
+use strads_engine::checkpoint::{decode_state, save_state};
 use strads_engine::{Cadence, Phase};
 use strads_scheduler::{BlockConfig, BlockScheduler, DependencyOracle, Independent, PearsonOracle, Policy, WorkingSet};
 
@@ -39,7 +39,7 @@ impl LassoScheduler {
     /// Restores what [`LassoScheduler::save`] kept into a scheduler built for the same run.
     pub(super) fn restore(&mut self, bytes: &[u8]) -> Result<(), strads_engine::AppError> {
         type Saved = (BlockScheduler, Cadence, FxHashSet<u64>, Vec<f64>, Vec<u32>, Vec<bool>);
-        let saved: Saved = bincode_decode(bytes)?;
+        let saved: Saved = decode_state(bytes)?;
         (self.block, self.cadence, self.known_pairs, self.priorities, self.support, self.screened) = saved;
         Ok(())
     }

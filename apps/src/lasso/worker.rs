@@ -2,7 +2,7 @@
 //! (push) and applies (sync) each round.
 
 use strads_datasets::CscMatrix;
-use strads_engine::checkpoint::{restore_state, save_state};
+use strads_engine::checkpoint::{decode_state, save_state};
 
 use super::extrapolation::ResidualWindow;
 use super::messages::{LassoPartial, LassoTask, LassoUpdate};
@@ -29,9 +29,7 @@ impl LassoWorker {
 
     /// Restores what [`LassoWorker::save`] kept into a worker built from its shard.
     pub(super) fn restore(&mut self, bytes: &[u8]) -> Result<(), strads_engine::AppError> {
-        let mut saved = (Vec::new(), Vec::new(), Vec::new(), ResidualWindow::default());
-        restore_state(&mut saved, bytes)?;
-        (self.r, self.dense, self.active, self.window) = saved;
+        (self.r, self.dense, self.active, self.window) = decode_state(bytes)?;
         Ok(())
     }
 

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use strads_engine::checkpoint::{restore_state, save_state};
 use strads_engine::{App, AppError, Control, Pulled};
 use strads_scheduler::{Blocks, Rotation};
 
@@ -454,27 +453,7 @@ impl App for Lda {
 
     // Checkpoints: every role state is saved whole (a worker's tokens with their topics, its
     // document counts and random stream), except the dense path's scratch table.
-    fn checkpoints(&self) -> bool {
-        true
-    }
-    fn save_scheduler(&self, s: &LdaScheduler) -> Result<Vec<u8>, AppError> {
-        save_state(s)
-    }
-    fn restore_scheduler(&self, s: &mut LdaScheduler, bytes: &[u8]) -> Result<(), AppError> {
-        restore_state(s, bytes)
-    }
-    fn save_coordinator(&self, c: &LdaCoordinator) -> Result<Vec<u8>, AppError> {
-        save_state(c)
-    }
-    fn restore_coordinator(&self, c: &mut LdaCoordinator, bytes: &[u8]) -> Result<(), AppError> {
-        restore_state(c, bytes)
-    }
-    fn save_worker(&self, w: &LdaWorker) -> Result<Vec<u8>, AppError> {
-        save_state(w)
-    }
-    fn restore_worker(&self, w: &mut LdaWorker, bytes: &[u8]) -> Result<(), AppError> {
-        restore_state(w, bytes)
-    }
+    strads_engine::whole_state_checkpoints!();
 
     fn updates(&self, task: &LdaTask) -> u64 {
         match task {

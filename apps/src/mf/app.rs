@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use strads_datasets::Ratings;
-use strads_engine::checkpoint::{restore_state, save_state};
 use strads_engine::{App, AppError, Control, Pulled};
 use strads_scheduler::{BlockConfig, BlockScheduler, Blocks, Independent, Policy};
 
@@ -709,25 +708,5 @@ impl App for Mf {
     }
 
     // Checkpoints: every role state is saved whole (a worker's ratings with their residuals).
-    fn checkpoints(&self) -> bool {
-        true
-    }
-    fn save_scheduler(&self, s: &MfScheduler) -> Result<Vec<u8>, AppError> {
-        save_state(s)
-    }
-    fn restore_scheduler(&self, s: &mut MfScheduler, bytes: &[u8]) -> Result<(), AppError> {
-        restore_state(s, bytes)
-    }
-    fn save_coordinator(&self, c: &MfCoordinator) -> Result<Vec<u8>, AppError> {
-        save_state(c)
-    }
-    fn restore_coordinator(&self, c: &mut MfCoordinator, bytes: &[u8]) -> Result<(), AppError> {
-        restore_state(c, bytes)
-    }
-    fn save_worker(&self, w: &MfWorker) -> Result<Vec<u8>, AppError> {
-        save_state(w)
-    }
-    fn restore_worker(&self, w: &mut MfWorker, bytes: &[u8]) -> Result<(), AppError> {
-        restore_state(w, bytes)
-    }
+    strads_engine::whole_state_checkpoints!();
 }
