@@ -29,10 +29,12 @@ fn mpirun(np: usize, args: &[&str]) -> Command {
         "mpirun not found: install Open MPI (`scripts/setup`, or apt-get install openmpi-bin libopenmpi-dev)"
     );
     let mut c = Command::new("mpirun");
-    // Root in containers and CI; more ranks than cores on small machines.
+    // Root in containers and CI; more ranks than cores on small machines, so the ranks yield
+    // when idle (busy-polling ranks on 2 cores slow every one of a run's short rounds).
     c.env("OMPI_ALLOW_RUN_AS_ROOT", "1")
         .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .args(["--oversubscribe", "-np", &np.to_string(), env!("CARGO_BIN_EXE_strads")])
+        .args(["--oversubscribe", "--mca", "mpi_yield_when_idle", "1", "-np", &np.to_string()])
+        .arg(env!("CARGO_BIN_EXE_strads"))
         .args(args);
     c
 }
@@ -398,9 +400,7 @@ fn mf_under_mpirun_writes_the_same_factors_as_threads() {
 }
 
 /// `strads logreg` on ALL leukemia B/T (labels ±1): `mpirun -np 3` writes the same model,
-/// bit for bit, as 3 worker threads, for every schedule, with and without an intercept. The
-/// ranks yield when idle (`--mca mpi_yield_when_idle 1`): 3 busy-polling ranks on 2 cores
-/// would slow every one of the run's many short rounds.
+/// bit for bit, as 3 worker threads, for every schedule, with and without an intercept.
 #[test]
 fn logreg_np_3_equals_3_threads_bit_for_bit() {
     let path = data("lasso/all_leukemia_bt.libsvm.gz");
@@ -413,16 +413,7 @@ fn logreg_np_3_equals_3_threads_bit_for_bit() {
             let mut common =
                 vec!["logreg", "--data", path, "--schedule", schedule, "--seed", "7", "--tol", "1e-8", "-q"];
             common.extend(icpt);
-            {
-                let _one = MPI_JOBS.lock().unwrap_or_else(|e| e.into_inner());
-                drop(mpirun(3, &[])); // fails the test with instructions if mpirun is missing
-                let mut job = Command::new("mpirun");
-                job.env("OMPI_ALLOW_RUN_AS_ROOT", "1").env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
-                job.args(["--oversubscribe", "--mca", "mpi_yield_when_idle", "1", "-np", "3"]);
-                job.arg(env!("CARGO_BIN_EXE_strads")).args(&common).args(["--out", &m_out, "--summary", &m_sum]);
-                let what = format!("mpirun -np 3 strads {}", common.join(" "));
-                succeeded(job.output().expect("mpirun starts"), &what);
-            }
+            mpirun_ok(3, &[&common[..], &["--out", &m_out, "--summary", &m_sum]].concat());
             let mut args = common.clone();
             args.extend(["--workers", "3", "--out", &t_out, "--summary", &t_sum]);
             strads_ok(&args);
