@@ -42,8 +42,9 @@ pub struct Checkpointing {
     pub dir: PathBuf,
     /// Wall time between checkpoints (zero: at every round boundary).
     pub every: Duration,
-    /// When raised (e.g. by a SIGTERM handler), the run writes a checkpoint at the next
-    /// round boundary and stops with [`Error::Terminated`].
+    /// When raised, the run writes a checkpoint at the next round boundary and stops with
+    /// [`Error::Terminated`]. While a run with checkpoints is running, SIGTERM (what Slurm sends
+    /// at the time limit) raises it instead of ending the process (see [`SigtermGuard`]).
     pub terminate: Arc<AtomicBool>,
 }
 
@@ -56,6 +57,29 @@ impl PartialEq for Checkpointing {
 impl Checkpointing {
     pub(crate) fn terminating(&self) -> bool {
         self.terminate.load(Ordering::Relaxed)
+    }
+}
+
+/// SIGTERM raises [`Checkpointing::terminate`] while this lives: from the start of a run
+/// with checkpoints to its end. signal-hook cannot give the default action back, so after
+/// such a run the process ignores SIGTERM (the command line exits right after its outputs).
+pub(crate) struct SigtermGuard(Option<signal_hook::SigId>);
+
+impl SigtermGuard {
+    /// Registers the handler when `checkpoint` is set.
+    pub(crate) fn new(checkpoint: Option<&Checkpointing>) -> Result<Self> {
+        let Some(ck) = checkpoint else { return Ok(Self(None)) };
+        signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&ck.terminate))
+            .map(|id| Self(Some(id)))
+            .map_err(|e| Error::Checkpoint(format!("cannot handle SIGTERM: {e}")))
+    }
+}
+
+impl Drop for SigtermGuard {
+    fn drop(&mut self) {
+        if let Some(id) = self.0.take() {
+            signal_hook::low_level::unregister(id);
+        }
     }
 }
 

@@ -159,6 +159,7 @@ pub fn run<A: App>(
         #[cfg(feature = "mpi")]
         (Backend::Mpi(comm), mut scheduler, mut coordinator) => {
             let mut workers = workers;
+            let _sigterm = checkpoint::SigtermGuard::new(config.checkpoint.as_ref())?;
             let resume =
                 restore(app, config, scheduler.as_mut(), coordinator.as_mut(), &mut workers, place.worker_range.start)?;
             crate::mpi_run::run_mpi(app, config, comm, scheduler, coordinator, workers, observer, resume)
@@ -195,6 +196,7 @@ pub fn run_threads<A: App>(
     if workers.len() != config.workers {
         return Err(Error::WorkerCount { given: workers.len(), expected: config.workers });
     }
+    let _sigterm = checkpoint::SigtermGuard::new(config.checkpoint.as_ref())?;
     let (mut scheduler, mut coordinator, mut workers) = (scheduler, coordinator, workers);
     let resume = restore(app, config, Some(&mut scheduler), Some(&mut coordinator), &mut workers, 0)?;
     std::thread::scope(|scope| {

@@ -105,11 +105,8 @@ impl RunArgs {
                 if !(s >= 0.0 && s.is_finite()) {
                     return Err(InvalidParameter::new("checkpoint-every", s, "a number of seconds ≥ 0").into());
                 }
-                // SIGTERM (what Slurm sends at the time limit) raises the flag instead of
-                // ending the process: the run writes a checkpoint and stops.
+                // The engine makes SIGTERM raise the flag while the run runs.
                 let terminate = Arc::new(AtomicBool::new(false));
-                signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&terminate))
-                    .map_err(|e| strads_engine::Error::Checkpoint(format!("cannot handle SIGTERM: {e}")))?;
                 Some(Checkpointing { dir: dir.clone(), every: Duration::from_secs_f64(s), terminate })
             }
         };
