@@ -457,28 +457,9 @@ fn lasso_groups_have_the_requested_correlation() {
     let col = |j: usize| -> Vec<f64> { d.x.iter().map(|r| r[j]).collect() };
     let cols_v: Vec<Vec<f64>> = (0..cols).map(col).collect();
     assert!(cols_v.iter().all(|c| c.iter().all(|v| *v != 0.0)), "a dense design: 2,000 non-zeros a column");
-    let corr = |a: &[f64], b: &[f64]| {
-        let n = a.len() as f64;
-        let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
-        let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
-        let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
-        let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
-        cov / (va * vb).sqrt()
-    };
-    let (mut within, mut across) = (Vec::new(), Vec::new());
-    for i in 0..cols {
-        for j in i + 1..cols {
-            let c = corr(&cols_v[i], &cols_v[j]);
-            if i / group == j / group {
-                within.push(c);
-            } else {
-                across.push(c);
-            }
-        }
-    }
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    assert!((mean(&within) - 0.6).abs() < 0.05, "within-group ρ {} vs 0.6", mean(&within));
-    assert!(mean(&across).abs() < 0.05, "across groups ρ {}", mean(&across));
+    let (within, across) = group_correlations(&cols_v, group);
+    assert!((within - 0.6).abs() < 0.05, "within-group ρ {within} vs 0.6");
+    assert!(across.abs() < 0.05, "across groups ρ {across}");
     // A sparse draw: K = 12 non-zeros in every column.
     let sparse = dir.path().join("s.libsvm");
     strads_ok(&[

@@ -86,25 +86,7 @@ fn generate_logreg_groups_have_the_requested_correlation() {
             cols[j][i] = v;
         }
     }
-    let corr = |a: &[f64], b: &[f64]| {
-        let (ma, mb) = (a.iter().sum::<f64>() / 2000.0, b.iter().sum::<f64>() / 2000.0);
-        let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
-        let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
-        let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
-        cov / (va * vb).sqrt()
-    };
-    let (mut within, mut across) = (Vec::new(), Vec::new());
-    for i in 0..40 {
-        for j in i + 1..40 {
-            let c = corr(&cols[i], &cols[j]);
-            if i / 10 == j / 10 {
-                within.push(c);
-            } else {
-                across.push(c);
-            }
-        }
-    }
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    assert!((mean(&within) - 0.6).abs() < 0.05, "within-group ρ {} vs 0.6", mean(&within));
-    assert!(mean(&across).abs() < 0.05, "across groups ρ {}", mean(&across));
+    let (within, across) = group_correlations(&cols, 10);
+    assert!((within - 0.6).abs() < 0.05, "within-group ρ {within} vs 0.6");
+    assert!(across.abs() < 0.05, "across groups ρ {across}");
 }

@@ -219,3 +219,29 @@ pub fn read_trace(path: &Path) -> Vec<Vec<f64>> {
         .map(|l| l.split(',').map(|x| x.parse().expect("number")).collect())
         .collect()
 }
+
+/// The mean Pearson correlation of the column pairs within a group (columns `g·size ..
+/// (g+1)·size`) and across groups: the oracle of the generators' correlated groups.
+pub fn group_correlations(cols: &[Vec<f64>], size: usize) -> (f64, f64) {
+    let corr = |a: &[f64], b: &[f64]| {
+        let n = a.len() as f64;
+        let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+        let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+        let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
+        let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
+        cov / (va * vb).sqrt()
+    };
+    let (mut within, mut across) = (Vec::new(), Vec::new());
+    for i in 0..cols.len() {
+        for j in i + 1..cols.len() {
+            let c = corr(&cols[i], &cols[j]);
+            if i / size == j / size {
+                within.push(c);
+            } else {
+                across.push(c);
+            }
+        }
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    (mean(&within), mean(&across))
+}
