@@ -257,18 +257,11 @@ impl App for KMeans {
     }
 }
 
-/// `k` distinct rows of `0..n`, by a seeded LCG (the same on every process).
+/// `k` distinct rows of `0..n`, drawn by a seeded ChaCha stream (the same on every process).
 fn seed_rows(n: usize, k: usize, seed: u64) -> Vec<usize> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-    let mut rows = Vec::with_capacity(k);
-    while rows.len() < k.min(n) {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        let r = ((state >> 33) % n as u64) as usize;
-        if !rows.contains(&r) {
-            rows.push(r);
-        }
-    }
-    rows
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    rand::seq::index::sample(&mut rng, n, k.min(n)).into_vec()
 }
 
 #[derive(Serialize)]

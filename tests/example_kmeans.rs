@@ -29,18 +29,11 @@ fn read_centroids(path: &Path) -> Vec<Vec<f64>> {
     text.lines().map(|l| l.split(' ').map(|v| v.parse().expect("a number")).collect()).collect()
 }
 
-/// The example's seed rows (a seeded LCG; copied, as an outside test would).
+/// The example's seed rows (the same seeded draw; copied, as an outside test would).
 fn seed_rows(n: usize, k: usize, seed: u64) -> Vec<usize> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-    let mut rows = Vec::with_capacity(k);
-    while rows.len() < k.min(n) {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        let r = ((state >> 33) % n as u64) as usize;
-        if !rows.contains(&r) {
-            rows.push(r);
-        }
-    }
-    rows
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    rand::seq::index::sample(&mut rng, n, k.min(n)).into_vec()
 }
 
 /// Serial Lloyd's algorithm from the seed rows, until an iteration lowers W by at most `tol`
