@@ -42,7 +42,7 @@ pub fn drive<E: std::fmt::Display>(
     let backend = match Backend::detect(launch) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("{program}: error: {e}");
+            error_line(&format!("{program}: error: {e}"));
             return ExitCode::FAILURE;
         }
     };
@@ -52,12 +52,20 @@ pub fn drive<E: std::fmt::Display>(
             ExitCode::SUCCESS
         }
         Err(e) if backend.is_mpi() => {
-            eprintln!("{program}: error: {}: {e}", backend.placement().describe());
+            error_line(&format!("{program}: error: {}: {e}", backend.placement().describe()));
             backend.abort(1)
         }
         Err(e) => {
-            eprintln!("{program}: error: {e}");
+            error_line(&format!("{program}: error: {e}"));
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints `line` and a newline to stderr in one write: `eprintln!` writes the pieces of its
+/// format one by one (stderr is unbuffered), and under `mpirun` another process's output (Open
+/// MPI's abort notice) can land between them.
+fn error_line(line: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(format!("{line}\n").as_bytes());
 }
