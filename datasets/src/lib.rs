@@ -37,6 +37,7 @@ mod lines;
 pub mod matrix;
 mod mtx;
 mod ratings;
+mod shard;
 mod shared;
 mod synthetic;
 
@@ -53,6 +54,7 @@ pub use libsvm::read_libsvm;
 pub use matrix::{even_ranges, weighted_ranges, CscMatrix, CsrMatrix};
 pub use mtx::{read_mtx_matrix, read_mtx_vector};
 pub use ratings::{load_ratings, read_ratings, IdMap, Ratings, RatingsFormat};
+pub use shard::{head, Boundaries, ShareRead, TextShares};
 pub use shared::{shared_data_dir, shared_data_path};
 pub use synthetic::{synthetic_ratings, SyntheticShape, NETFLIX_ITEMS, NETFLIX_USERS};
 

@@ -25,7 +25,7 @@ pub(crate) struct Line<'a> {
     /// The bytes without the `\n` (valid UTF-8).
     pub text: &'a [u8],
     /// Whether the whole chunk holding the line is ASCII (then `text` is too).
-    chunk_ascii: bool,
+    pub(crate) chunk_ascii: bool,
 }
 
 impl<'a> Line<'a> {
@@ -86,6 +86,11 @@ impl<'p, R: Read> Lines<'p, R> {
     /// Number of the last line handed out (0 before the first).
     pub fn line_no(&self) -> usize {
         self.line
+    }
+
+    /// Whether every line has been handed out.
+    pub fn is_eof(&self) -> bool {
+        self.eof && self.pos >= self.complete
     }
 
     /// The next line, `None` at the end.

@@ -235,6 +235,55 @@ impl Backend {
         !matches!(self, Self::Threads { .. })
     }
 
+    /// Processes in the job: 1 on the threads backend, the MPI world size otherwise (a
+    /// dedicated scheduler rank included).
+    pub fn processes(&self) -> usize {
+        self.placement().ranks
+    }
+
+    /// Every process's `mine`, in rank order, on every process (for the global facts of an
+    /// input that each rank reads a part of: counts, sizes, id sets). Every process of the
+    /// job must call it, in the same order as every other collective. On the threads backend
+    /// it returns `[mine]`.
+    ///
+    /// # Errors
+    /// [`Error::Transport`] if a message cannot be encoded or decoded (MPI failures abort the
+    /// job).
+    pub fn all_gather<T: crate::Message + Clone>(&self, mine: &T) -> Result<Vec<T>> {
+        match self {
+            Self::Threads { .. } => Ok(vec![mine.clone()]),
+            #[cfg(feature = "mpi")]
+            Self::Mpi(m) => m.all_gather(&encode(mine)?)?.iter().map(|b| decode(b)).collect(),
+        }
+    }
+
+    /// Sends `out[r]` to process `r` and returns what every process sent to this one, in rank
+    /// order (an all-to-all: the shuffle of records that one rank read but another owns).
+    /// `out` has one message per process ([`Backend::processes`]); every process of the job
+    /// must call it. On the threads backend it returns `out`.
+    ///
+    /// # Errors
+    /// [`Error::Transport`] for a wrong number of messages, or one that cannot be encoded,
+    /// decoded, or sent in MPI's 2 GiB count limit.
+    pub fn exchange<T: crate::Message>(&self, out: Vec<T>) -> Result<Vec<T>> {
+        if out.len() != self.processes() {
+            return Err(Error::Transport(format!(
+                "an exchange among {} processes got {} messages",
+                self.processes(),
+                out.len()
+            )));
+        }
+        match self {
+            Self::Threads { .. } => Ok(out),
+            #[cfg(feature = "mpi")]
+            Self::Mpi(m) => {
+                let bytes = out.iter().map(encode).collect::<Result<Vec<_>>>()?;
+                drop(out);
+                m.exchange(&bytes)?.iter().map(|b| decode(b)).collect()
+            }
+        }
+    }
+
     /// Ends the run normally (under MPI: finalizes MPI once every rank gets here).
     pub fn finish(self) {
         #[cfg(feature = "mpi")]
@@ -252,6 +301,16 @@ impl Backend {
             Self::Mpi(m) => m.abort(code),
         }
     }
+}
+
+#[cfg(feature = "mpi")]
+fn encode<T: crate::Message>(msg: &T) -> Result<Vec<u8>> {
+    bincode::serialize(msg).map_err(|e| Error::Transport(format!("cannot encode a collective's message: {e}")))
+}
+
+#[cfg(feature = "mpi")]
+fn decode<T: crate::Message>(bytes: &[u8]) -> Result<T> {
+    bincode::deserialize(bytes).map_err(|e| Error::Transport(format!("cannot decode a collective's message: {e}")))
 }
 
 #[cfg(test)]

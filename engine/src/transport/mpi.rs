@@ -189,6 +189,43 @@ impl MpiBackend {
         Ok(())
     }
 
+    /// Every rank of the job: the byte messages of all ranks, in world rank order
+    /// (`MPI_Allgather` of the lengths, `MPI_Allgatherv` of the bytes).
+    pub(crate) fn all_gather(&self, bytes: &[u8]) -> Result<Vec<Vec<u8>>> {
+        let size = usize::try_from(self.world.size()).unwrap_or(0);
+        let mut lens = vec![0u64; size];
+        self.world.all_gather_into(&(bytes.len() as u64), &mut lens[..]);
+        let (counts, displs, total) = partition(&lens)?;
+        let mut buf = vec![0u8; total];
+        {
+            let mut part = PartitionMut::new(&mut buf[..], &counts[..], &displs[..]);
+            self.world.all_gather_varcount_into(bytes, &mut part);
+        }
+        Ok(split(&buf, &lens))
+    }
+
+    /// Every rank of the job: sends `out[r]` to world rank `r` and returns what every rank
+    /// sent here, in rank order (`MPI_Alltoall` of the lengths, `MPI_Alltoallv` of the bytes).
+    pub(crate) fn exchange(&self, out: &[Vec<u8>]) -> Result<Vec<Vec<u8>>> {
+        let size = usize::try_from(self.world.size()).unwrap_or(0);
+        if out.len() != size {
+            return Err(Error::Transport(format!("an exchange among {size} ranks got {} messages", out.len())));
+        }
+        let lens_out: Vec<u64> = out.iter().map(|b| b.len() as u64).collect();
+        let mut lens_in = vec![0u64; size];
+        self.world.all_to_all_into(&lens_out[..], &mut lens_in[..]);
+        let (counts_out, displs_out, _) = partition(&lens_out)?;
+        let (counts_in, displs_in, total) = partition(&lens_in)?;
+        let flat: Vec<u8> = out.concat();
+        let mut buf = vec![0u8; total];
+        {
+            let send = Partition::new(&flat[..], &counts_out[..], &displs_out[..]);
+            let mut recv = PartitionMut::new(&mut buf[..], &counts_in[..], &displs_in[..]);
+            self.world.all_to_all_varcount_into(&send, &mut recv);
+        }
+        Ok(split(&buf, &lens_in))
+    }
+
     /// Sends `bytes` to the coordinator / dedicated scheduler peer (world rank 0 ↔ 1).
     pub(crate) fn send_peer(&self, bytes: &[u8]) {
         let peer = if self.rank == 0 { 1 } else { 0 };
@@ -225,6 +262,18 @@ fn partition(lens: &[u64]) -> Result<(Vec<Count>, Vec<Count>, usize)> {
         total += usize::try_from(l).map_err(|_| too_big())?;
     }
     Ok((counts, displs, total))
+}
+
+/// Messages of `lens` bytes laid end to end in `buf`, split apart.
+fn split(buf: &[u8], lens: &[u64]) -> Vec<Vec<u8>> {
+    let mut at = 0;
+    lens.iter()
+        .map(|&l| {
+            let part = buf[at..at + l as usize].to_vec();
+            at += l as usize;
+            part
+        })
+        .collect()
 }
 
 impl Drop for MpiBackend {
