@@ -33,6 +33,7 @@ pub mod glm;
 mod linear;
 mod output;
 pub mod progress;
+mod rank_load;
 mod report;
 mod rows;
 
@@ -42,6 +43,7 @@ pub use driver::{drive, init_logging};
 pub use error::{Error, Result};
 pub use linear::{check_tol, L1Args, LinearModel, Penalty};
 pub use output::{write_atomic, write_atomic_set, write_csv, write_json, Part};
+pub use rank_load::{peak_rss_bytes, RankLoad};
 pub use report::{RunFacts, RunReport};
 pub use rows::{load_rows, rows_needed, HeldRows};
 pub use strads_core::{numerics, InvalidParameter};
