@@ -6,10 +6,10 @@ use std::time::Instant;
 use clap::Args;
 use log::info;
 use serde::Serialize;
-use strads_apps::lda::{fit, write_pairs, write_topics, LdaParams, Sampler};
-use strads_datasets::{load_corpus, CorpusFormat};
+use strads_apps::lda::{fit_input, write_pairs, write_topics, LdaInput, LdaParams, Sampler};
+use strads_datasets::{open, read_vocab, CorpusFormat};
 use strads_engine::Backend;
-use strads_kit::{write_atomic_set, write_csv, write_json, RunArgs, RunFacts, RunReport};
+use strads_kit::{write_atomic_set, write_csv, write_json, RankLoad, RunArgs, RunFacts, RunReport};
 
 use crate::error::{CliError, Result};
 
@@ -102,6 +102,8 @@ struct Summary {
     sampler: String,
     mh_steps: Option<usize>,
     seed: u64,
+    /// What each process read of the corpus and holds, with its peak memory, in rank order.
+    per_rank: Vec<RankLoad>,
 }
 
 impl LdaArgs {
@@ -152,19 +154,28 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
     let config = a.run.run_config(&place, None)?;
     let format = a.format.as_deref().map(str::parse::<CorpusFormat>).transpose()?;
 
-    // Every process reads the corpus (token ids, 4 bytes a token) and keeps its documents.
+    // Every process reads only its workers' byte shares of the corpus (see
+    // `LdaInput::read`); the vocabulary (one word per line) is read whole.
     let t0 = Instant::now();
-    let mut corpus = load_corpus(&a.data, format, a.vocab.as_deref())?;
+    let vocab = match &a.vocab {
+        Some(v) => Some(read_vocab(open(v)?, v)?),
+        None => None,
+    };
+    let (input, read) =
+        LdaInput::read(backend, &a.data, format, vocab.as_ref().zip(a.vocab.as_deref()).map(|(w, p)| (w.len(), p)))?;
     let load_s = t0.elapsed().as_secs_f64();
+    let load = RankLoad::new(&place, &read, input.held_tokens(), "tokens");
+    load.log(&a.data);
     info!(
-        "{}: loaded {}: {} documents, {} words, {} tokens in {load_s:.3} s",
+        "{}: loaded {}: {} documents, {} words, {} tokens ({} held here) in {load_s:.3} s",
         place.describe(),
         a.data.display(),
-        corpus.docs(),
-        corpus.vocab_size,
-        corpus.tokens()
+        input.docs,
+        input.word_counts.len(),
+        input.tokens,
+        input.held_tokens()
     );
-    if corpus.tokens() == 0 {
+    if input.tokens == 0 {
         return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new(
             "data",
             a.data.display().to_string(),
@@ -174,11 +185,10 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
 
     let pb = strads_kit::progress::bar(a.run.quiet || !place.coordinator, Some(a.iters));
     let mut trace = Vec::new();
-    let tokens = corpus.tokens() as f64;
+    let tokens = input.tokens as f64;
     // What the outputs need of the corpus; the token ids go to the workers and are dropped.
-    let (n_tokens, n_docs, vocab_size) = (corpus.tokens(), corpus.docs(), corpus.vocab_size);
-    let vocab = corpus.vocab.take();
-    let fit = fit(backend, std::borrow::Cow::Owned(corpus), params, &config, |info, _, c| {
+    let (n_tokens, n_docs, vocab_size) = (input.tokens as usize, input.docs, input.word_counts.len());
+    let fit = fit_input(backend, input, params, &config, |info, _, c| {
         if let Some(h) = c.history().last() {
             if trace.last().map_or(true, |r: &TraceRow| r.iter != h.iter) {
                 pb.set_position(h.iter);
@@ -195,6 +205,8 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         }
     })?;
     pb.finish_and_clear();
+    // Every process's load and peak memory, for the summary (a collective).
+    let per_rank = load.gather(backend)?;
     let Some(fit) = fit else { return Ok(()) };
     let tokens_per_s = tokens * fit.iters as f64 / fit.wall_s.max(1e-12);
     info!(
@@ -250,6 +262,7 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         sampler: a.sampler.clone(),
         mh_steps: (a.sampler == "mh").then_some(a.mh_steps),
         seed: a.run.seed,
+        per_rank,
     };
     if let Some(path) = &a.run.summary {
         write_json(path, &summary)?;

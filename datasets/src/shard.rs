@@ -14,7 +14,8 @@
 //!   record (to see that it is one).
 //!
 //! So a worker parses its share plus one line at its start boundary and, at its end boundary,
-//! the rest of one record plus one line (for one-line records: nothing). The rule depends only
+//! the rest of its last record (for one-line records: the rest of one line), and looks at the
+//! first line of the next record. The rule depends only
 //! on the file and `P`, never on how the workers are placed on processes: threads and MPI
 //! ranks get the same records per worker, hence the same model bits.
 //!
@@ -56,8 +57,9 @@ pub struct TextShares {
 pub struct ShareRead {
     /// Bytes of the shares of the workers read (`b_end − b_start`).
     pub share: u64,
-    /// Bytes of the lines parsed (the header, the line before the first share, the shares,
-    /// and the lines past the last share up to the next record's first line).
+    /// Bytes of the lines parsed: the header, the line before the first share, the shares,
+    /// and the lines past the last share that finish its last record (the first line of the
+    /// next record, looked at to see that one starts there, is not counted).
     pub parsed: u64,
     /// Bytes taken from the file by the line reader, buffer read-ahead included (for gzip:
     /// decoded bytes, from the start of the file).
@@ -189,9 +191,8 @@ impl TextShares {
                 skipped_lines = line.no;
                 continue;
             }
-            stats.parsed += line.text.len() as u64 + 1;
             let text = trim_ascii_line(line.text);
-            let new_record = !text.is_empty() && !(have_prev && continues(&prev, text));
+            let new_record = !(text.is_empty() || have_prev && continues(&prev, text));
             if new_record {
                 // The worker whose share holds this line's start.
                 let p = self.bounds[1..].partition_point(|&b| b <= line_at).min(p_all - 1);
@@ -202,6 +203,8 @@ impl TextShares {
                     next_k += 1;
                 }
                 if p >= workers.end {
+                    // The first line of the next worker's first record: looked at, not kept
+                    // (and not counted as parsed).
                     break;
                 }
                 owner = Some(p);
@@ -212,6 +215,7 @@ impl TextShares {
                 prev.clear();
                 prev.extend_from_slice(text);
             }
+            stats.parsed += line.text.len() as u64 + 1;
             if let Some(p) = owner.filter(|p| workers.contains(p)) {
                 let shifted = Line { no: line.no - skipped_lines, ..line };
                 visit(p, &shifted).map_err(|e| self.absolute(e, start, skipped_lines))?;

@@ -47,16 +47,171 @@ pub struct LdaFit {
     pub stop: StopReason,
 }
 
-/// The document ranges of `P` workers: contiguous, balanced by token count.
+/// The document ranges of `P` workers: contiguous, balanced by token count (the split of a
+/// corpus held in memory; a corpus read from a file is split by bytes, see [`LdaInput::read`]).
 pub fn doc_shards(corpus: &Corpus, workers: usize) -> Vec<std::ops::Range<usize>> {
     weighted_ranges(&corpus.doc_ptr, workers)
 }
 
+/// What one process of a run holds of a corpus: the documents of its workers, and the facts
+/// of the whole corpus the app needs.
+#[derive(Debug, Clone)]
+pub struct LdaInput {
+    /// The process's workers (global indices `⊆ 0..P`).
+    pub workers: std::ops::Range<usize>,
+    /// One corpus per worker of `workers`, in order: its documents (global word ids).
+    pub parts: Vec<Corpus>,
+    /// Each worker's first document (0-based, of the whole corpus).
+    pub first_doc: Vec<usize>,
+    /// Token count of every word over the whole corpus, length `W`.
+    pub word_counts: Vec<u64>,
+    /// Documents `D` of the whole corpus.
+    pub docs: usize,
+    /// Tokens of the whole corpus.
+    pub tokens: u64,
+}
+
+/// What every process tells the others after reading its shares.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct ShareFacts {
+    /// Documents per worker of the process.
+    docs: Vec<usize>,
+    /// Token count of every word in the process's documents (length: the largest id + 1).
+    word_counts: Vec<u64>,
+    /// UCI entries read.
+    entries: u64,
+}
+
+impl LdaInput {
+    /// The whole of an in-memory `corpus` split over `P` workers by token count
+    /// ([`doc_shards`]), the parts of the workers `workers` kept.
+    pub fn from_corpus(corpus: &Corpus, workers: usize, range: std::ops::Range<usize>) -> Self {
+        let shards = doc_shards(corpus, workers);
+        let parts = range
+            .clone()
+            .map(|p| {
+                let r = shards[p].clone();
+                let base = corpus.doc_ptr[r.start];
+                Corpus {
+                    doc_ptr: corpus.doc_ptr[r.start..=r.end].iter().map(|&o| o - base).collect(),
+                    words: corpus.words[base..corpus.doc_ptr[r.end]].to_vec(),
+                    vocab_size: corpus.vocab_size,
+                    vocab: None,
+                }
+            })
+            .collect();
+        Self {
+            first_doc: range.clone().map(|p| shards[p].start).collect(),
+            workers: range,
+            parts,
+            word_counts: corpus.word_counts(),
+            docs: corpus.docs(),
+            tokens: corpus.tokens() as u64,
+        }
+    }
+
+    /// Reads this process's part of the corpus file `path` (UCI, LDA-C or token lists; gzip
+    /// or not): the documents of its workers only, from their byte shares
+    /// ([`strads_datasets::read_corpus_shards`]: worker `p` of `P` holds the documents whose
+    /// first line starts in the `p`-th `1/P` of the file's data bytes, on threads and MPI
+    /// alike), then gathers the word counts and document counts of every process
+    /// ([`Backend::all_gather`], a collective: every process of the run calls this). With a
+    /// vocabulary of `vocab_words` words, `W` is that (it must be the header's `W` for UCI, at
+    /// least the largest id + 1 otherwise).
+    ///
+    /// # Errors
+    /// The reader's errors (naming the file and line), a UCI file whose entries disagree with
+    /// its header's `NNZ`, a vocabulary that does not fit, or a failed gather.
+    pub fn read(
+        backend: &Backend,
+        path: &std::path::Path,
+        format: Option<strads_datasets::CorpusFormat>,
+        vocab_words: Option<(usize, &std::path::Path)>,
+    ) -> crate::Result<(Self, strads_datasets::ShareRead)> {
+        let place = backend.placement();
+        let data = |e: strads_datasets::Error| crate::Error::Kit(strads_kit::Error::Data(e));
+        let shards = strads_datasets::read_corpus_shards(path, format, place.worker_range.clone(), place.workers)
+            .map_err(data)?;
+        let mut word_counts = vec![0u64; shards.parts.iter().map(|c| c.vocab_size).max().unwrap_or(0)];
+        for c in &shards.parts {
+            for &w in &c.words {
+                word_counts[w as usize] += 1;
+            }
+        }
+        let mine =
+            ShareFacts { docs: shards.parts.iter().map(Corpus::docs).collect(), word_counts, entries: shards.entries };
+        let all = backend.all_gather(&mine)?;
+        drop(mine);
+        let mut vocab = all.iter().map(|f| f.word_counts.len()).max().unwrap_or(0);
+        if let Some([_, w, _]) = shards.header {
+            vocab = w as usize;
+        }
+        if let Some((n, vpath)) = vocab_words {
+            let fits = if shards.header.is_some() { n == vocab } else { n >= vocab };
+            if !fits {
+                return Err(data(strads_datasets::Error::Mismatch {
+                    path: vpath.to_path_buf(),
+                    msg: format!("{n} words, but {} uses a vocabulary of {vocab}", path.display()),
+                }));
+            }
+            vocab = n;
+        }
+        let mut counts = vec![0u64; vocab];
+        for f in &all {
+            for (c, &n) in counts.iter_mut().zip(&f.word_counts) {
+                *c += n;
+            }
+        }
+        // Every process's workers in rank order are the workers in order.
+        let docs_per_worker: Vec<usize> = all.iter().flat_map(|f| f.docs.iter().copied()).collect();
+        let (docs, first_doc) = match (shards.header, &shards.first_doc) {
+            (Some([d, _, nnz]), Some(first)) => {
+                let entries: u64 = all.iter().map(|f| f.entries).sum();
+                if entries != nnz {
+                    return Err(data(strads_datasets::Error::Parse {
+                        path: path.to_path_buf(),
+                        line: 3,
+                        msg: format!("the header declares NNZ = {nnz} entries, the file has {entries}"),
+                    }));
+                }
+                (d as usize, first.clone())
+            }
+            _ => {
+                let before: usize = docs_per_worker[..place.worker_range.start].iter().sum();
+                let first = shards
+                    .parts
+                    .iter()
+                    .scan(before, |at, c| {
+                        let f = *at;
+                        *at += c.docs();
+                        Some(f)
+                    })
+                    .collect();
+                (docs_per_worker.iter().sum(), first)
+            }
+        };
+        if docs == 0 {
+            return Err(data(strads_datasets::Error::Empty { path: path.to_path_buf() }));
+        }
+        let mut parts = shards.parts;
+        for c in &mut parts {
+            c.vocab_size = vocab;
+        }
+        let tokens = counts.iter().sum();
+        let input = Self { workers: place.worker_range, parts, first_doc, word_counts: counts, docs, tokens };
+        Ok((input, shards.read))
+    }
+
+    /// Tokens of this process's workers.
+    pub fn held_tokens(&self) -> u64 {
+        self.parts.iter().map(|c| c.tokens() as u64).sum()
+    }
+}
+
 /// Fits LDA to `corpus` on `backend`; every process of the run calls this with the whole
-/// corpus (each keeps the token lists of its own workers' documents). `config.workers` must be
-/// the backend's `P`. Returns the fit on the coordinator, `None` on other ranks. A corpus
-/// passed by value (`Cow::Owned`) is dropped as soon as the workers have their copies of the
-/// tokens, so its 4 bytes a token do not stay for the run.
+/// corpus (each keeps the token lists of its own workers' documents, split by token count).
+/// `config.workers` must be the backend's `P`. Returns the fit on the coordinator, `None` on
+/// other ranks.
 ///
 /// # Errors
 /// [`crate::Error::InvalidParameter`] for bad hyperparameters; [`crate::Error::Engine`] if the
@@ -68,20 +223,46 @@ pub fn fit<'a>(
     config: &RunConfig,
     observer: impl FnMut(&RoundInfo, &LdaTask, &LdaCoordinator),
 ) -> crate::Result<Option<LdaFit>> {
-    config.check()?;
     let corpus = corpus.into();
-    let app = Lda::new(params, config.workers, &corpus.word_counts())?;
-    let shards = doc_shards(&corpus, config.workers);
-    // The engine builds the workers first: the corpus is dropped once they have their
-    // copies of the tokens.
-    let mut corpus = Some(corpus);
+    let input = LdaInput::from_corpus(&corpus, config.workers, backend.placement().worker_range);
+    drop(corpus);
+    fit_input(backend, input, params, config, observer)
+}
+
+/// Fits LDA to what this process holds of a corpus ([`LdaInput`]: read by
+/// [`LdaInput::read`], or [`LdaInput::from_corpus`]) on `backend`; every process of the run
+/// calls this with its own part. `config.workers` must be the backend's `P`. The token lists
+/// are dropped as soon as the workers have their copies. Returns the fit on the coordinator,
+/// `None` on other ranks.
+///
+/// # Errors
+/// [`crate::Error::InvalidParameter`] for bad hyperparameters; [`crate::Error::Engine`] if the
+/// run fails.
+pub fn fit_input(
+    backend: &Backend,
+    input: LdaInput,
+    params: LdaParams,
+    config: &RunConfig,
+    observer: impl FnMut(&RoundInfo, &LdaTask, &LdaCoordinator),
+) -> crate::Result<Option<LdaFit>> {
+    config.check()?;
+    let app = Lda::new(params, config.workers, &input.word_counts)?;
+    let LdaInput { workers: held, parts, first_doc, .. } = input;
+    // The engine builds the workers first: the token lists go once they have their copies.
+    let mut parts = Some((parts, first_doc));
     let roles = RoleFns {
         workers: |range: std::ops::Range<usize>| {
-            let corpus = corpus.take().ok_or("the workers are built once")?;
-            let workers = range
-                .map(|p| {
-                    let docs: Vec<&[u32]> = shards[p].clone().map(|d| corpus.doc(d)).collect();
-                    app.worker(&docs, shards[p].start, p)
+            let (parts, first_doc) = parts.take().ok_or("the workers are built once")?;
+            if range != held {
+                return Err(AppError::from(format!("the input holds workers {held:?}, the run places {range:?} here")));
+            }
+            let workers = parts
+                .iter()
+                .zip(&first_doc)
+                .zip(range)
+                .map(|((c, &first), p)| {
+                    let docs: Vec<&[u32]> = (0..c.docs()).map(|d| c.doc(d)).collect();
+                    app.worker(&docs, first, p)
                 })
                 .collect();
             Ok::<_, AppError>(workers)
