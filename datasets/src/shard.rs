@@ -136,8 +136,8 @@ impl TextShares {
 
     /// Reads the records of workers `workers` (contiguous) in file order: `visit(p, line)` for
     /// every line of every record worker `p` owns (see the module documentation), blank lines
-    /// included. `continues(prev, line)` says whether `line` continues the record of the
-    /// non-blank line before it (always `false` for one-line records). Line numbers in
+    /// included. `continues(first, line)` says whether the non-blank `line` continues the open
+    /// record, whose first line is `first` (always `false` for one-line records). Line numbers in
     /// `line.no`, and in the errors `visit` returns, count from the first line read; errors
     /// come back with the file's own line numbers.
     ///
@@ -171,8 +171,10 @@ impl TextShares {
         // The header and any gzip bytes before `start`.
         stats.parsed = self.data_start;
         let mut skipped_lines = 0usize;
-        // The owner of the open record (`None` before the first record is seen).
+        // The owner of the open record if it is one of `workers` (`None` before the first
+        // record is seen), and the start of the share after the owner's.
         let mut owner: Option<usize> = None;
+        let mut next_bound = 0u64;
         let mut prev: Vec<u8> = Vec::new();
         let mut have_prev = false;
         // The first boundary not yet passed (index into `bounds.first_lines`).
@@ -192,31 +194,31 @@ impl TextShares {
                 continue;
             }
             let text = trim_ascii_line(line.text);
-            let new_record = !(text.is_empty() || have_prev && continues(&prev, text));
-            if new_record {
-                // The worker whose share holds this line's start.
-                let p = self.bounds[1..].partition_point(|&b| b <= line_at).min(p_all - 1);
-                while next_k <= workers.len() && self.bounds[workers.start + next_k] <= line_at {
-                    if workers.start + next_k > 0 {
-                        bounds.first_lines[next_k] = Some(text.to_vec());
+            if !text.is_empty() && !(have_prev && continues(&prev, text)) {
+                // A new record: its owner changes only past the next share boundary.
+                if line_at >= next_bound {
+                    // The worker whose share holds this line's start.
+                    let p = self.bounds[1..].partition_point(|&b| b <= line_at).min(p_all - 1);
+                    while next_k <= workers.len() && self.bounds[workers.start + next_k] <= line_at {
+                        if workers.start + next_k > 0 {
+                            bounds.first_lines[next_k] = Some(text.to_vec());
+                        }
+                        next_k += 1;
                     }
-                    next_k += 1;
+                    if p >= workers.end {
+                        // The first line of the next worker's first record: looked at, not
+                        // kept (and not counted as parsed).
+                        break;
+                    }
+                    owner = workers.contains(&p).then_some(p);
+                    next_bound = if p + 1 == p_all { u64::MAX } else { self.bounds[p + 1] };
                 }
-                if p >= workers.end {
-                    // The first line of the next worker's first record: looked at, not kept
-                    // (and not counted as parsed).
-                    break;
-                }
-                owner = Some(p);
                 prev.clear();
                 prev.extend_from_slice(text);
                 have_prev = true;
-            } else if !text.is_empty() {
-                prev.clear();
-                prev.extend_from_slice(text);
             }
             stats.parsed += line.text.len() as u64 + 1;
-            if let Some(p) = owner.filter(|p| workers.contains(p)) {
+            if let Some(p) = owner {
                 let shifted = Line { no: line.no - skipped_lines, ..line };
                 visit(p, &shifted).map_err(|e| self.absolute(e, start, skipped_lines))?;
             }

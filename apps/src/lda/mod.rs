@@ -220,69 +220,90 @@ impl LdaInput {
                 owned[w.start].start..owned[w.end - 1].end
             }
         };
-        // Runs of this process's documents for every process (empty ones too).
-        let mut flat = Corpus { doc_ptr: vec![0], words: Vec::new(), vocab_size: vocab, vocab: None };
-        for c in shards.parts {
-            let base = flat.words.len();
-            flat.doc_ptr.extend(c.doc_ptr[1..].iter().map(|&o| o + base));
-            flat.words.extend_from_slice(&c.words);
-        }
-        let out: Vec<DocRun> = all
-            .iter()
-            .map(|f| {
-                let want = docs_of(&f.workers);
-                let (lo, hi) = (want.start.max(my_first), want.end.min(my_first + flat.docs()));
-                if lo >= hi {
-                    return DocRun::default();
-                }
-                let (a, b) = (lo - my_first, hi - my_first);
-                DocRun {
-                    first: lo,
-                    lens: (a..b).map(|d| (flat.doc_ptr[d + 1] - flat.doc_ptr[d]) as u32).collect(),
-                    words: flat.words[flat.doc_ptr[a]..flat.doc_ptr[b]].to_vec(),
-                }
+        // This process's workers' parts, filled document by document in order (each with the
+        // exact room for its tokens).
+        let mine_docs = docs_of(&place.worker_range);
+        let mut parts: Vec<Corpus> = place
+            .worker_range
+            .clone()
+            .map(|p| {
+                let mut c = Corpus { doc_ptr: vec![0], words: Vec::new(), vocab_size: vocab, vocab: None };
+                c.doc_ptr.reserve_exact(owned[p].len());
+                c.words.reserve_exact(doc_ptr[owned[p].end] - doc_ptr[owned[p].start]);
+                c
             })
             .collect();
-        drop(flat);
-        let got = backend.exchange(out)?;
-        // Put the runs together (they arrive in rank order, which is document order) and cut
-        // them into this process's workers' parts.
-        let mine_docs = docs_of(&place.worker_range);
-        let mut whole = Corpus { doc_ptr: vec![0], words: Vec::new(), vocab_size: vocab, vocab: None };
-        for run in got.into_iter().filter(|r| !r.lens.is_empty()) {
-            debug_assert_eq!(run.first, mine_docs.start + whole.docs());
-            for n in run.lens {
-                whole.doc_ptr.push(whole.doc_ptr[whole.doc_ptr.len() - 1] + n as usize);
+        let mut fill = {
+            let (mut k, mut next) = (0usize, mine_docs.start);
+            let worker_range = place.worker_range.clone();
+            let parts = &mut parts;
+            let owned = &owned;
+            move |doc: usize, words: &[u32]| {
+                debug_assert_eq!(doc, next);
+                next += 1;
+                while k + 1 < worker_range.len() && doc >= owned[worker_range.start + k].end {
+                    k += 1;
+                }
+                let c = &mut parts[k];
+                c.words.extend_from_slice(words);
+                c.doc_ptr.push(c.words.len());
             }
-            whole.words.extend_from_slice(&run.words);
+        };
+        if backend.processes() == 1 {
+            // One process reads every share and owns every document.
+            let mut doc = 0;
+            for c in shards.parts {
+                for d in 0..c.docs() {
+                    fill(doc, c.doc(d));
+                    doc += 1;
+                }
+            }
+        } else {
+            // Runs of consecutive documents to every process (empty ones too).
+            let mut out: Vec<DocRun> = all
+                .iter()
+                .map(|f| {
+                    let want = docs_of(&f.workers);
+                    DocRun { first: want.start.max(my_first), ..DocRun::default() }
+                })
+                .collect();
+            let mut doc = my_first;
+            let mut q = 0;
+            for c in shards.parts {
+                for d in 0..c.docs() {
+                    while q < all.len() && doc >= docs_of(&all[q].workers).end.max(docs_of(&all[q].workers).start) {
+                        q += 1;
+                    }
+                    if q < all.len() && docs_of(&all[q].workers).contains(&doc) {
+                        let run = &mut out[q];
+                        run.lens.push(c.doc(d).len() as u32);
+                        run.words.extend_from_slice(c.doc(d));
+                    }
+                    doc += 1;
+                }
+            }
+            let got = backend.exchange(out)?;
+            // The runs arrive in rank order, which is document order.
+            let mut doc = mine_docs.start;
+            for run in got {
+                let mut at = 0;
+                for n in run.lens {
+                    fill(doc, &run.words[at..at + n as usize]);
+                    at += n as usize;
+                    doc += 1;
+                }
+            }
         }
-        if whole.docs() != mine_docs.len() {
+        drop(fill);
+        let held: usize = parts.iter().map(Corpus::docs).sum();
+        if held != mine_docs.len() {
             return Err(crate::Error::Shape(format!(
-                "{}: {} received {} documents for its workers, expected {}",
+                "{}: {} received {held} documents for its workers, expected {}",
                 path.display(),
                 place.describe(),
-                whole.docs(),
                 mine_docs.len()
             )));
         }
-        let parts = if place.worker_range.len() == 1 {
-            vec![whole]
-        } else {
-            place
-                .worker_range
-                .clone()
-                .map(|p| {
-                    let r = owned[p].start - mine_docs.start..owned[p].end - mine_docs.start;
-                    let base = whole.doc_ptr[r.start];
-                    Corpus {
-                        doc_ptr: whole.doc_ptr[r.start..=r.end].iter().map(|&o| o - base).collect(),
-                        words: whole.words[base..whole.doc_ptr[r.end]].to_vec(),
-                        vocab_size: vocab,
-                        vocab: None,
-                    }
-                })
-                .collect()
-        };
         let tokens = doc_ptr[docs] as u64;
         let input = Self {
             first_doc: place.worker_range.clone().map(|p| owned[p].start).collect(),
