@@ -194,7 +194,7 @@ impl TextShares {
                 continue;
             }
             let text = trim_ascii_line(line.text);
-            if !text.is_empty() && !(have_prev && continues(&prev, text)) {
+            if !(text.is_empty() || have_prev && continues(&prev, text)) {
                 // A new record: its owner changes only past the next share boundary.
                 if line_at >= next_bound {
                     // The worker whose share holds this line's start.

@@ -294,7 +294,6 @@ impl LdaInput {
                 }
             }
         }
-        drop(fill);
         let held: usize = parts.iter().map(Corpus::docs).sum();
         if held != mine_docs.len() {
             return Err(crate::Error::Shape(format!(
