@@ -277,9 +277,26 @@ impl Backend {
             Self::Threads { .. } => Ok(out),
             #[cfg(feature = "mpi")]
             Self::Mpi(m) => {
-                let bytes = out.iter().map(encode).collect::<Result<Vec<_>>>()?;
-                drop(out);
-                m.exchange(&bytes)?.iter().map(|b| decode(b)).collect()
+                // Encoded end to end into one buffer, decoded from slices of the received one:
+                // one copy of the payload each way besides MPI's.
+                let mut flat = Vec::new();
+                let mut lens = Vec::with_capacity(out.len());
+                for msg in out {
+                    let before = flat.len();
+                    bincode::serialize_into(&mut flat, &msg)
+                        .map_err(|e| Error::Transport(format!("cannot encode a collective's message: {e}")))?;
+                    lens.push((flat.len() - before) as u64);
+                }
+                let (buf, lens) = m.exchange(&flat, &lens)?;
+                drop(flat);
+                let mut at = 0usize;
+                lens.iter()
+                    .map(|&l| {
+                        let msg = decode(&buf[at..at + l as usize]);
+                        at += l as usize;
+                        msg
+                    })
+                    .collect()
             }
         }
     }

@@ -152,7 +152,7 @@ impl LdaInput {
     ) -> crate::Result<(Self, strads_datasets::ShareRead)> {
         let place = backend.placement();
         let data = |e: strads_datasets::Error| crate::Error::Kit(strads_kit::Error::Data(e));
-        let shards = strads_datasets::read_corpus_shards(path, format, place.worker_range.clone(), place.workers)
+        let mut shards = strads_datasets::read_corpus_shards(path, format, place.worker_range.clone(), place.workers)
             .map_err(data)?;
         let mut word_counts = vec![0u64; shards.parts.iter().map(|c| c.vocab_size).max().unwrap_or(0)];
         for c in &shards.parts {
@@ -251,30 +251,28 @@ impl LdaInput {
         };
         if backend.processes() == 1 {
             // One process reads every share and owns every document.
+            // (Each part of the reader's is freed once copied.)
             let mut doc = 0;
-            for c in shards.parts {
+            for c in std::mem::take(&mut shards.parts) {
                 for d in 0..c.docs() {
                     fill(doc, c.doc(d));
                     doc += 1;
                 }
             }
         } else {
-            // Runs of consecutive documents to every process (empty ones too).
-            let mut out: Vec<DocRun> = all
-                .iter()
-                .map(|f| {
-                    let want = docs_of(&f.workers);
-                    DocRun { first: want.start.max(my_first), ..DocRun::default() }
-                })
-                .collect();
+            // Runs of consecutive documents to every other process (empty ones too); this
+            // process's own documents stay where they are.
+            let ranges: Vec<std::ops::Range<usize>> = all.iter().map(|f| docs_of(&f.workers)).collect();
+            let mut out: Vec<DocRun> =
+                ranges.iter().map(|r| DocRun { first: r.start.max(my_first), ..DocRun::default() }).collect();
             let mut doc = my_first;
             let mut q = 0;
-            for c in shards.parts {
+            for c in &shards.parts {
                 for d in 0..c.docs() {
-                    while q < all.len() && doc >= docs_of(&all[q].workers).end.max(docs_of(&all[q].workers).start) {
+                    while q < ranges.len() && doc >= ranges[q].end.max(ranges[q].start) {
                         q += 1;
                     }
-                    if q < all.len() && docs_of(&all[q].workers).contains(&doc) {
+                    if q < ranges.len() && q != place.rank && ranges[q].contains(&doc) {
                         let run = &mut out[q];
                         run.lens.push(c.doc(d).len() as u32);
                         run.words.extend_from_slice(c.doc(d));
@@ -283,9 +281,23 @@ impl LdaInput {
                 }
             }
             let got = backend.exchange(out)?;
-            // The runs arrive in rank order, which is document order.
+            // In rank order, which is document order: the runs of the processes before this
+            // one, its own documents, the runs of the processes after it.
             let mut doc = mine_docs.start;
-            for run in got {
+            for (q, run) in got.into_iter().enumerate() {
+                if q == place.rank {
+                    let mut at = my_first;
+                    for c in &shards.parts {
+                        for d in 0..c.docs() {
+                            if mine_docs.contains(&at) {
+                                fill(doc, c.doc(d));
+                                doc += 1;
+                            }
+                            at += 1;
+                        }
+                    }
+                    continue;
+                }
                 let mut at = 0;
                 for n in run.lens {
                     fill(doc, &run.words[at..at + n as usize]);

@@ -204,26 +204,26 @@ impl MpiBackend {
         Ok(split(&buf, &lens))
     }
 
-    /// Every rank of the job: sends `out[r]` to world rank `r` and returns what every rank
-    /// sent here, in rank order (`MPI_Alltoall` of the lengths, `MPI_Alltoallv` of the bytes).
-    pub(crate) fn exchange(&self, out: &[Vec<u8>]) -> Result<Vec<Vec<u8>>> {
+    /// Every rank of the job: sends the `r`-th of the messages laid end to end in `flat`
+    /// (`lens[r]` bytes each) to world rank `r`; returns what every rank sent here, laid end
+    /// to end, with their lengths in rank order (`MPI_Alltoall` of the lengths,
+    /// `MPI_Alltoallv` of the bytes).
+    pub(crate) fn exchange(&self, flat: &[u8], lens: &[u64]) -> Result<(Vec<u8>, Vec<u64>)> {
         let size = usize::try_from(self.world.size()).unwrap_or(0);
-        if out.len() != size {
-            return Err(Error::Transport(format!("an exchange among {size} ranks got {} messages", out.len())));
+        if lens.len() != size {
+            return Err(Error::Transport(format!("an exchange among {size} ranks got {} messages", lens.len())));
         }
-        let lens_out: Vec<u64> = out.iter().map(|b| b.len() as u64).collect();
         let mut lens_in = vec![0u64; size];
-        self.world.all_to_all_into(&lens_out[..], &mut lens_in[..]);
-        let (counts_out, displs_out, _) = partition(&lens_out)?;
+        self.world.all_to_all_into(lens, &mut lens_in[..]);
+        let (counts_out, displs_out, _) = partition(lens)?;
         let (counts_in, displs_in, total) = partition(&lens_in)?;
-        let flat: Vec<u8> = out.concat();
         let mut buf = vec![0u8; total];
         {
-            let send = Partition::new(&flat[..], &counts_out[..], &displs_out[..]);
+            let send = Partition::new(flat, &counts_out[..], &displs_out[..]);
             let mut recv = PartitionMut::new(&mut buf[..], &counts_in[..], &displs_in[..]);
             self.world.all_to_all_varcount_into(&send, &mut recv);
         }
-        Ok(split(&buf, &lens_in))
+        Ok((buf, lens_in))
     }
 
     /// Sends `bytes` to the coordinator / dedicated scheduler peer (world rank 0 ↔ 1).
