@@ -97,6 +97,17 @@ impl CorpusFormat {
     }
 }
 
+/// `format`, or the one `path`'s name implies, for an existing `path`.
+fn corpus_format(path: &Path, format: Option<CorpusFormat>) -> Result<CorpusFormat> {
+    crate::must_exist(path)?;
+    format.or_else(|| CorpusFormat::from_path(path)).ok_or_else(|| {
+        Error::Options(format!(
+            "{}: cannot tell the corpus format from the file name; pass --format (uci, ldac or tokens)",
+            path.display()
+        ))
+    })
+}
+
 /// Reads a corpus from `path` (gzip or not) in `format` (default: from the file name), with
 /// the vocabulary from `vocab` (one word per line: 0-based word id `k` on line `k + 1`).
 ///
@@ -106,13 +117,7 @@ impl CorpusFormat {
 /// than the corpus uses
 /// (or, for UCI, not exactly `W`); every error of the readers.
 pub fn load_corpus(path: &Path, format: Option<CorpusFormat>, vocab: Option<&Path>) -> Result<Corpus> {
-    crate::must_exist(path)?;
-    let format = format.or_else(|| CorpusFormat::from_path(path)).ok_or_else(|| {
-        Error::Options(format!(
-            "{}: cannot tell the corpus format from the file name; pass --format (uci, ldac or tokens)",
-            path.display()
-        ))
-    })?;
+    let format = corpus_format(path, format)?;
     let mut corpus = match format {
         CorpusFormat::Uci => read_uci(open(path)?, path)?,
         CorpusFormat::Ldac => read_ldac(open(path)?, path)?,
@@ -176,13 +181,7 @@ pub fn read_corpus_shards(
     workers: Range<usize>,
     total: usize,
 ) -> Result<CorpusShards> {
-    crate::must_exist(path)?;
-    let format = format.or_else(|| CorpusFormat::from_path(path)).ok_or_else(|| {
-        Error::Options(format!(
-            "{}: cannot tell the corpus format from the file name; pass --format (uci, ldac or tokens)",
-            path.display()
-        ))
-    })?;
+    let format = corpus_format(path, format)?;
     let n = workers.len();
     let (head_lines, data_start) = head(path, if format == CorpusFormat::Uci { 3 } else { 0 })?;
     let shares = TextShares::new(path, data_start, total)?;
