@@ -53,7 +53,7 @@ pub use lda_synth::{zipf_weights, CorpusStats, LdaSynth, LdaSynthParams};
 pub use libsvm::read_libsvm;
 pub use matrix::{even_ranges, weighted_ranges, CscMatrix, CsrMatrix};
 pub use mtx::{read_mtx_matrix, read_mtx_vector};
-pub use ratings::{load_ratings, read_ratings, IdMap, Ratings, RatingsFormat};
+pub use ratings::{load_ratings, load_ratings_shard, read_ratings, IdMap, Ratings, RatingsFormat, RatingsShard};
 pub use shard::{head, Boundaries, ShareRead, TextShares};
 pub use shared::{shared_data_dir, shared_data_path};
 pub use synthetic::{synthetic_ratings, SyntheticShape, NETFLIX_ITEMS, NETFLIX_USERS};
