@@ -191,6 +191,21 @@ impl IdMap {
     }
 
     /// The ids by index.
+    pub fn ids(&self) -> &[String] {
+        &self.ids
+    }
+
+    /// Number of ids.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether no id is mapped.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The ids by index.
     pub fn into_ids(self) -> Vec<String> {
         self.ids
     }
