@@ -14,7 +14,8 @@
 //!   record (to see that it is one).
 //!
 //! So a worker parses its share plus one line at its start boundary and, at its end boundary,
-//! the rest of one record plus one line (for one-line records: nothing). The rule depends only
+//! the rest of one record (for one-line records: of the line that crosses it), and looks at
+//! one more line (not counted as parsed in [`ShareRead`]). The rule depends only
 //! on the file and `P`, never on how the workers are placed on processes: threads and MPI
 //! ranks get the same records per worker, hence the same model bits.
 //!
@@ -57,7 +58,8 @@ pub struct ShareRead {
     /// Bytes of the shares of the workers read (`b_end − b_start`).
     pub share: u64,
     /// Bytes of the lines parsed (the header, the line before the first share, the shares,
-    /// and the lines past the last share up to the next record's first line).
+    /// and the lines past the last share up to the next record's first line, which is only
+    /// looked at and not counted).
     pub parsed: u64,
     /// Bytes taken from the file by the line reader, buffer read-ahead included (for gzip:
     /// decoded bytes, from the start of the file).
@@ -189,7 +191,6 @@ impl TextShares {
                 skipped_lines = line.no;
                 continue;
             }
-            stats.parsed += line.text.len() as u64 + 1;
             let text = trim_ascii_line(line.text);
             let new_record = !text.is_empty() && !(have_prev && continues(&prev, text));
             if new_record {
@@ -202,6 +203,7 @@ impl TextShares {
                     next_k += 1;
                 }
                 if p >= workers.end {
+                    // Only looked at: the next workers' first record starts here.
                     break;
                 }
                 owner = Some(p);
@@ -212,6 +214,7 @@ impl TextShares {
                 prev.clear();
                 prev.extend_from_slice(text);
             }
+            stats.parsed += line.text.len() as u64 + 1;
             if let Some(p) = owner.filter(|p| workers.contains(p)) {
                 let shifted = Line { no: line.no - skipped_lines, ..line };
                 visit(p, &shifted).map_err(|e| self.absolute(e, start, skipped_lines))?;
