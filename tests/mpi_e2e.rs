@@ -481,3 +481,99 @@ fn killed_on_rank_2_lda_mf_and_lasso_resume_under_mpirun_to_the_threads_model() 
     let lasso = ["lasso", "--data", all.to_str().expect("utf-8"), "--schedule", "cyclic", "--tol", "1e-14"];
     killed_on_rank_2_resumes_to_the_threads_model(&[&lasso[..], &["--max-rounds", "300", "-q"]].concat(), &[]);
 }
+
+/// MF under `mpirun -np 3`: each rank reads only its byte share of the ratings file. For
+/// MovieLens 100K (triplets, random test split) and ratings.csv (a header line), the
+/// summary's `rank_loads` show that no rank parsed more than the header, its share and one
+/// line (the file's longest, measured here) per boundary of its share inside the data, that
+/// the shares cover the data once, and that the ratings the ranks hold add up to the
+/// training ratings; the factors are the bytes 3 threads write (where one process reads the
+/// three shares).
+#[test]
+fn mf_ranks_read_only_their_shares_and_write_what_threads_write() {
+    for (rel, header_lines) in [("movielens-100k/u.data", 0), ("movielens-latest-small-2016/ratings.csv", 1)] {
+        let path = data(rel);
+        let p = path.to_str().expect("utf-8");
+        let text = std::fs::read(&path).expect("ratings file");
+        let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+        let longest = lines.iter().map(|l| l.len() as u64 + 1).max().expect("lines");
+        let header: u64 = lines[..header_lines].iter().map(|l| l.len() as u64 + 1).sum();
+        let data_bytes = text.len() as u64 - header;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_string();
+        let (m, ms, t, ts) = (file("m"), file("m.json"), file("t"), file("t.json"));
+        let args = [
+            "mf",
+            "--data",
+            p,
+            "--test-fraction",
+            "0.1",
+            "--split-seed",
+            "5",
+            "--rank",
+            "8",
+            "--iters",
+            "3",
+            "--seed",
+            "2",
+            "-q",
+        ];
+        mpirun_ok(3, &[&args[..], &["--out", &m, "--summary", &ms]].concat());
+        strads_ok(&[&args[..], &["--workers", "3", "--out", &t, "--summary", &ts]].concat());
+        for f in ["W.txt", "H.txt"] {
+            let (a, b) = (Path::new(&m).join(f), Path::new(&t).join(f));
+            assert!(std::fs::read(a).expect("mpi") == std::fs::read(b).expect("threads"), "{rel}: {f} differs");
+        }
+        let (s, st) = (summary(Path::new(&ms)), summary(Path::new(&ts)));
+        for key in ["ratings", "test_ratings", "users", "items", "objective", "test_rmse"] {
+            assert_eq!(s[key], st[key], "{rel}: {key}");
+        }
+        let loads = s["rank_loads"].as_array().expect("rank_loads");
+        assert_eq!(loads.len(), 3, "{rel}");
+        let n = |v: &serde_json::Value, k: &str| v[k].as_u64().unwrap_or_else(|| panic!("{k}: {v}"));
+        let mut held = 0;
+        let mut shares = 0;
+        for (k, l) in loads.iter().enumerate() {
+            assert_eq!((n(l, "rank"), l["workers"].clone()), (k as u64, serde_json::json!([k, k + 1])), "{rel}");
+            let boundaries = u64::from(k > 0) + u64::from(k < 2);
+            let (parsed, share) = (n(l, "parsed_bytes"), n(l, "share_bytes"));
+            assert!(
+                parsed <= header + share + boundaries * longest,
+                "{rel}: rank {k} parsed {parsed} bytes, its share is {share} (+ header {header}, \
+                 {boundaries} × {longest})"
+            );
+            assert!(share.abs_diff(data_bytes / 3) <= 1, "{rel}: rank {k}'s share {share} of {data_bytes}");
+            assert!(n(l, "peak_rss_bytes") > 0, "{rel}: rank {k}");
+            shares += share;
+            held += n(l, "held");
+        }
+        assert_eq!(shares, data_bytes, "{rel}");
+        assert_eq!(held, n(&s, "ratings"), "{rel}: the ratings held are the training ratings");
+        // On threads one process reads every share: the whole file.
+        let tl = &st["rank_loads"].as_array().expect("threads rank_loads")[0];
+        assert_eq!((n(tl, "parsed_bytes"), n(tl, "held")), (text.len() as u64, n(&st, "ratings")), "{rel}");
+    }
+}
+
+/// A bad rating that only rank 2 reads (in its share) ends the MF job with rank 2's message
+/// naming the file's own line number, and no output.
+#[test]
+fn mf_bad_rating_in_one_ranks_share_ends_the_job_with_its_line() {
+    let text = std::fs::read_to_string(data("movielens-100k/u.data")).expect("u.data");
+    let mut lines: Vec<String> = text.lines().take(1000).map(String::from).collect();
+    lines[899] = "140\t332\tgood\t879013617".into();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("bad.data");
+    std::fs::write(&bad, lines.join("\n") + "\n").expect("write");
+    let out_dir = dir.path().join("model");
+    let args = ["mf", "--data", bad.to_str().expect("utf-8"), "--rank", "3", "--out", out_dir.to_str().expect("utf-8")];
+    let t = Instant::now();
+    let out = mpirun_output(3, &args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(t.elapsed() < Duration::from_secs(20), "took {:?}", t.elapsed());
+    assert!(err.contains("strads: error: rank 2 (worker 2): "), "{err}");
+    assert!(err.contains("bad.data:900: rating 'good' is not a finite number"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!out_dir.exists());
+}
