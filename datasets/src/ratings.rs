@@ -377,6 +377,9 @@ pub fn load_ratings_shard(
     Ok(RatingsShard { ratings: out, per_worker, read })
 }
 
+/// A rating as a line holds it: user id, item id, value.
+type RawRating<'t> = (&'t [u8], &'t [u8], f64);
+
 /// The reading of one line of a ratings file in any format, with what the header lines
 /// before it said: the one per-line parser of [`read_ratings`] and [`load_ratings_shard`].
 struct RatingLines {
@@ -407,7 +410,7 @@ impl RatingLines {
     /// The user id, item id and rating of line `l` (of `source`, named in errors), or `None`
     /// for a blank line, a comment or a header line (which sets what the header says).
     #[inline]
-    fn parse<'t>(&mut self, source: &Path, l: &Line<'t>) -> Result<Option<(&'t [u8], &'t [u8], f64)>> {
+    fn parse<'t>(&mut self, source: &Path, l: &Line<'t>) -> Result<Option<RawRating<'t>>> {
         let line = l.no;
         // `str::trim`, and below the splitting of the old `&str` code: on bytes for ASCII
         // lines (all real files), on text otherwise.

@@ -192,7 +192,7 @@ impl TextShares {
                 continue;
             }
             let text = trim_ascii_line(line.text);
-            let new_record = !text.is_empty() && !(have_prev && continues(&prev, text));
+            let new_record = !(text.is_empty() || have_prev && continues(&prev, text));
             if new_record {
                 // The worker whose share holds this line's start.
                 let p = self.bounds[1..].partition_point(|&b| b <= line_at).min(p_all - 1);

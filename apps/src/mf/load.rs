@@ -350,7 +350,6 @@ pub fn load_sharded(
         ti.extend(s.test_items);
         tv.extend(s.test_values);
     }
-    let mut test_ratings = test_ratings;
     if place.coordinator {
         data.test = has_split.then(|| Ratings { users: tu, items: ti, values: tv, ..Ratings::default() });
         if let TestSplit::File(test_path) = split {
