@@ -95,6 +95,10 @@ pub struct IdMap {
     short: FxHashMap<u128, u32>,
     long: FxHashMap<Box<[u8]>, u32>,
     ids: Vec<String>,
+    /// Ids mapped.
+    len: u32,
+    /// Whether the id strings are left out ([`IdMap::without_ids`]).
+    no_strings: bool,
 }
 
 /// Decimal ids below this (written without leading zeros) go to the dense table of an
@@ -149,9 +153,15 @@ impl IdMap {
         self.get_or_insert_bytes(id.as_bytes())
     }
 
-    /// The index of the id `id` (UTF-8), added if new.
-    fn get_or_insert_bytes(&mut self, id: &[u8]) -> u32 {
-        let next = self.ids.len() as u32;
+    /// A map that keeps no id strings: indices only ([`IdMap::ids`] stays empty), for ids
+    /// whose strings are kept elsewhere.
+    pub fn without_ids() -> Self {
+        Self { no_strings: true, ..Self::default() }
+    }
+
+    /// The index of the id `id` (UTF-8 bytes), added if new.
+    pub fn get_or_insert_bytes(&mut self, id: &[u8]) -> u32 {
+        let next = self.len;
         let k = if let Some(n) = dense_key(id) {
             let n = n as usize;
             if n >= self.dense.len() {
@@ -171,14 +181,21 @@ impl IdMap {
             *self.long.entry(id.into()).or_insert(next)
         };
         if k == next {
-            self.ids.push(String::from_utf8_lossy(id).into_owned());
+            self.len += 1;
+            if !self.no_strings {
+                self.ids.push(String::from_utf8_lossy(id).into_owned());
+            }
         }
         k
     }
 
     /// The index of `id`, if known.
     pub fn get(&self, id: &str) -> Option<u32> {
-        let id = id.as_bytes();
+        self.get_bytes(id.as_bytes())
+    }
+
+    /// The index of the id `id` (UTF-8 bytes), if known.
+    pub fn get_bytes(&self, id: &[u8]) -> Option<u32> {
         if let Some(n) = dense_key(id) {
             self.dense.get(n as usize).and_then(|&k| k.checked_sub(1))
         } else if let Some(key) = tiny_key(id) {
@@ -190,19 +207,19 @@ impl IdMap {
         }
     }
 
-    /// The ids by index.
+    /// The ids by index (empty for a map [`IdMap::without_ids`]).
     pub fn ids(&self) -> &[String] {
         &self.ids
     }
 
-    /// Number of ids.
+    /// Number of ids mapped.
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.len as usize
     }
 
     /// Whether no id is mapped.
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.len == 0
     }
 
     /// The ids by index.

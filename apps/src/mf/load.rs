@@ -22,7 +22,12 @@
 //! * then each training rating travels to the process of the worker that owns its user's
 //!   row block ([`Backend::exchange`]), and the test ratings to the coordinator, which keep
 //!   them in file order (by sender rank, then in the sender's order): the workers' ratings,
-//!   in the same order as from the whole file.
+//!   in the same order as from the whole file. The exchange runs in rounds of at most
+//!   `2¹⁸` ratings per process, taken from the end of what the process read (freed as they
+//!   go), so that a process never holds much more than its ratings once.
+//!
+//! The id lists travel packed (one byte buffer per list, not a `String` per id), and the
+//! global id maps keep no strings (the coordinator keeps the training ids for the output).
 
 use std::path::{Path, PathBuf};
 
@@ -134,10 +139,51 @@ struct WorkerCounts {
 /// of its test ratings (those not among its training ids).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct IdLists {
-    train_users: Vec<String>,
-    train_items: Vec<String>,
-    test_users: Vec<String>,
-    test_items: Vec<String>,
+    train_users: PackedIds,
+    train_items: PackedIds,
+    test_users: PackedIds,
+    test_items: PackedIds,
+}
+
+/// Ids in one buffer (a few bytes each, not a `String` each): id `k` is
+/// `bytes[ends[k − 1]..ends[k]]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct PackedIds {
+    bytes: Vec<u8>,
+    ends: Vec<u64>,
+}
+
+impl PackedIds {
+    fn push(&mut self, id: &str) {
+        self.bytes.extend_from_slice(id.as_bytes());
+        self.ends.push(self.bytes.len() as u64);
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |&e| {
+            let id = &self.bytes[start..e as usize];
+            start = e as usize;
+            id
+        })
+    }
+}
+
+/// Maps every id of `ids` (new ones get the next indices); the strings of the new ones go to
+/// `keep`, if given.
+fn insert_all(map: &mut IdMap, ids: &PackedIds, mut keep: Option<&mut Vec<String>>) {
+    for id in ids.iter() {
+        let before = map.len();
+        if map.get_or_insert_bytes(id) as usize == before {
+            if let Some(k) = keep.as_deref_mut() {
+                k.push(String::from_utf8_lossy(id).into_owned());
+            }
+        }
+    }
 }
 
 /// One process's training statistics.
@@ -167,6 +213,15 @@ struct Shipment {
     test_values: Vec<f64>,
 }
 
+/// Ratings a process sends in one round of the exchange (at most).
+const CHUNK: usize = 1 << 18;
+
+/// `v` cut to its first `len` elements, its memory given back.
+fn shrink<T>(v: &mut Vec<T>, len: usize) {
+    v.truncate(len);
+    v.shrink_to_fit();
+}
+
 fn data_err(e: strads_datasets::Error) -> crate::Error {
     crate::Error::Kit(strads_kit::Error::Data(e))
 }
@@ -192,7 +247,7 @@ pub fn load_sharded(
     let shard = load_ratings_shard(path, format, p_all, mine.clone()).map_err(data_err)?;
     let read = shard.read;
     let per_worker = shard.per_worker;
-    let r = shard.ratings;
+    let mut r = shard.ratings;
 
     // Ratings per worker: the global index of this process's first rating, and which
     // process runs each worker.
@@ -200,7 +255,10 @@ pub fn load_sharded(
         WorkerCounts { workers: [mine.start, mine.end], ratings: per_worker.iter().map(|&c| c as u64).collect() };
     let mut by_worker = vec![0u64; p_all];
     let mut process_of = vec![0usize; p_all];
+    // The most ratings a process read.
+    let mut max_n = 0u64;
     for (rank, c) in backend.all_gather(&counts)?.into_iter().enumerate() {
+        max_n = max_n.max(c.ratings.iter().sum());
         for (w, n) in (c.workers[0]..c.workers[1]).zip(c.ratings) {
             by_worker[w] = n;
             process_of[w] = rank;
@@ -214,7 +272,7 @@ pub fn load_sharded(
 
     // The split, by global rating index.
     let n = r.len();
-    let (has_split, is_test): (bool, Vec<bool>) = match *split {
+    let (has_split, mut is_test): (bool, Vec<bool>) = match *split {
         TestSplit::Every(k) => {
             let k = k as u64;
             (true, (0..n as u64).map(|e| (first + e) % k == k - 1).collect())
@@ -228,52 +286,61 @@ pub fn load_sharded(
         _ => (false, vec![false; n]),
     };
 
-    // Global ids: training ids in order of first appearance, then test-only ids.
+    // Global ids: training ids in order of first appearance, then test-only ids. This
+    // process's lists hold each of its ids once; `pos_u[u]` is local user `u`'s position in
+    // them (training list, then test list), so the id strings can go before the gather.
     let mut lists = IdLists::default();
-    let (mut seen_u, mut seen_i) = (vec![false; r.user_ids.len()], vec![false; r.item_ids.len()]);
+    let (mut pos_u, mut pos_i) = (vec![u32::MAX; r.user_ids.len()], vec![u32::MAX; r.item_ids.len()]);
     for test in [false, true] {
-        let (users, items) = if test {
-            (&mut lists.test_users, &mut lists.test_items)
+        let (users, items, base_u, base_i) = if test {
+            let (bu, bi) = (lists.train_users.len(), lists.train_items.len());
+            (&mut lists.test_users, &mut lists.test_items, bu, bi)
         } else {
-            (&mut lists.train_users, &mut lists.train_items)
+            (&mut lists.train_users, &mut lists.train_items, 0, 0)
         };
         for e in (0..n).filter(|&e| is_test[e] == test) {
             let (u, i) = (r.users[e] as usize, r.items[e] as usize);
-            if !seen_u[u] {
-                seen_u[u] = true;
-                users.push(r.user_ids[u].clone());
+            if pos_u[u] == u32::MAX {
+                pos_u[u] = (base_u + users.len()) as u32;
+                users.push(&r.user_ids[u]);
             }
-            if !seen_i[i] {
-                seen_i[i] = true;
-                items.push(r.item_ids[i].clone());
+            if pos_i[i] == u32::MAX {
+                pos_i[i] = (base_i + items.len()) as u32;
+                items.push(&r.item_ids[i]);
             }
         }
     }
-    drop((seen_u, seen_i));
+    r.user_ids = Vec::new();
+    r.item_ids = Vec::new();
     let all_lists = backend.all_gather(&lists)?;
     drop(lists);
-    let (mut users, mut items) = (IdMap::default(), IdMap::default());
-    let insert = |map: &mut IdMap, ids: &[String]| {
-        for id in ids {
-            map.get_or_insert(id);
-        }
-    };
+    // Index-only maps (the coordinator keeps the training ids' strings for the output).
+    let (mut users, mut items) = (IdMap::without_ids(), IdMap::without_ids());
+    let (mut user_ids, mut item_ids) = (Vec::new(), Vec::new());
+    let c = place.coordinator;
     for l in &all_lists {
-        insert(&mut users, &l.train_users);
-        insert(&mut items, &l.train_items);
+        insert_all(&mut users, &l.train_users, c.then_some(&mut user_ids));
+        insert_all(&mut items, &l.train_items, c.then_some(&mut item_ids));
     }
     let (nu, ni) = (users.len(), items.len());
     for l in &all_lists {
-        insert(&mut users, &l.test_users);
-        insert(&mut items, &l.test_items);
+        insert_all(&mut users, &l.test_users, None);
+        insert_all(&mut items, &l.test_items, None);
     }
-    drop(all_lists);
-    let global = |map: &IdMap, ids: &[String]| -> crate::Result<Vec<u32>> {
-        ids.iter()
-            .map(|id| map.get(id).ok_or_else(|| crate::Error::Shape(format!("id {id} missing from the gathered ids"))))
-            .collect()
+    let mine = all_lists.get(place.rank).ok_or_else(|| crate::Error::Shape("no id lists of this process".into()))?;
+    let global = |map: &IdMap, lists: [&PackedIds; 2], pos: &[u32]| -> crate::Result<Vec<u32>> {
+        let g = lists
+            .into_iter()
+            .flat_map(PackedIds::iter)
+            .map(|id| {
+                map.get_bytes(id).ok_or_else(|| crate::Error::Shape("an id missing from the gathered ids".into()))
+            })
+            .collect::<crate::Result<Vec<u32>>>()?;
+        Ok(pos.iter().map(|&k| g[k as usize]).collect())
     };
-    let (umap, imap) = (global(&users, &r.user_ids)?, global(&items, &r.item_ids)?);
+    let umap = global(&users, [&mine.train_users, &mine.test_users], &pos_u)?;
+    let imap = global(&items, [&mine.train_items, &mine.test_items], &pos_i)?;
+    drop((all_lists, pos_u, pos_i));
 
     // Counts, the mean and the range of the training ratings.
     let mut stats = TrainStats {
@@ -308,26 +375,31 @@ pub fn load_sharded(
     let train_ratings = total - test_ratings;
     let mean = sum.iter().sum::<f64>() / train_ratings.max(1) as f64;
 
-    // Each training rating to the process of its row's worker, test ratings to the
-    // coordinator (rank 0).
+    // Each training rating to the process of its row's worker, each test rating to the
+    // coordinator (rank 0): first how many go where, then in rounds of at most `CHUNK`
+    // ratings per process, taken from the end of the process's ratings (which shrink as they
+    // go); the receiver writes each sender's ratings into place from the end of the sender's
+    // part, so that they end up in file order.
     let rows = Blocks::balanced(&user_counts, p_all)?;
-    let mut out: Vec<Shipment> = (0..backend.processes()).map(|_| Shipment::default()).collect();
+    let procs = backend.processes();
+    let dest = |u: u32| process_of[rows.block_of[umap[u as usize] as usize] as usize];
+    let mut counts_out = vec![[0u64; 2]; procs];
     for e in 0..n {
-        let (u, i, v) = (umap[r.users[e] as usize], imap[r.items[e] as usize], r.values[e]);
         if is_test[e] {
-            let s = &mut out[0];
-            s.test_users.push(u);
-            s.test_items.push(i);
-            s.test_values.push(v);
+            counts_out[0][1] += 1;
         } else {
-            let s = &mut out[process_of[rows.block_of[u as usize] as usize]];
-            s.users.push(u);
-            s.items.push(i);
-            s.values.push(v as f32);
+            counts_out[dest(r.users[e])][0] += 1;
         }
     }
-    drop((r, is_test, umap, imap, rows));
-    let received = backend.exchange(out)?;
+    // Where each sender's training and test ratings end (filled backwards).
+    let (mut train_end, mut test_end) = (Vec::with_capacity(procs), Vec::with_capacity(procs));
+    let (mut held, mut held_test) = (0usize, 0usize);
+    for c in backend.exchange(counts_out)? {
+        held += c[0] as usize;
+        held_test += c[1] as usize;
+        train_end.push(held);
+        test_end.push(held_test);
+    }
     let mut data = MfData {
         user_counts,
         item_counts,
@@ -335,21 +407,47 @@ pub fn load_sharded(
         range,
         test: None,
         has_test: has_split && test_ratings > 0,
-        ..MfData::default()
+        users: vec![0; held],
+        items: vec![0; held],
+        values: vec![0.0; held],
     };
-    let held: usize = received.iter().map(|s| s.values.len()).sum();
-    let (mut tu, mut ti, mut tv) = (Vec::new(), Vec::new(), Vec::new());
-    data.users.reserve_exact(held);
-    data.items.reserve_exact(held);
-    data.values.reserve_exact(held);
-    for s in received {
-        data.users.extend(s.users);
-        data.items.extend(s.items);
-        data.values.extend(s.values.into_iter().map(f64::from));
-        tu.extend(s.test_users);
-        ti.extend(s.test_items);
-        tv.extend(s.test_values);
+    let (mut tu, mut ti, mut tv) = (vec![0u32; held_test], vec![0u32; held_test], vec![0.0f64; held_test]);
+    for _ in 0..max_n.div_ceil(CHUNK as u64) {
+        let hi = r.values.len();
+        let lo = hi.saturating_sub(CHUNK);
+        let mut out: Vec<Shipment> = (0..procs).map(|_| Shipment::default()).collect();
+        for e in lo..hi {
+            let (u, i, v) = (umap[r.users[e] as usize], imap[r.items[e] as usize], r.values[e]);
+            if is_test[e] {
+                let s = &mut out[0];
+                s.test_users.push(u);
+                s.test_items.push(i);
+                s.test_values.push(v);
+            } else {
+                let s = &mut out[dest(r.users[e])];
+                s.users.push(u);
+                s.items.push(i);
+                s.values.push(v as f32);
+            }
+        }
+        shrink(&mut r.users, lo);
+        shrink(&mut r.items, lo);
+        shrink(&mut r.values, lo);
+        shrink(&mut is_test, lo);
+        for (from, s) in backend.exchange(out)?.into_iter().enumerate() {
+            let (end, m) = (train_end[from], s.values.len());
+            data.users[end - m..end].copy_from_slice(&s.users);
+            data.items[end - m..end].copy_from_slice(&s.items);
+            data.values[end - m..end].iter_mut().zip(&s.values).for_each(|(a, &b)| *a = f64::from(b));
+            train_end[from] -= m;
+            let (end, m) = (test_end[from], s.test_values.len());
+            tu[end - m..end].copy_from_slice(&s.test_users);
+            ti[end - m..end].copy_from_slice(&s.test_items);
+            tv[end - m..end].copy_from_slice(&s.test_values);
+            test_end[from] -= m;
+        }
     }
+    drop((r, is_test, umap, imap, rows));
     if place.coordinator {
         data.test = has_split.then(|| Ratings { users: tu, items: ti, values: tv, ..Ratings::default() });
         if let TestSplit::File(test_path) = split {
@@ -365,10 +463,5 @@ pub fn load_sharded(
     if matches!(split, TestSplit::File(_)) {
         data.has_test = true;
     }
-    let (user_ids, item_ids) = if place.coordinator {
-        (users.ids()[..nu].to_vec(), items.ids()[..ni].to_vec())
-    } else {
-        (Vec::new(), Vec::new())
-    };
     Ok(ShardedRatings { data, user_ids, item_ids, train_ratings, test_ratings, read })
 }
