@@ -552,6 +552,15 @@ fn mf_ranks_read_only_their_shares_and_write_what_threads_write() {
         // On threads one process reads every share: the whole file.
         let tl = &st["rank_loads"].as_array().expect("threads rank_loads")[0];
         assert_eq!((n(tl, "parsed_bytes"), n(tl, "held")), (text.len() as u64, n(&st, "ratings")), "{rel}");
+        // A dedicated scheduler rank reads nothing, holds nothing, and joins the collectives.
+        let (s4, s4s) = (file("s"), file("s.json"));
+        mpirun_ok(4, &[&args[..], &["--scheduler-rank", "--out", &s4, "--summary", &s4s]].concat());
+        for f in ["W.txt", "H.txt"] {
+            let (a, b) = (Path::new(&s4).join(f), Path::new(&t).join(f));
+            assert!(std::fs::read(a).expect("mpi") == std::fs::read(b).expect("threads"), "{rel}: {f} differs");
+        }
+        let l1 = &summary(Path::new(&s4s))["rank_loads"][1];
+        assert_eq!((n(l1, "share_bytes"), n(l1, "held"), l1["workers"][0] == l1["workers"][1]), (0, 0, true), "{rel}");
     }
 }
 
