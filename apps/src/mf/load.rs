@@ -24,7 +24,8 @@
 //!   them in file order (by sender rank, then in the sender's order): the workers' ratings,
 //!   in the same order as from the whole file. The exchange runs in rounds of at most
 //!   `2¹⁸` ratings per process, taken from the end of what the process read (freed as they
-//!   go), so that a process never holds much more than its ratings once.
+//!   go), so that a process never holds much more than its ratings once. One process (the
+//!   threads backend) keeps every rating: it maps its triplets in place instead.
 //!
 //! The id lists travel packed (one byte buffer per list, not a `String` per id), and the
 //! global id maps keep no strings (the coordinator keeps the training ids for the output).
@@ -380,26 +381,8 @@ pub fn load_sharded(
     // ratings per process, taken from the end of the process's ratings (which shrink as they
     // go); the receiver writes each sender's ratings into place from the end of the sender's
     // part, so that they end up in file order.
-    let rows = Blocks::balanced(&user_counts, p_all)?;
     let procs = backend.processes();
-    let dest = |u: u32| process_of[rows.block_of[umap[u as usize] as usize] as usize];
-    let mut counts_out = vec![[0u64; 2]; procs];
-    for e in 0..n {
-        if is_test[e] {
-            counts_out[0][1] += 1;
-        } else {
-            counts_out[dest(r.users[e])][0] += 1;
-        }
-    }
-    // Where each sender's training and test ratings end (filled backwards).
-    let (mut train_end, mut test_end) = (Vec::with_capacity(procs), Vec::with_capacity(procs));
-    let (mut held, mut held_test) = (0usize, 0usize);
-    for c in backend.exchange(counts_out)? {
-        held += c[0] as usize;
-        held_test += c[1] as usize;
-        train_end.push(held);
-        test_end.push(held_test);
-    }
+    let rows = if procs > 1 { Some(Blocks::balanced(&user_counts, p_all)?) } else { None };
     let mut data = MfData {
         user_counts,
         item_counts,
@@ -407,44 +390,85 @@ pub fn load_sharded(
         range,
         test: None,
         has_test: has_split && test_ratings > 0,
-        users: vec![0; held],
-        items: vec![0; held],
-        values: vec![0.0; held],
+        ..MfData::default()
     };
-    let (mut tu, mut ti, mut tv) = (vec![0u32; held_test], vec![0u32; held_test], vec![0.0f64; held_test]);
-    for _ in 0..max_n.div_ceil(CHUNK as u64) {
-        let hi = r.values.len();
-        let lo = hi.saturating_sub(CHUNK);
-        let mut out: Vec<Shipment> = (0..procs).map(|_| Shipment::default()).collect();
-        for e in lo..hi {
+    let (mut tu, mut ti, mut tv) = (Vec::new(), Vec::new(), Vec::new());
+    if procs == 1 {
+        // One process (threads) keeps every rating: the triplets are mapped in place and
+        // the test ratings moved out, file order kept (what the exchange would give).
+        let mut kept = 0;
+        for e in 0..n {
             let (u, i, v) = (umap[r.users[e] as usize], imap[r.items[e] as usize], r.values[e]);
             if is_test[e] {
-                let s = &mut out[0];
-                s.test_users.push(u);
-                s.test_items.push(i);
-                s.test_values.push(v);
+                tu.push(u);
+                ti.push(i);
+                tv.push(v);
             } else {
-                let s = &mut out[dest(r.users[e])];
-                s.users.push(u);
-                s.items.push(i);
-                s.values.push(v as f32);
+                (r.users[kept], r.items[kept], r.values[kept]) = (u, i, v);
+                kept += 1;
             }
         }
-        shrink(&mut r.users, lo);
-        shrink(&mut r.items, lo);
-        shrink(&mut r.values, lo);
-        shrink(&mut is_test, lo);
-        for (from, s) in backend.exchange(out)?.into_iter().enumerate() {
-            let (end, m) = (train_end[from], s.values.len());
-            data.users[end - m..end].copy_from_slice(&s.users);
-            data.items[end - m..end].copy_from_slice(&s.items);
-            data.values[end - m..end].iter_mut().zip(&s.values).for_each(|(a, &b)| *a = f64::from(b));
-            train_end[from] -= m;
-            let (end, m) = (test_end[from], s.test_values.len());
-            tu[end - m..end].copy_from_slice(&s.test_users);
-            ti[end - m..end].copy_from_slice(&s.test_items);
-            tv[end - m..end].copy_from_slice(&s.test_values);
-            test_end[from] -= m;
+        shrink(&mut r.users, kept);
+        shrink(&mut r.items, kept);
+        shrink(&mut r.values, kept);
+        data.users = std::mem::take(&mut r.users);
+        data.items = std::mem::take(&mut r.items);
+        data.values = std::mem::take(&mut r.values);
+    } else if let Some(rows) = &rows {
+        let dest = |u: u32| process_of[rows.block_of[umap[u as usize] as usize] as usize];
+        let mut counts_out = vec![[0u64; 2]; procs];
+        for e in 0..n {
+            if is_test[e] {
+                counts_out[0][1] += 1;
+            } else {
+                counts_out[dest(r.users[e])][0] += 1;
+            }
+        }
+        // Where each sender's training and test ratings end (filled backwards).
+        let (mut train_end, mut test_end) = (Vec::with_capacity(procs), Vec::with_capacity(procs));
+        let (mut held, mut held_test) = (0usize, 0usize);
+        for c in backend.exchange(counts_out)? {
+            held += c[0] as usize;
+            held_test += c[1] as usize;
+            train_end.push(held);
+            test_end.push(held_test);
+        }
+        (data.users, data.items, data.values) = (vec![0; held], vec![0; held], vec![0.0; held]);
+        (tu, ti, tv) = (vec![0; held_test], vec![0; held_test], vec![0.0; held_test]);
+        for _ in 0..max_n.div_ceil(CHUNK as u64) {
+            let hi = r.values.len();
+            let lo = hi.saturating_sub(CHUNK);
+            let mut out: Vec<Shipment> = (0..procs).map(|_| Shipment::default()).collect();
+            for e in lo..hi {
+                let (u, i, v) = (umap[r.users[e] as usize], imap[r.items[e] as usize], r.values[e]);
+                if is_test[e] {
+                    let s = &mut out[0];
+                    s.test_users.push(u);
+                    s.test_items.push(i);
+                    s.test_values.push(v);
+                } else {
+                    let s = &mut out[dest(r.users[e])];
+                    s.users.push(u);
+                    s.items.push(i);
+                    s.values.push(v as f32);
+                }
+            }
+            shrink(&mut r.users, lo);
+            shrink(&mut r.items, lo);
+            shrink(&mut r.values, lo);
+            shrink(&mut is_test, lo);
+            for (from, s) in backend.exchange(out)?.into_iter().enumerate() {
+                let (end, m) = (train_end[from], s.values.len());
+                data.users[end - m..end].copy_from_slice(&s.users);
+                data.items[end - m..end].copy_from_slice(&s.items);
+                data.values[end - m..end].iter_mut().zip(&s.values).for_each(|(a, &b)| *a = f64::from(b));
+                train_end[from] -= m;
+                let (end, m) = (test_end[from], s.test_values.len());
+                tu[end - m..end].copy_from_slice(&s.test_users);
+                ti[end - m..end].copy_from_slice(&s.test_items);
+                tv[end - m..end].copy_from_slice(&s.test_values);
+                test_end[from] -= m;
+            }
         }
     }
     drop((r, is_test, umap, imap, rows));
