@@ -384,14 +384,13 @@ fn library_factors(path: &Path, fraction: Option<(f64, u64)>, workers: usize, se
 /// reads all of them), and rebuilds ids, split, counts and mean from what the workers read:
 /// with 1 and 3 workers it writes the same bytes as the library's fit on the whole file's
 /// ratings (ids in order of first appearance, training ids first), for triplets with a
-/// random test split, for CSV with its header, and for Jester (whose ratings the exchange
-/// moves in two rounds).
+/// random test split, for CSV with its header, and for Jester.
 #[test]
 fn the_sharded_reader_fits_what_the_whole_file_reader_fits() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("model");
     let o = out.to_str().expect("utf-8");
-    // Jester (363,209 ratings): more than one process sends in one round of the exchange.
+    // Jester: 363,209 ratings, decimal ratings.
     for (rel, fraction) in [
         ("movielens-100k/u.data", Some((0.1, 3))),
         ("movielens-latest-small-2016/ratings.csv", None),

@@ -586,3 +586,25 @@ fn mf_bad_rating_in_one_ranks_share_ends_the_job_with_its_line() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(!out_dir.exists());
 }
+
+/// MF on 600,000 generated ratings under `mpirun -np 2`: each rank read about 300,000, more
+/// than one round of the exchange carries (2¹⁸ ratings per process), and the factors are
+/// still the bytes 2 threads write.
+#[test]
+fn mf_exchange_in_several_rounds_writes_what_threads_write() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_string();
+    let (ratings, m, ms, t) = (file("r.txt"), file("m"), file("m.json"), file("t"));
+    strads_ok(&["generate", "mf", "--ratings", "600000", "--seed", "4", "--out", &ratings, "-q"]);
+    let args = ["mf", "--data", &ratings, "--test-every", "7", "--rank", "4", "--iters", "2", "-q"];
+    mpirun_ok(2, &[&args[..], &["--out", &m, "--summary", &ms]].concat());
+    strads_ok(&[&args[..], &["--workers", "2", "--out", &t]].concat());
+    for f in ["W.txt", "H.txt"] {
+        let (a, b) = (Path::new(&m).join(f), Path::new(&t).join(f));
+        assert!(std::fs::read(a).expect("mpi") == std::fs::read(b).expect("threads"), "{f} differs");
+    }
+    let s = summary(Path::new(&ms));
+    let held: u64 =
+        s["rank_loads"].as_array().expect("rank_loads").iter().map(|l| l["held"].as_u64().expect("held")).sum();
+    assert_eq!((held, s["ratings"].as_u64()), (600_000 - 600_000 / 7, Some(600_000 - 600_000 / 7)));
+}
