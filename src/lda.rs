@@ -103,7 +103,7 @@ struct Summary {
     mh_steps: Option<usize>,
     seed: u64,
     /// What each process read of the corpus and holds, with its peak memory, in rank order.
-    per_rank: Vec<RankLoad>,
+    rank_loads: Vec<RankLoad>,
 }
 
 impl LdaArgs {
@@ -206,7 +206,7 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
     })?;
     pb.finish_and_clear();
     // Every process's load and peak memory, for the summary (a collective).
-    let per_rank = load.gather(backend)?;
+    let rank_loads = load.gather(backend)?;
     let Some(fit) = fit else { return Ok(()) };
     let tokens_per_s = tokens * fit.iters as f64 / fit.wall_s.max(1e-12);
     info!(
@@ -262,7 +262,7 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         sampler: a.sampler.clone(),
         mh_steps: (a.sampler == "mh").then_some(a.mh_steps),
         seed: a.run.seed,
-        per_rank,
+        rank_loads,
     };
     if let Some(path) = &a.run.summary {
         write_json(path, &summary)?;

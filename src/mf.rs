@@ -8,10 +8,10 @@ use clap::{Args, Subcommand};
 use log::info;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
-use strads_apps::mf::{fit, MfIteration, MfParams, Reg};
+use strads_apps::mf::{fit_data, load_sharded, MfData, MfIteration, MfParams, Reg, TestSplit};
 use strads_datasets::{load_ratings, IdMap, Ratings, RatingsFormat};
 use strads_engine::Backend;
-use strads_kit::{write_atomic_set, write_csv, write_json, RunArgs, RunFacts, RunReport};
+use strads_kit::{write_atomic_set, write_csv, write_json, RankLoad, RunArgs, RunFacts, RunReport};
 
 use crate::error::{CliError, Result};
 
@@ -143,6 +143,10 @@ struct Summary {
     early_stop: Option<u64>,
     best_iter: Option<u64>,
     seed: u64,
+    /// Per process (rank order), for a ratings file: the bytes it read of the file, the
+    /// training ratings it held and its peak memory (`ranks` is the process count).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rank_loads: Option<Vec<RankLoad>>,
     #[serde(flatten)]
     run: RunReport,
 }
@@ -228,63 +232,41 @@ impl FitArgs {
     }
 }
 
+/// The training data of a fit on this process, with what the summary reports of it.
+struct Loaded {
+    data: MfData,
+    /// Training ids (on the coordinator).
+    user_ids: Vec<String>,
+    item_ids: Vec<String>,
+    users: usize,
+    items: usize,
+    train_ratings: usize,
+    test_ratings: usize,
+    /// What this process read of a sharded file (`None` for `--synthetic`).
+    load: Option<RankLoad>,
+}
+
 fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
     let place = backend.placement();
     let FitSettings { rank, data_name, params, config, format } = a.settings(&place)?;
 
-    // Every process reads the ratings (the workers keep their rows' and columns' ratings).
     let t0 = Instant::now();
-    let (mut users, mut items) = (IdMap::default(), IdMap::default());
-    let all = match (&a.data, a.synthetic) {
-        (Some(data), _) => load_ratings(data, format, &mut users, &mut items)?,
-        (None, n) => {
-            strads_datasets::synthetic_ratings(strads_datasets::SyntheticShape::netflix(n.unwrap_or(0)), a.split_seed)
-        }
+    let loaded = match &a.data {
+        Some(path) => load_file(a, backend, path, format)?,
+        None => load_synthetic(a),
     };
-    let (mut train, test) = if let Some(path) = &a.test {
-        // Ids new in the test file get indices past the training ones (no factors: they are
-        // predicted by the training mean).
-        // The training set's copy of the ids goes while the test file is read (the id maps
-        // hold them too, and the reader makes one more copy for the test set): one copy less
-        // at the peak. Only the training ids come back (for the output).
-        let mut all = all;
-        let (nu, ni) = (all.user_ids.len(), all.item_ids.len());
-        all.user_ids = Vec::new();
-        all.item_ids = Vec::new();
-        let mut test = load_ratings(path, format, &mut users, &mut items)?;
-        test.user_ids = Vec::new();
-        test.item_ids = Vec::new();
-        let (mut uids, mut iids) = (std::mem::take(&mut users).into_ids(), std::mem::take(&mut items).into_ids());
-        uids.truncate(nu);
-        iids.truncate(ni);
-        all.user_ids = uids;
-        all.item_ids = iids;
-        (all, Some(test))
-    } else if let Some(n) = a.test_every {
-        let mut all = all;
-        let test = split_in_place(&mut all, |r| r % n == n - 1);
-        (all, Some(test))
-    } else if let Some(f) = a.test_fraction.filter(|&f| f > 0.0) {
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(a.split_seed);
-        let is_test: Vec<bool> = (0..all.len()).map(|_| rng.random::<f64>() < f).collect();
-        let mut all = all;
-        let test = split_in_place(&mut all, |r| is_test[r]);
-        (all, Some(test))
-    } else {
-        (all, None)
-    };
-    drop((users, items));
+    let Loaded { data, user_ids, item_ids, users, items, train_ratings: n_train, test_ratings: n_test, load } = loaded;
     let load_s = t0.elapsed().as_secs_f64();
     info!(
         "{}: loaded {}: {} users, {} items, {} training and {} test ratings in {load_s:.3} s",
         place.describe(),
         data_name,
-        train.user_ids.len(),
-        train.item_ids.len(),
-        train.len(),
-        test.as_ref().map_or(0, Ratings::len)
+        users,
+        items,
+        n_train,
+        n_test
     );
-    if train.is_empty() {
+    if n_train == 0 {
         return Err(CliError::InvalidArgument(strads_kit::InvalidParameter::new(
             "data",
             data_name,
@@ -294,8 +276,7 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
 
     let show = !a.run.quiet && place.coordinator;
     let mut trace = Vec::new();
-    let (n_train, n_test) = (train.len(), test.as_ref().map_or(0, Ratings::len));
-    let fit = fit(backend, &mut train, test, params, &config, |it: &MfIteration| {
+    let fit = fit_data(backend, data, params, &config, |it: &MfIteration| {
         if show {
             eprintln!(
                 "iter {:>3}  {:>8.3} s  objective {:.6e}  train RMSE {:.5}  test RMSE {}",
@@ -314,6 +295,8 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
             test_rmse: it.test_rmse,
         });
     })?;
+    // Every process joins the gather of the loads (after the fit: the peak memory).
+    let rank_loads = load.map(|l| l.gather(backend)).transpose()?;
     let Some(fit) = fit else { return Ok(()) };
     let ran = fit.history.last().map_or(0, |h| h.iter);
     // With early stopping the written model is the best iteration's: report its errors.
@@ -331,8 +314,8 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
         write_atomic_set(
             dir,
             vec![
-                ("W.txt", Box::new(|w: &mut dyn Write| write_factors(w, &train.user_ids, &fit.w))),
-                ("H.txt", Box::new(|w: &mut dyn Write| write_factors(w, &train.item_ids, &fit.h))),
+                ("W.txt", Box::new(|w: &mut dyn Write| write_factors(w, &user_ids, &fit.w))),
+                ("H.txt", Box::new(|w: &mut dyn Write| write_factors(w, &item_ids, &fit.h))),
             ],
         )?;
     }
@@ -350,13 +333,14 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
         lambda: a.lambda,
         reg: a.reg.clone(),
         inner_iters: a.inner_iters,
-        users: train.user_ids.len(),
-        items: train.item_ids.len(),
+        users,
+        items,
         ratings: n_train,
         test_ratings: n_test,
         early_stop: a.early_stop,
         best_iter: fit.best_iter,
         seed: a.run.seed,
+        rank_loads,
         run: RunReport::new(
             backend,
             RunFacts {
@@ -384,6 +368,66 @@ fn run_fit(a: &FitArgs, backend: &Backend) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Reads this process's byte shares of the ratings file `path` (see
+/// [`strads_apps::mf::load_sharded`]) and logs what it read.
+fn load_file(a: &FitArgs, backend: &Backend, path: &Path, format: Option<RatingsFormat>) -> Result<Loaded> {
+    let split = if let Some(test) = &a.test {
+        TestSplit::File(test.clone())
+    } else if let Some(n) = a.test_every {
+        TestSplit::Every(n)
+    } else if let Some(fraction) = a.test_fraction {
+        TestSplit::Fraction { fraction, seed: a.split_seed }
+    } else {
+        TestSplit::None
+    };
+    let s = load_sharded(backend, path, format, &split)?;
+    let load = RankLoad::new(&backend.placement(), &s.read, s.held(), "ratings");
+    load.log(path);
+    Ok(Loaded {
+        users: s.data.user_counts.len(),
+        items: s.data.item_counts.len(),
+        train_ratings: s.train_ratings as usize,
+        test_ratings: s.test_ratings as usize,
+        data: s.data,
+        user_ids: s.user_ids,
+        item_ids: s.item_ids,
+        load: Some(load),
+    })
+}
+
+/// `--synthetic N`: every process generates the ratings (in memory) and splits them.
+fn load_synthetic(a: &FitArgs) -> Loaded {
+    let all = strads_datasets::synthetic_ratings(
+        strads_datasets::SyntheticShape::netflix(a.synthetic.unwrap_or(0)),
+        a.split_seed,
+    );
+    let (mut train, test) = if let Some(n) = a.test_every {
+        let mut all = all;
+        let test = split_in_place(&mut all, |r| r % n == n - 1);
+        (all, Some(test))
+    } else if let Some(f) = a.test_fraction.filter(|&f| f > 0.0) {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(a.split_seed);
+        let is_test: Vec<bool> = (0..all.len()).map(|_| rng.random::<f64>() < f).collect();
+        let mut all = all;
+        let test = split_in_place(&mut all, |r| is_test[r]);
+        (all, Some(test))
+    } else {
+        (all, None)
+    };
+    let (train_ratings, test_ratings) = (train.len(), test.as_ref().map_or(0, Ratings::len));
+    let data = MfData::whole(&mut train, test);
+    Loaded {
+        users: train.user_ids.len(),
+        items: train.item_ids.len(),
+        user_ids: train.user_ids,
+        item_ids: train.item_ids,
+        train_ratings,
+        test_ratings,
+        data,
+        load: None,
+    }
 }
 
 /// Splits `all` in place into training ratings (kept in `all`, file order) and the returned

@@ -211,11 +211,15 @@ fn bad_input_fails_cleanly() {
     let nonnum = write("a.data", "1\t2\t5\n1\t3\tgood\n");
     let two = write("b.data", "1\t2\t5\n1\t3\n");
     let good = write("c.data", "1\t2\t5\n2\t3\t1\n");
+    let header = write("d.csv", "user,film,rating\n1,2,5\n");
+    let late = write("e.csv", &format!("userId,movieId,rating\n{}1,2,x\n", "1,2,5\n".repeat(30)));
     let out = dir.path().join("out");
     let o = out.to_str().expect("utf-8");
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["--data", &nonnum, "--rank", "2"], "a.data:2: rating 'good' is not a finite number"),
         (vec!["--data", &two, "--rank", "2"], "b.data:2: expected user, item and rating: 2 field(s) found"),
+        (vec!["--data", &header, "--rank", "2", "--workers", "2"], "d.csv:1: the header 'user,film,rating' needs"),
+        (vec!["--data", &late, "--rank", "2", "--workers", "3"], "e.csv:32: rating 'x' is not a finite number"),
         (vec!["--data", &good, "--rank", "0"], "invalid --rank 0"),
         (vec!["--data", &good, "--rank", "2", "--lambda", "-1"], "invalid --lambda -1"),
         (vec!["--data", &good, "--rank", "2", "--test-fraction", "1.5"], "invalid --test-fraction 1.5"),
@@ -337,5 +341,76 @@ fn generate_mf_writes_the_synthetic_split() {
     let (a, b) = (summary(&s1), summary(&s2));
     for key in ["ratings", "test_ratings", "users", "items"] {
         assert_eq!(a[key], b[key], "{key}");
+    }
+}
+
+/// The factors of a fit through the library's whole-file path (`load_ratings`,
+/// `Ratings::split` with the test ratings drawn here from the seeded ChaCha8 stream, one
+/// `f64` per rating, and `fit` on `workers` threads), as `strads mf --out` writes them.
+fn library_factors(path: &Path, fraction: Option<(f64, u64)>, workers: usize, seed: u64) -> (Vec<u8>, Vec<u8>) {
+    use rand::{Rng, SeedableRng};
+    use strads_apps::mf::{fit, MfParams, Reg};
+    let (mut users, mut items) = (strads_datasets::IdMap::default(), strads_datasets::IdMap::default());
+    let all = strads_datasets::load_ratings(path, None, &mut users, &mut items).expect("ratings");
+    let (mut train, test) = match fraction {
+        Some((f, split_seed)) => {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(split_seed);
+            let is_test: Vec<bool> = (0..all.len()).map(|_| rng.random::<f64>() < f).collect();
+            let (train, test) = all.split(|r| is_test[r]);
+            (train, Some(test))
+        }
+        None => (all, None),
+    };
+    let params =
+        MfParams { rank: 6, lambda: 0.1, reg: Reg::Weighted, iters: 3, inner_iters: 3, seed, early_stop: None };
+    let backend = strads_engine::Backend::Threads { workers };
+    let config = strads_engine::RunConfig::new(workers);
+    let f = fit(&backend, &mut train, test, params, &config, |_| {}).expect("fit").expect("the coordinator's fit");
+    let write = |ids: &[String], cols: &[Vec<f64>]| {
+        let mut out = String::new();
+        for (i, id) in ids.iter().enumerate() {
+            out.push_str(id);
+            for c in cols {
+                out.push_str(&format!(" {:?}", c[i]));
+            }
+            out.push('\n');
+        }
+        out.into_bytes()
+    };
+    (write(&train.user_ids, &f.w), write(&train.item_ids, &f.h))
+}
+
+/// `strads mf` reads the ratings by byte shares (each worker's part; on threads one process
+/// reads all of them), and rebuilds ids, split, counts and mean from what the workers read:
+/// with 1 and 3 workers it writes the same bytes as the library's fit on the whole file's
+/// ratings (ids in order of first appearance, training ids first), for triplets with a
+/// random test split, for CSV with its header, and for Jester.
+#[test]
+fn the_sharded_reader_fits_what_the_whole_file_reader_fits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("model");
+    let o = out.to_str().expect("utf-8");
+    // Jester: 363,209 ratings, decimal ratings.
+    for (rel, fraction) in [
+        ("movielens-100k/u.data", Some((0.1, 3))),
+        ("movielens-latest-small-2016/ratings.csv", None),
+        ("jester5k/ratings.tsv", None),
+    ] {
+        let path = data(rel);
+        let p = path.to_str().expect("utf-8");
+        for workers in [1, 3] {
+            let w = workers.to_string();
+            let mut args = vec!["--data", p, "--rank", "6", "--iters", "3", "--seed", "4", "--workers", &w, "-q"];
+            let (f, s);
+            if let Some((fr, seed)) = fraction {
+                (f, s) = (fr.to_string(), seed.to_string());
+                args.extend(["--test-fraction", &f, "--split-seed", &s]);
+            }
+            args.extend(["--out", o]);
+            mf(&args);
+            let (wt, ht) = library_factors(&path, fraction, workers, 4);
+            assert!(std::fs::read(out.join("W.txt")).expect("W") == wt, "{rel}, {workers} workers: W.txt differs");
+            assert!(std::fs::read(out.join("H.txt")).expect("H") == ht, "{rel}, {workers} workers: H.txt differs");
+        }
     }
 }

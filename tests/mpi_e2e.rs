@@ -536,7 +536,7 @@ fn each_lda_rank_reads_only_its_share_of_the_corpus() {
             assert!(std::fs::read(m.join(f)).expect("mpi") == std::fs::read(t.join(f)).expect("threads"), "{p}: {f}");
         }
         let s = summary(&ms);
-        let ranks = s["per_rank"].as_array().expect("per_rank");
+        let ranks = s["rank_loads"].as_array().expect("rank_loads");
         assert_eq!(ranks.len(), 3, "{p}: {s}");
         let header =
             if uci { text.split_inclusive(|&b| b == b'\n').take(3).map(<[u8]>::len).sum::<usize>() } else { 0 };
@@ -579,4 +579,131 @@ fn each_lda_rank_reads_only_its_share_of_the_corpus() {
         assert_eq!(held, 1_221_626, "{p}: tokens held by the ranks add up to the corpus");
         assert_eq!(s["tokens"].as_u64(), Some(1_221_626));
     }
+}
+
+/// MF under `mpirun -np 3`: each rank reads only its byte share of the ratings file. For
+/// MovieLens 100K (triplets, random test split) and ratings.csv (a header line), the
+/// summary's `rank_loads` show that no rank parsed more than the header, its share and one
+/// line (the file's longest, measured here) per boundary of its share inside the data, that
+/// the shares cover the data once, and that the ratings the ranks hold add up to the
+/// training ratings; the factors are the bytes 3 threads write (where one process reads the
+/// three shares).
+#[test]
+fn mf_ranks_read_only_their_shares_and_write_what_threads_write() {
+    for (rel, header_lines) in [("movielens-100k/u.data", 0), ("movielens-latest-small-2016/ratings.csv", 1)] {
+        let path = data(rel);
+        let p = path.to_str().expect("utf-8");
+        let text = std::fs::read(&path).expect("ratings file");
+        let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+        let longest = lines.iter().map(|l| l.len() as u64 + 1).max().expect("lines");
+        let header: u64 = lines[..header_lines].iter().map(|l| l.len() as u64 + 1).sum();
+        let data_bytes = text.len() as u64 - header;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_string();
+        let (m, ms, t, ts) = (file("m"), file("m.json"), file("t"), file("t.json"));
+        let args = [
+            "mf",
+            "--data",
+            p,
+            "--test-fraction",
+            "0.1",
+            "--split-seed",
+            "5",
+            "--rank",
+            "8",
+            "--iters",
+            "3",
+            "--seed",
+            "2",
+            "-q",
+        ];
+        mpirun_ok(3, &[&args[..], &["--out", &m, "--summary", &ms]].concat());
+        strads_ok(&[&args[..], &["--workers", "3", "--out", &t, "--summary", &ts]].concat());
+        for f in ["W.txt", "H.txt"] {
+            let (a, b) = (Path::new(&m).join(f), Path::new(&t).join(f));
+            assert!(std::fs::read(a).expect("mpi") == std::fs::read(b).expect("threads"), "{rel}: {f} differs");
+        }
+        let (s, st) = (summary(Path::new(&ms)), summary(Path::new(&ts)));
+        for key in ["ratings", "test_ratings", "users", "items", "objective", "test_rmse"] {
+            assert_eq!(s[key], st[key], "{rel}: {key}");
+        }
+        let loads = s["rank_loads"].as_array().expect("rank_loads");
+        assert_eq!(loads.len(), 3, "{rel}");
+        let n = |v: &serde_json::Value, k: &str| v[k].as_u64().unwrap_or_else(|| panic!("{k}: {v}"));
+        let mut held = 0;
+        let mut shares = 0;
+        for (k, l) in loads.iter().enumerate() {
+            assert_eq!((n(l, "rank"), l["workers"].clone()), (k as u64, serde_json::json!([k, k + 1])), "{rel}");
+            let boundaries = u64::from(k > 0) + u64::from(k < 2);
+            let (parsed, share) = (n(l, "parsed_bytes"), n(l, "share_bytes"));
+            assert!(
+                parsed <= header + share + boundaries * longest,
+                "{rel}: rank {k} parsed {parsed} bytes, its share is {share} (+ header {header}, \
+                 {boundaries} × {longest})"
+            );
+            assert!(share.abs_diff(data_bytes / 3) <= 1, "{rel}: rank {k}'s share {share} of {data_bytes}");
+            assert!(n(l, "peak_rss_bytes") > 0, "{rel}: rank {k}");
+            shares += share;
+            held += n(l, "held");
+        }
+        assert_eq!(shares, data_bytes, "{rel}");
+        assert_eq!(held, n(&s, "ratings"), "{rel}: the ratings held are the training ratings");
+        // On threads one process reads every share: the whole file.
+        let tl = &st["rank_loads"].as_array().expect("threads rank_loads")[0];
+        assert_eq!((n(tl, "parsed_bytes"), n(tl, "held")), (text.len() as u64, n(&st, "ratings")), "{rel}");
+        // A dedicated scheduler rank reads nothing, holds nothing, and joins the collectives.
+        let (s4, s4s) = (file("s"), file("s.json"));
+        mpirun_ok(4, &[&args[..], &["--scheduler-rank", "--out", &s4, "--summary", &s4s]].concat());
+        for f in ["W.txt", "H.txt"] {
+            let (a, b) = (Path::new(&s4).join(f), Path::new(&t).join(f));
+            assert!(std::fs::read(a).expect("mpi") == std::fs::read(b).expect("threads"), "{rel}: {f} differs");
+        }
+        let l1 = &summary(Path::new(&s4s))["rank_loads"][1];
+        assert_eq!((n(l1, "share_bytes"), n(l1, "held"), l1["workers"][0] == l1["workers"][1]), (0, 0, true), "{rel}");
+    }
+}
+
+/// A bad rating that only rank 2 reads (in its share) ends the MF job with rank 2's message
+/// naming the file's own line number, and no output.
+#[test]
+fn mf_bad_rating_in_one_ranks_share_ends_the_job_with_its_line() {
+    let text = std::fs::read_to_string(data("movielens-100k/u.data")).expect("u.data");
+    let mut lines: Vec<String> = text.lines().take(1000).map(String::from).collect();
+    lines[899] = "140\t332\tgood\t879013617".into();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("bad.data");
+    std::fs::write(&bad, lines.join("\n") + "\n").expect("write");
+    let out_dir = dir.path().join("model");
+    let args = ["mf", "--data", bad.to_str().expect("utf-8"), "--rank", "3", "--out", out_dir.to_str().expect("utf-8")];
+    let t = Instant::now();
+    let out = mpirun_output(3, &args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(t.elapsed() < Duration::from_secs(20), "took {:?}", t.elapsed());
+    assert!(err.contains("strads: error: rank 2 (worker 2): "), "{err}");
+    assert!(err.contains("bad.data:900: rating 'good' is not a finite number"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!out_dir.exists());
+}
+
+/// MF on 600,000 generated ratings under `mpirun -np 2`: each rank read about 300,000, more
+/// than one round of the exchange carries (2¹⁸ ratings per process), and the factors are
+/// still the bytes 2 threads write.
+#[test]
+fn mf_exchange_in_several_rounds_writes_what_threads_write() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_string();
+    let (ratings, m, ms, t) = (file("r.txt"), file("m"), file("m.json"), file("t"));
+    strads_ok(&["generate", "mf", "--ratings", "600000", "--seed", "4", "--out", &ratings, "-q"]);
+    let args = ["mf", "--data", &ratings, "--test-every", "7", "--rank", "4", "--iters", "2", "-q"];
+    mpirun_ok(2, &[&args[..], &["--out", &m, "--summary", &ms]].concat());
+    strads_ok(&[&args[..], &["--workers", "2", "--out", &t]].concat());
+    for f in ["W.txt", "H.txt"] {
+        let (a, b) = (Path::new(&m).join(f), Path::new(&t).join(f));
+        assert!(std::fs::read(a).expect("mpi") == std::fs::read(b).expect("threads"), "{f} differs");
+    }
+    let s = summary(Path::new(&ms));
+    let held: u64 =
+        s["rank_loads"].as_array().expect("rank_loads").iter().map(|l| l["held"].as_u64().expect("held")).sum();
+    assert_eq!((held, s["ratings"].as_u64()), (600_000 - 600_000 / 7, Some(600_000 - 600_000 / 7)));
 }

@@ -15,7 +15,7 @@
 //! | UCI bag-of-words | [`read_uci`] | `docword` files, `D`, `W`, `NNZ` header |
 //! | LDA-C | [`read_ldac`] | `N id:count ...`, 0-based |
 //! | STRADS token lists | [`read_tokens`] | two skipped fields, then word ids |
-//! | ratings | [`load_ratings`] | MovieLens `u.data` / `ratings.dat`, CSV, triplets, MatrixMarket |
+//! | ratings | [`load_ratings`], [`load_ratings_shard`] (a range of workers' byte shares) | MovieLens `u.data` / `ratings.dat`, CSV, triplets, MatrixMarket |
 //!
 //! Every dimension a file declares or implies (features, matrix rows and columns, words,
 //! documents, the count of one word in one document) is at most [`MAX_DIM`] = 2²⁸; a larger
@@ -55,7 +55,7 @@ pub use lda_synth::{zipf_weights, CorpusStats, LdaSynth, LdaSynthParams};
 pub use libsvm::read_libsvm;
 pub use matrix::{even_ranges, weighted_ranges, CscMatrix, CsrMatrix};
 pub use mtx::{read_mtx_matrix, read_mtx_vector};
-pub use ratings::{load_ratings, read_ratings, IdMap, Ratings, RatingsFormat};
+pub use ratings::{load_ratings, load_ratings_shard, read_ratings, IdMap, Ratings, RatingsFormat, RatingsShard};
 pub use shard::{head, Boundaries, ShareRead, TextShares};
 pub use shared::{shared_data_dir, shared_data_path};
 pub use synthetic::{synthetic_ratings, SyntheticShape, NETFLIX_ITEMS, NETFLIX_USERS};

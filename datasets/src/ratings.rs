@@ -20,7 +20,8 @@ use rustc_hash::FxHashMap;
 
 use crate::error::{limit, parse_err, Error, Result};
 use crate::io::open;
-use crate::lines::{parse_finite_f64, text as str_text, trim_ascii_line, words, Lines};
+use crate::lines::{parse_finite_f64, text as str_text, trim_ascii_line, words, Line, Lines};
+use crate::shard::{ShareRead, TextShares};
 
 /// Ratings in file order: rating `r` is user `users[r]`'s rating `values[r]` of item `items[r]`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -94,6 +95,10 @@ pub struct IdMap {
     short: FxHashMap<u128, u32>,
     long: FxHashMap<Box<[u8]>, u32>,
     ids: Vec<String>,
+    /// Ids mapped.
+    len: u32,
+    /// Whether the id strings are left out ([`IdMap::without_ids`]).
+    no_strings: bool,
 }
 
 /// Decimal ids below this (written without leading zeros) go to the dense table of an
@@ -148,9 +153,15 @@ impl IdMap {
         self.get_or_insert_bytes(id.as_bytes())
     }
 
-    /// The index of the id `id` (UTF-8), added if new.
-    fn get_or_insert_bytes(&mut self, id: &[u8]) -> u32 {
-        let next = self.ids.len() as u32;
+    /// A map that keeps no id strings: indices only ([`IdMap::ids`] stays empty), for ids
+    /// whose strings are kept elsewhere.
+    pub fn without_ids() -> Self {
+        Self { no_strings: true, ..Self::default() }
+    }
+
+    /// The index of the id `id` (UTF-8 bytes), added if new.
+    pub fn get_or_insert_bytes(&mut self, id: &[u8]) -> u32 {
+        let next = self.len;
         let k = if let Some(n) = dense_key(id) {
             let n = n as usize;
             if n >= self.dense.len() {
@@ -170,14 +181,21 @@ impl IdMap {
             *self.long.entry(id.into()).or_insert(next)
         };
         if k == next {
-            self.ids.push(String::from_utf8_lossy(id).into_owned());
+            self.len += 1;
+            if !self.no_strings {
+                self.ids.push(String::from_utf8_lossy(id).into_owned());
+            }
         }
         k
     }
 
     /// The index of `id`, if known.
     pub fn get(&self, id: &str) -> Option<u32> {
-        let id = id.as_bytes();
+        self.get_bytes(id.as_bytes())
+    }
+
+    /// The index of the id `id` (UTF-8 bytes), if known.
+    pub fn get_bytes(&self, id: &[u8]) -> Option<u32> {
         if let Some(n) = dense_key(id) {
             self.dense.get(n as usize).and_then(|&k| k.checked_sub(1))
         } else if let Some(key) = tiny_key(id) {
@@ -187,6 +205,21 @@ impl IdMap {
         } else {
             self.long.get(id).copied()
         }
+    }
+
+    /// The ids by index (empty for a map [`IdMap::without_ids`]).
+    pub fn ids(&self) -> &[String] {
+        &self.ids
+    }
+
+    /// Number of ids mapped.
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Whether no id is mapped.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     /// The ids by index.
@@ -252,14 +285,19 @@ pub fn load_ratings(
     users: &mut IdMap,
     items: &mut IdMap,
 ) -> Result<Ratings> {
+    let format = resolve_format(path, format)?;
+    read_ratings(open(path)?, path, format, users, items)
+}
+
+/// `format`, or the format of `path`'s name, once `path` is known to exist.
+fn resolve_format(path: &Path, format: Option<RatingsFormat>) -> Result<RatingsFormat> {
     crate::must_exist(path)?;
-    let format = format.or_else(|| RatingsFormat::from_path(path)).ok_or_else(|| {
+    format.or_else(|| RatingsFormat::from_path(path)).ok_or_else(|| {
         Error::Options(format!(
             "{}: cannot tell the ratings format from the file name; pass --format (triplets, dat, csv or mtx)",
             path.display()
         ))
-    })?;
-    read_ratings(open(path)?, path, format, users, items)
+    })
 }
 
 /// Reads ratings from `reader` (see [`load_ratings`]); `source` names it in errors.
@@ -275,28 +313,137 @@ pub fn read_ratings<R: BufRead>(
 ) -> Result<Ratings> {
     let mut out = Ratings::default();
     let mut lines = Lines::new(reader, source);
-    // CSV: the column positions of user, item and rating, from the header.
-    let mut columns: Option<[usize; 3]> = None;
-    // MatrixMarket: the size line's rows (users) and columns (items), once read.
-    let mut mtx_size: Option<[u64; 2]> = None;
-    // The fields of a line, as byte ranges of its trimmed text (reused from line to line).
-    let mut fields: Vec<Range<usize>> = Vec::new();
+    let mut parser = RatingLines::new(format);
     while let Some(l) = lines.next_line()? {
+        if let Some((u, i, value)) = parser.parse(source, &l)? {
+            out.users.push(users.get_or_insert_bytes(u));
+            out.items.push(items.get_or_insert_bytes(i));
+            out.values.push(value);
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::Empty { path: source.to_path_buf() });
+    }
+    out.user_ids.clone_from(&users.ids);
+    out.item_ids.clone_from(&items.ids);
+    Ok(out)
+}
+
+/// The ratings of a range of workers' byte shares of a ratings file (see
+/// [`load_ratings_shard`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RatingsShard {
+    /// The ratings the workers own, in file order. Their ids are local to the shard: indexed
+    /// in order of first appearance in it (`user_ids` / `item_ids` hold the original ids).
+    pub ratings: Ratings,
+    /// Ratings owned by each worker of the range, in worker order.
+    pub per_worker: Vec<usize>,
+    /// What the reading cost (header included).
+    pub read: ShareRead,
+}
+
+/// Reads the ratings that workers `range` of `workers` own in `path` (gzip or not) in
+/// `format` (default: from the name): the data section (after a CSV header, or a
+/// MatrixMarket header and size line) is cut into `workers` equal byte shares and worker `p`
+/// owns the ratings whose line starts in share `p` (see [`TextShares`]); the header is read
+/// by every reader. Only the header, the shares and one line before them are parsed.
+/// Concatenated in worker order, the shards of `0..workers` are the file's ratings in file
+/// order. A shard may be empty (no [`Error::Empty`]: only the whole file can be).
+///
+/// # Errors
+/// As [`load_ratings`] for the lines read (with the file's own line numbers), except
+/// [`Error::Empty`]; [`Error::Mismatch`] for an input that cannot be read by byte ranges
+/// (a pipe, a gzip file of several members or over 4 GiB).
+pub fn load_ratings_shard(
+    path: &Path,
+    format: Option<RatingsFormat>,
+    workers: usize,
+    range: Range<usize>,
+) -> Result<RatingsShard> {
+    let format = resolve_format(path, format)?;
+    let mut parser = RatingLines::new(format);
+    // The header: every reader reads it (its lines give no rating).
+    let mut data_start = 0u64;
+    if parser.in_header() {
+        let mut lines = Lines::new(open(path)?, path);
+        while parser.in_header() {
+            let Some(l) = lines.next_line()? else { break };
+            data_start += l.text.len() as u64 + 1;
+            parser.parse(path, &l)?;
+        }
+    }
+    let shares = TextShares::new(path, data_start, workers)?;
+    let (mut users, mut items) = (IdMap::default(), IdMap::default());
+    let mut out = Ratings::default();
+    let mut per_worker = vec![0usize; range.len()];
+    let (read, _) = shares.read(
+        range.clone(),
+        |_, _| false,
+        |p, l| {
+            if let Some((u, i, value)) = parser.parse(path, l)? {
+                out.users.push(users.get_or_insert_bytes(u));
+                out.items.push(items.get_or_insert_bytes(i));
+                out.values.push(value);
+                per_worker[p - range.start] += 1;
+            }
+            Ok(())
+        },
+    )?;
+    out.user_ids = users.into_ids();
+    out.item_ids = items.into_ids();
+    Ok(RatingsShard { ratings: out, per_worker, read })
+}
+
+/// A rating as a line holds it: user id, item id, value.
+type RawRating<'t> = (&'t [u8], &'t [u8], f64);
+
+/// The reading of one line of a ratings file in any format, with what the header lines
+/// before it said: the one per-line parser of [`read_ratings`] and [`load_ratings_shard`].
+struct RatingLines {
+    format: RatingsFormat,
+    /// CSV: the column positions of user, item and rating, from the header.
+    columns: Option<[usize; 3]>,
+    /// MatrixMarket: the size line's rows (users) and columns (items), once read.
+    mtx_size: Option<[u64; 2]>,
+    /// The fields of a line, as byte ranges of its trimmed text (reused from line to line).
+    fields: Vec<Range<usize>>,
+}
+
+impl RatingLines {
+    fn new(format: RatingsFormat) -> Self {
+        Self { format, columns: None, mtx_size: None, fields: Vec::new() }
+    }
+
+    /// Whether header lines are still to come: a CSV file's column names, a MatrixMarket
+    /// file's header, comments and size line.
+    fn in_header(&self) -> bool {
+        match self.format {
+            RatingsFormat::Csv => self.columns.is_none(),
+            RatingsFormat::Mtx => self.mtx_size.is_none(),
+            RatingsFormat::Triplets | RatingsFormat::Dat => false,
+        }
+    }
+
+    /// The user id, item id and rating of line `l` (of `source`, named in errors), or `None`
+    /// for a blank line, a comment or a header line (which sets what the header says).
+    #[inline]
+    fn parse<'t>(&mut self, source: &Path, l: &Line<'t>) -> Result<Option<RawRating<'t>>> {
         let line = l.no;
         // `str::trim`, and below the splitting of the old `&str` code: on bytes for ASCII
         // lines (all real files), on text otherwise.
         let ascii = l.is_ascii();
-        let text: &[u8] = if ascii { trim_ascii_line(l.text) } else { l.as_str().trim().as_bytes() };
+        let text: &'t [u8] = if ascii { trim_ascii_line(l.text) } else { l.as_str().trim().as_bytes() };
         if text.is_empty() {
-            continue;
+            return Ok(None);
         }
         let err = |m: String| parse_err(source, line, m);
         let at = |f: &[u8]| {
             let start = f.as_ptr() as usize - text.as_ptr() as usize;
             start..start + f.len()
         };
+        let fields = &mut self.fields;
         fields.clear();
-        match format {
+        match self.format {
             RatingsFormat::Triplets => fields.extend(words(text).map(at)),
             RatingsFormat::Dat => {
                 // `str::split("::")` on bytes: the pattern is ASCII.
@@ -313,15 +460,17 @@ pub fn read_ratings<R: BufRead>(
             RatingsFormat::Csv => fields.extend(str_text(text).split(',').map(|f| at(f.trim().as_bytes()))),
             RatingsFormat::Mtx => {
                 if text[0] == b'%' {
-                    if line == 1 && !str_text(text).to_ascii_lowercase().starts_with("%%matrixmarket matrix coordinate")
+                    if line == 1
+                        && self.mtx_size.is_none()
+                        && !str_text(text).to_ascii_lowercase().starts_with("%%matrixmarket matrix coordinate")
                     {
                         return Err(err("expected a '%%MatrixMarket matrix coordinate ...' header".into()));
                     }
-                    continue;
+                    return Ok(None);
                 }
-                let Some([rows, cols]) = mtx_size else {
-                    mtx_size = Some(mtx_size_line(text).map_err(err)?);
-                    continue;
+                let Some([rows, cols]) = self.mtx_size else {
+                    self.mtx_size = Some(mtx_size_line(text).map_err(err)?);
+                    return Ok(None);
                 };
                 fields.extend(words(text).map(at));
                 // Ids are mapped like any others, but must lie within the declared size.
@@ -334,8 +483,9 @@ pub fn read_ratings<R: BufRead>(
                 }
             }
         };
+        let fields = &self.fields;
         let field = |k: usize| &text[fields[k].clone()];
-        if format == RatingsFormat::Csv && columns.is_none() {
+        if self.format == RatingsFormat::Csv && self.columns.is_none() {
             let find = |names: &[&str]| {
                 (0..fields.len()).position(|k| names.iter().any(|n| field(k).eq_ignore_ascii_case(n.as_bytes())))
             };
@@ -343,7 +493,7 @@ pub fn read_ratings<R: BufRead>(
             let i = find(&["movieId", "itemId", "item", "item_id", "movie_id"]);
             let r = find(&["rating", "score"]);
             match (u, i, r) {
-                (Some(u), Some(i), Some(r)) => columns = Some([u, i, r]),
+                (Some(u), Some(i), Some(r)) => self.columns = Some([u, i, r]),
                 _ => {
                     return Err(err(format!(
                         "the header '{}' needs user (userId), item (movieId or itemId) and rating columns",
@@ -351,9 +501,9 @@ pub fn read_ratings<R: BufRead>(
                     )))
                 }
             }
-            continue;
+            return Ok(None);
         }
-        let [u, i, r] = columns.unwrap_or([0, 1, 2]);
+        let [u, i, r] = self.columns.unwrap_or([0, 1, 2]);
         let need = u.max(i).max(r) + 1;
         if fields.len() < need {
             return Err(err(format!("expected user, item and rating: {} field(s) found", fields.len())));
@@ -364,16 +514,8 @@ pub fn read_ratings<R: BufRead>(
         if field(u).is_empty() || field(i).is_empty() {
             return Err(err("empty user or item id".into()));
         }
-        out.users.push(users.get_or_insert_bytes(field(u)));
-        out.items.push(items.get_or_insert_bytes(field(i)));
-        out.values.push(value);
+        Ok(Some((field(u), field(i), value)))
     }
-    if out.is_empty() {
-        return Err(Error::Empty { path: source.to_path_buf() });
-    }
-    out.user_ids.clone_from(&users.ids);
-    out.item_ids.clone_from(&items.ids);
-    Ok(out)
 }
 
 /// The rows and columns of a MatrixMarket size line `rows cols entries`, or what is wrong
@@ -521,6 +663,110 @@ mod tests {
         assert_eq!(
             (r.user_ids, r.item_ids, r.values),
             (vec!["268435456".to_string()], vec!["2".to_string()], vec![3.0])
+        );
+    }
+
+    /// `(user id, item id, rating)` of every rating, in order.
+    fn triples(r: &Ratings) -> Vec<(String, String, f64)> {
+        (0..r.len())
+            .map(|k| (r.user_ids[r.users[k] as usize].clone(), r.item_ids[r.items[k] as usize].clone(), r.values[k]))
+            .collect()
+    }
+
+    /// Every format, plain and gzip, for 1 to 7 workers: the shards of the workers, read one
+    /// worker at a time and as ranges, concatenate to the whole file's ratings; each shard's
+    /// ids are its own, in order of first appearance; a bad line is reported with the file's
+    /// line number by the worker that owns it.
+    #[test]
+    fn shards_concatenate_to_the_whole_file() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().expect("tempdir");
+        // 60 ratings with blank (and, in MatrixMarket, comment) lines among them.
+        let text = |sep: &str, extra: &str, ids: bool| {
+            let mut t = String::new();
+            for k in 0..60u32 {
+                let (u, i) = (k * 7 % 13 + 1, k * 5 % 11 + 1);
+                let (u, i) = if ids { (format!("u{u}"), format!("i{i}")) } else { (u.to_string(), i.to_string()) };
+                t.push_str(&[u, i, format!("{}.5", k % 5), (880_000 + k).to_string()].join(sep));
+                t.push('\n');
+                if k % 17 == 3 {
+                    t.push_str(extra);
+                }
+            }
+            t
+        };
+        let body = text("\t", "\n", true);
+        let csv = format!("\nuserId,movieId,rating,timestamp\n{}", text(",", "\n", true));
+        let mtx = format!(
+            "%%MatrixMarket matrix coordinate real general\n% a comment\n\n20 20 60\n{}",
+            text(" ", "% c\n", false)
+        );
+        let dat = text("::", "\n", true);
+        for (name, text) in [("r.data", body.clone()), ("r.csv", csv), ("r.mtx", mtx), ("r.dat", dat)] {
+            for gz in [false, true] {
+                let path = dir.path().join(if gz { format!("{name}.gz") } else { name.to_string() });
+                if gz {
+                    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                    e.write_all(text.as_bytes()).expect("gzip");
+                    std::fs::write(&path, e.finish().expect("gzip")).expect("write");
+                } else {
+                    std::fs::write(&path, &text).expect("write");
+                }
+                let whole = load_ratings(&path, None, &mut IdMap::default(), &mut IdMap::default()).expect(name);
+                assert_eq!(whole.len(), 60, "{name}");
+                let want = triples(&whole);
+                for workers in 1..=7 {
+                    let mut got = Vec::new();
+                    let mut held = 0;
+                    for p in 0..workers {
+                        let s = load_ratings_shard(&path, None, workers, p..p + 1).expect(name);
+                        assert_eq!(s.per_worker, vec![s.ratings.len()]);
+                        // Local ids: dense, in order of first appearance.
+                        let mut seen = 0;
+                        for &u in &s.ratings.users {
+                            assert!(u as usize <= seen);
+                            seen = seen.max(u as usize + 1);
+                        }
+                        assert_eq!(seen, s.ratings.user_ids.len());
+                        assert!(s.read.parsed < s.read.share + 200 + if p == 0 { 200 } else { 0 }, "{name}");
+                        held += s.ratings.len();
+                        got.extend(triples(&s.ratings));
+                    }
+                    assert_eq!(held, 60);
+                    assert_eq!(got, want, "{name} gzip {gz}, {workers} workers");
+                    let (a, b) = (workers / 3, workers - workers / 2);
+                    let mut ranges = Vec::new();
+                    for r in [0..a, a..b, b..workers] {
+                        let s = load_ratings_shard(&path, None, workers, r.clone()).expect(name);
+                        assert_eq!(s.per_worker.len(), r.len());
+                        assert_eq!(s.per_worker.iter().sum::<usize>(), s.ratings.len());
+                        ranges.extend(triples(&s.ratings));
+                    }
+                    assert_eq!(ranges, want, "{name} gzip {gz}, {workers} workers by ranges");
+                }
+            }
+        }
+        // A bad rating on line 40 of 60: reported by its owner with the file's line number.
+        let mut lines: Vec<String> = (1..=60).map(|k| format!("{k} {} 3", k % 7)).collect();
+        lines[39] = "40 1 x".into();
+        let path = dir.path().join("bad.txt");
+        std::fs::write(&path, lines.join("\n") + "\n").expect("write");
+        for workers in [1, 2, 3, 5] {
+            let errs: Vec<String> = (0..workers)
+                .filter_map(|p| load_ratings_shard(&path, None, workers, p..p + 1).err())
+                .map(|e| e.to_string())
+                .collect();
+            assert_eq!(errs.len(), 1, "{errs:?}");
+            assert!(errs[0].ends_with("bad.txt:40: rating 'x' is not a finite number"), "{}", errs[0]);
+        }
+        let csv = dir.path().join("bad.csv");
+        std::fs::write(&csv, "a,b,c\n1,2,3\n").expect("write");
+        let e = load_ratings_shard(&csv, None, 2, 1..2).expect_err("header").to_string();
+        assert!(
+            e.ends_with(
+                "bad.csv:1: the header 'a,b,c' needs user (userId), item (movieId or itemId) and rating columns"
+            ),
+            "{e}"
         );
     }
 

@@ -3,11 +3,13 @@
 //! See [`Mf`] for the rounds; [`fit`] runs a whole fit on a backend (threads or MPI ranks).
 
 mod app;
+mod load;
 mod params;
 
 pub use app::{
     initial_w, Mf, MfBest, MfCoordinator, MfEvaluation, MfPartial, MfScheduler, MfTask, MfUpdate, MfWorker, Side,
 };
+pub use load::{load_sharded, MfData, ShardedRatings, TestSplit};
 pub use params::{MfParams, Reg};
 
 use strads_datasets::Ratings;
@@ -151,23 +153,37 @@ pub fn fit(
     test: Option<Ratings>,
     params: MfParams,
     config: &RunConfig,
+    on_iteration: impl FnMut(&MfIteration),
+) -> crate::Result<Option<MfFit>> {
+    config.check()?;
+    params.check()?;
+    fit_data(backend, MfData::whole(train, test), params, config, on_iteration)
+}
+
+/// Fits `data` on `backend`: as [`fit`], from the training data as this process holds it
+/// (the whole set, or its workers' rows from [`load_sharded`]). The triplets are consumed
+/// while the local workers' shards are built.
+///
+/// # Errors
+/// As [`fit`].
+pub fn fit_data(
+    backend: &Backend,
+    data: MfData,
+    params: MfParams,
+    config: &RunConfig,
     mut on_iteration: impl FnMut(&MfIteration),
 ) -> crate::Result<Option<MfFit>> {
     config.check()?;
     params.check()?;
-    if params.early_stop.is_some() && test.as_ref().map_or(true, Ratings::is_empty) {
+    if params.early_stop.is_some() && !data.has_test {
         return Err(crate::Error::invalid("early-stop", "without test ratings", "a test split"));
     }
     let place = backend.placement();
     let t0 = std::time::Instant::now();
-    let (user_counts, item_counts) = counts(train);
-    let mean = train.values.iter().sum::<f64>() / train.len().max(1) as f64;
-    let range = train.values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let MfData { user_counts, item_counts, mean, range, test, users, items, values, .. } = data;
     let test = if place.coordinator { test } else { None };
     let app = Mf::new(params, &user_counts, &item_counts, config.workers)?.with_test(test, mean, range);
     drop((user_counts, item_counts));
-    let (users, items, values) =
-        (std::mem::take(&mut train.users), std::mem::take(&mut train.items), std::mem::take(&mut train.values));
     // The triplets are consumed while the local workers' shards are built (once).
     let mut triplets = Some((users, items, values));
     let mut build_s = 0.0;
