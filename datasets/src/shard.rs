@@ -406,8 +406,8 @@ mod tests {
                 // Records are never cut between workers.
                 for part in &parts {
                     if let (Some(first), Some(last)) = (part.first(), part.last()) {
-                        let d0: usize = first.split(' ').next().unwrap().parse().unwrap();
-                        let d1: usize = last.split(' ').next().unwrap().parse().unwrap();
+                        let d0: usize = first.split(' ').next().and_then(|f| f.parse().ok()).expect("a docID");
+                        let d1: usize = last.split(' ').next().and_then(|f| f.parse().ok()).expect("a docID");
                         assert_eq!(part.len(), records[d0 - 1..d1].iter().map(Vec::len).sum::<usize>());
                     }
                 }
