@@ -257,7 +257,7 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
         wall_s: fit.wall_s,
         load_s,
         tokens_per_s,
-        blocks: a.blocks.unwrap_or(place.workers),
+        blocks: fit.blocks,
         totals_staleness: a.totals_staleness,
         sampler: a.sampler.clone(),
         mh_steps: (a.sampler == "mh").then_some(a.mh_steps),

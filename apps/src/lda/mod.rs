@@ -10,7 +10,9 @@ mod model;
 mod params;
 pub mod sampler;
 
-pub use app::{IterationStat, Lda, LdaCoordinator, LdaPartial, LdaScheduler, LdaTask, LdaUpdate};
+pub use app::{
+    default_blocks, IterationStat, Lda, LdaCoordinator, LdaPartial, LdaScheduler, LdaTask, LdaUpdate, BLOCK_TABLE_BYTES,
+};
 pub use model::{write_pairs, write_topics};
 pub use params::{LdaParams, Sampler};
 pub use sampler::{LdaWorker, SparseCounts, SparseWorker, WordBlock};
@@ -45,6 +47,8 @@ pub struct LdaFit {
     pub phases: PhaseTimes,
     /// Why the run stopped.
     pub stop: StopReason,
+    /// Vocabulary blocks `U` (given, or [`default_blocks`]).
+    pub blocks: usize,
 }
 
 /// The document ranges of `P` workers: contiguous, balanced by token count (the split of a
@@ -410,6 +414,7 @@ pub fn fit_input(
         wall_s: out.wall_s,
         phases: out.total,
         stop: out.stop,
+        blocks: app.blocks().len(),
     }))
 }
 

@@ -128,3 +128,25 @@ fn reading_by_byte_shares_gives_the_in_memory_split() {
         }
     }
 }
+
+/// The default block count: `P` while a block's dense table is small; otherwise the fewest
+/// blocks whose largest table fits in [`BLOCK_TABLE_BYTES`] (fewer do not fit); `P` for the
+/// samplers without a dense table.
+#[test]
+fn default_blocks_keep_a_held_blocks_dense_table_in_the_budget() {
+    // Zipf-like word counts over 50,000 words.
+    let counts: Vec<u64> = (1..=50_000u64).map(|r| 1 + 2_000_000 / r).collect();
+    let table = |u: usize, k: usize| {
+        let b = strads_scheduler::Blocks::balanced(&counts, u).expect("blocks");
+        b.members.iter().map(Vec::len).max().unwrap_or(0) * k.div_ceil(16) * 16 * 4
+    };
+    let with = |k: usize, sampler: Sampler| LdaParams { topics: k, sampler, ..LdaParams::default() };
+    assert_eq!(default_blocks(&with(100, Sampler::Auto), 2, &counts).expect("blocks"), 2);
+    assert!(table(2, 100) <= BLOCK_TABLE_BYTES);
+    let u = default_blocks(&with(1000, Sampler::Auto), 2, &counts).expect("blocks");
+    assert!(u > 2 && table(u, 1000) <= BLOCK_TABLE_BYTES && table(u - 1, 1000) > BLOCK_TABLE_BYTES, "U = {u}");
+    assert_eq!(default_blocks(&with(1000, Sampler::Dense), 2, &counts).expect("blocks"), u);
+    assert_eq!(default_blocks(&with(1000, Sampler::Sparse), 2, &counts).expect("blocks"), 2);
+    assert_eq!(default_blocks(&with(1000, Sampler::Mh { steps: 2 }), 3, &counts).expect("blocks"), 3);
+    assert_eq!(default_blocks(&with(4096, Sampler::Auto), 2, &counts).expect("blocks"), 2);
+}
