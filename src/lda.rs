@@ -39,7 +39,8 @@ pub struct LdaArgs {
     /// Iterations (each samples every token once).
     #[arg(long, default_value_t = 100, value_name = "N")]
     iters: u64,
-    /// Vocabulary blocks U (≥ workers; default: the number of workers).
+    /// Vocabulary blocks U (≥ workers; default: the number of workers, or, for the auto and dense
+    /// samplers at K ≤ 1024, the fewest blocks whose largest dense table fits in 32 MiB).
     #[arg(long, value_name = "U")]
     blocks: Option<usize>,
     /// Sub-rounds a worker may run on stale topic totals n_k (0 = fresh totals every
