@@ -134,12 +134,17 @@ pub struct LdaScheduler {
 /// blocks, and the bits, depend only on the corpus, `K` and `P`).
 pub const BLOCK_TABLE_BYTES: usize = 32 << 20;
 
+/// The most words a vocabulary block has on average by default (see [`default_blocks`]).
+pub const BLOCK_WORDS: usize = 8192;
+
 /// The default number of vocabulary blocks `U`: the workers `P`, or, for the dense sampler
-/// (`auto` or `dense`, `K` ≤ [`DENSE_MAX_TOPICS`]), the fewest blocks (at least `P`) whose
+/// (`auto` or `dense`, `K` ≤ [`DENSE_MAX_TOPICS`]), the fewest blocks (at least `P`, and at
+/// least `V / `[`BLOCK_WORDS`] so that a block has at most 8,192 words on average) whose
 /// largest block's dense table fits in [`BLOCK_TABLE_BYTES`]. On a 10M-token corpus with
-/// `V = 50,000` and `K = 1,000` on 2 workers that is 7 blocks instead of 2 (a block's table
-/// within 32 MiB instead of up to 200 MB), and 5.7–5.9M tokens/s instead of 4.5–4.6M; where
-/// the tables are small (NYT-8447, or `K = 100` at `V = 50,000`), `U = P` as before.
+/// `V = 50,000` on 2 workers that is 7 blocks instead of 2, at `K = 1,000` (a block's table
+/// within 32 MiB instead of up to 200 MB: 5.7–5.9M tokens/s instead of 4.5–4.6M) and at
+/// `K = 100` (2.0–2.4e7 tokens/s instead of 1.7–2.0e7, three interleaved runs); a small
+/// vocabulary (NYT-8447, 3,012 words) keeps `U = P`.
 ///
 /// # Errors
 /// [`crate::Error::Scheduler`] if the blocks cannot be formed.
@@ -154,7 +159,8 @@ pub fn default_blocks(params: &LdaParams, workers: usize, word_counts: &[u64]) -
         Ok(blocks.members.iter().map(Vec::len).max().unwrap_or(0) * row <= BLOCK_TABLE_BYTES)
     };
     // From the estimate by the vocabulary size up, while the largest block does not fit.
-    let mut u = workers.max((word_counts.len() * row).div_ceil(BLOCK_TABLE_BYTES));
+    let mut u =
+        workers.max((word_counts.len() * row).div_ceil(BLOCK_TABLE_BYTES)).max(word_counts.len().div_ceil(BLOCK_WORDS));
     let most = word_counts.len().max(workers);
     while u < most && !fits(u)? {
         u += 1;

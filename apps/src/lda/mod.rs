@@ -11,7 +11,8 @@ mod params;
 pub mod sampler;
 
 pub use app::{
-    default_blocks, IterationStat, Lda, LdaCoordinator, LdaPartial, LdaScheduler, LdaTask, LdaUpdate, BLOCK_TABLE_BYTES,
+    default_blocks, IterationStat, Lda, LdaCoordinator, LdaPartial, LdaScheduler, LdaTask, LdaUpdate,
+    BLOCK_TABLE_BYTES, BLOCK_WORDS,
 };
 pub use model::{write_pairs, write_topics};
 pub use params::{LdaParams, Sampler};

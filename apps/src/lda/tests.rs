@@ -141,8 +141,15 @@ fn default_blocks_keep_a_held_blocks_dense_table_in_the_budget() {
         b.members.iter().map(Vec::len).max().unwrap_or(0) * k.div_ceil(16) * 16 * 4
     };
     let with = |k: usize, sampler: Sampler| LdaParams { topics: k, sampler, ..LdaParams::default() };
-    assert_eq!(default_blocks(&with(100, Sampler::Auto), 2, &counts).expect("blocks"), 2);
+    // At most BLOCK_WORDS words a block on average: 7 blocks for 50,000 words at K = 100,
+    // where the tables fit anyway; a small vocabulary keeps U = P.
+    assert_eq!(
+        default_blocks(&with(100, Sampler::Auto), 2, &counts).expect("blocks"),
+        50_000usize.div_ceil(BLOCK_WORDS)
+    );
     assert!(table(2, 100) <= BLOCK_TABLE_BYTES);
+    assert_eq!(default_blocks(&with(100, Sampler::Auto), 2, &counts[..3012]).expect("blocks"), 2);
+    assert_eq!(default_blocks(&with(1000, Sampler::Auto), 2, &counts[..3012]).expect("blocks"), 2);
     let u = default_blocks(&with(1000, Sampler::Auto), 2, &counts).expect("blocks");
     assert!(u > 2 && table(u, 1000) <= BLOCK_TABLE_BYTES && table(u - 1, 1000) > BLOCK_TABLE_BYTES, "U = {u}");
     assert_eq!(default_blocks(&with(1000, Sampler::Dense), 2, &counts).expect("blocks"), u);
