@@ -111,9 +111,7 @@ impl LassoArgs {
     /// The first bad setting, as `run` would report it.
     pub fn check(&self, workers: usize) -> Result<()> {
         self.params()?;
-        self.input.options()?;
-        self.run.run_config(&strads_engine::Placement::single(workers), self.l1.max_rounds)?;
-        Ok(())
+        Ok(self.l1.check_before_load(&self.input, &self.run, workers)?)
     }
 }
 

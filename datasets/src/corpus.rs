@@ -97,6 +97,34 @@ impl CorpusFormat {
     }
 }
 
+/// The vocabulary size of a corpus `path` in `format` that uses `vocab` words, given a
+/// vocabulary file `vpath` of `words` words: `words`, which must be exactly `vocab` for UCI (its
+/// header's `W`) and at least `vocab` otherwise.
+///
+/// # Errors
+/// [`Error::Mismatch`] naming `vpath` if the vocabulary does not fit.
+pub fn vocab_fits(path: &Path, format: CorpusFormat, vocab: usize, vpath: &Path, words: usize) -> Result<usize> {
+    let fits = if format == CorpusFormat::Uci { words == vocab } else { words >= vocab };
+    if !fits {
+        return Err(Error::Mismatch {
+            path: vpath.to_path_buf(),
+            msg: format!("{words} words, but {} uses a vocabulary of {vocab}", path.display()),
+        });
+    }
+    Ok(words)
+}
+
+/// Checks the entries of a UCI file `path` against its header's `NNZ`.
+///
+/// # Errors
+/// [`Error::Parse`] naming line 3 (the header's `NNZ`) if they differ.
+pub fn check_nnz(path: &Path, nnz: u64, entries: u64) -> Result<()> {
+    if entries != nnz {
+        return Err(parse_err(path, 3, format!("the header declares NNZ = {nnz} entries, the file has {entries}")));
+    }
+    Ok(())
+}
+
 /// `format`, or the one `path`'s name implies, for an existing `path`.
 fn corpus_format(path: &Path, format: Option<CorpusFormat>) -> Result<CorpusFormat> {
     crate::must_exist(path)?;
@@ -125,22 +153,7 @@ pub fn load_corpus(path: &Path, format: Option<CorpusFormat>, vocab: Option<&Pat
     };
     if let Some(vpath) = vocab {
         let words = read_vocab(open(vpath)?, vpath)?;
-        let fits = match format {
-            CorpusFormat::Uci => words.len() == corpus.vocab_size,
-            _ => words.len() >= corpus.vocab_size,
-        };
-        if !fits {
-            return Err(Error::Mismatch {
-                path: vpath.to_path_buf(),
-                msg: format!(
-                    "{} words, but {} uses a vocabulary of {}",
-                    words.len(),
-                    path.display(),
-                    corpus.vocab_size
-                ),
-            });
-        }
-        corpus.vocab_size = words.len();
+        corpus.vocab_size = vocab_fits(path, format, corpus.vocab_size, vpath, words.len())?;
         corpus.vocab = Some(words);
     }
     Ok(corpus)
@@ -159,6 +172,8 @@ pub struct CorpusShards {
     /// formats without document ids: documents are then numbered by line, from every
     /// worker's count.
     pub first_doc: Option<Vec<usize>>,
+    /// The format read (given, or from the file name).
+    pub format: CorpusFormat,
     /// The UCI header `[D, W, NNZ]`.
     pub header: Option<[u64; 3]>,
     /// Data entries read (UCI lines), for the check against `NNZ`.
@@ -185,8 +200,14 @@ pub fn read_corpus_shards(
     let n = workers.len();
     let (head_lines, data_start) = head(path, if format == CorpusFormat::Uci { 3 } else { 0 })?;
     let shares = TextShares::new(path, data_start, total)?;
-    let mut out =
-        CorpusShards { parts: Vec::new(), first_doc: None, header: None, entries: 0, read: ShareRead::default() };
+    let mut out = CorpusShards {
+        parts: Vec::new(),
+        first_doc: None,
+        format,
+        header: None,
+        entries: 0,
+        read: ShareRead::default(),
+    };
     match format {
         CorpusFormat::Uci => {
             let mut header = [0u64; 3];
@@ -382,13 +403,7 @@ pub fn read_uci<R: BufRead>(reader: R, source: &Path) -> Result<Corpus> {
         let Some((doc, word, count)) = uci_entry(l.text, d, w).map_err(err)? else { continue };
         tokens.push(doc, word, count).map_err(err)?;
     }
-    if tokens.entries as u64 != nnz {
-        return Err(parse_err(
-            source,
-            3,
-            format!("the header declares NNZ = {nnz} entries, the file has {}", tokens.entries),
-        ));
-    }
+    check_nnz(source, nnz, tokens.entries as u64)?;
     tokens.finish(d as usize, w as usize).map_err(|m| parse_err(source, lines.line_no(), m))
 }
 

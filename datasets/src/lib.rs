@@ -45,7 +45,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 pub use corpus::{
-    load_corpus, read_corpus_shards, read_ldac, read_tokens, read_uci, read_vocab, Corpus, CorpusFormat, CorpusShards,
+    check_nnz, load_corpus, read_corpus_shards, read_ldac, read_tokens, read_uci, read_vocab, vocab_fits, Corpus,
+    CorpusFormat, CorpusShards,
 };
 pub use csv_reader::read_csv;
 pub use error::{Error, Result};

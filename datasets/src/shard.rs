@@ -114,26 +114,6 @@ impl TextShares {
         Ok(Self { path: path.to_path_buf(), gzip, len, data_start, bounds })
     }
 
-    /// `b_0 ..= b_P`: share `p` is `bounds()[p]..bounds()[p + 1]`.
-    pub fn bounds(&self) -> &[u64] {
-        &self.bounds
-    }
-
-    /// The (uncompressed) file length, bytes.
-    pub fn len(&self) -> u64 {
-        self.len
-    }
-
-    /// Whether the file holds no data bytes.
-    pub fn is_empty(&self) -> bool {
-        self.len == self.data_start
-    }
-
-    /// Whether the file is gzip.
-    pub fn is_gzip(&self) -> bool {
-        self.gzip
-    }
-
     /// Reads the records of workers `workers` (contiguous) in file order: `visit(p, line)` for
     /// every line of every record worker `p` owns (see the module documentation), blank lines
     /// included. `continues(first, line)` says whether the non-blank `line` continues the open

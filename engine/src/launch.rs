@@ -283,8 +283,7 @@ impl Backend {
                 let mut lens = Vec::with_capacity(out.len());
                 for msg in out {
                     let before = flat.len();
-                    bincode::serialize_into(&mut flat, &msg)
-                        .map_err(|e| Error::Transport(format!("cannot encode a collective's message: {e}")))?;
+                    encode_into(&mut flat, &msg)?;
                     lens.push((flat.len() - before) as u64);
                 }
                 let (buf, lens) = m.exchange(&flat, &lens)?;
@@ -322,7 +321,16 @@ impl Backend {
 
 #[cfg(feature = "mpi")]
 fn encode<T: crate::Message>(msg: &T) -> Result<Vec<u8>> {
-    bincode::serialize(msg).map_err(|e| Error::Transport(format!("cannot encode a collective's message: {e}")))
+    let mut buf = Vec::new();
+    encode_into(&mut buf, msg)?;
+    Ok(buf)
+}
+
+/// Appends `msg`'s bincode bytes to `buf`.
+#[cfg(feature = "mpi")]
+fn encode_into<T: crate::Message>(buf: &mut Vec<u8>, msg: &T) -> Result<()> {
+    bincode::serialize_into(buf, msg)
+        .map_err(|e| Error::Transport(format!("cannot encode a collective's message: {e}")))
 }
 
 #[cfg(feature = "mpi")]

@@ -97,6 +97,23 @@ pub struct L1Args<const BLOCK: usize> {
 }
 
 impl<const BLOCK: usize> L1Args<BLOCK> {
+    /// The checks of an L1 app's run before it reads its data (what `strads compare` runs
+    /// before any run starts), besides its own parameters: the data options of `input` and the
+    /// run settings of `run` for `workers` workers with these flags' round limit.
+    ///
+    /// # Errors
+    /// The first bad setting, as the run would report it.
+    pub fn check_before_load(
+        &self,
+        input: &crate::DataArgs,
+        run: &crate::RunArgs,
+        workers: usize,
+    ) -> crate::Result<()> {
+        input.options()?;
+        run.run_config(&strads_engine::Placement::single(workers), self.max_rounds)?;
+        Ok(())
+    }
+
     /// The penalty: `--lambda`, else `--lambda-ratio`, else 0.1 λ_max.
     pub fn penalty(&self) -> Penalty {
         match (self.lambda, self.lambda_ratio) {

@@ -91,11 +91,10 @@ struct ShareFacts {
     entries: u64,
 }
 
-/// Consecutive documents one process sends another: `lens[k]` tokens of document `first + k`,
-/// laid end to end in `words`.
+/// Consecutive documents one process sends another (they follow on from the ones it sent
+/// before): `lens[k]` tokens of the `k`-th, laid end to end in `words`.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct DocRun {
-    first: usize,
     lens: Vec<u32>,
     words: Vec<u32>,
 }
@@ -178,24 +177,10 @@ impl LdaInput {
         let mut vocab = all.iter().map(|f| f.word_counts.len()).max().unwrap_or(0);
         if let Some([_, w, nnz]) = shards.header {
             vocab = w as usize;
-            let entries: u64 = all.iter().map(|f| f.entries).sum();
-            if entries != nnz {
-                return Err(data(strads_datasets::Error::Parse {
-                    path: path.to_path_buf(),
-                    line: 3,
-                    msg: format!("the header declares NNZ = {nnz} entries, the file has {entries}"),
-                }));
-            }
+            strads_datasets::check_nnz(path, nnz, all.iter().map(|f| f.entries).sum()).map_err(data)?;
         }
         if let Some((n, vpath)) = vocab_words {
-            let fits = if shards.header.is_some() { n == vocab } else { n >= vocab };
-            if !fits {
-                return Err(data(strads_datasets::Error::Mismatch {
-                    path: vpath.to_path_buf(),
-                    msg: format!("{n} words, but {} uses a vocabulary of {vocab}", path.display()),
-                }));
-            }
-            vocab = n;
+            vocab = strads_datasets::vocab_fits(path, shards.format, vocab, vpath, n).map_err(data)?;
         }
         let mut word_counts = vec![0u64; vocab];
         for f in &all {
@@ -268,13 +253,12 @@ impl LdaInput {
             // Runs of consecutive documents to every other process (empty ones too); this
             // process's own documents stay where they are.
             let ranges: Vec<std::ops::Range<usize>> = all.iter().map(|f| docs_of(&f.workers)).collect();
-            let mut out: Vec<DocRun> =
-                ranges.iter().map(|r| DocRun { first: r.start.max(my_first), ..DocRun::default() }).collect();
+            let mut out = vec![DocRun::default(); ranges.len()];
             let mut doc = my_first;
             let mut q = 0;
             for c in &shards.parts {
                 for d in 0..c.docs() {
-                    while q < ranges.len() && doc >= ranges[q].end.max(ranges[q].start) {
+                    while q < ranges.len() && doc >= ranges[q].end {
                         q += 1;
                     }
                     if q < ranges.len() && q != place.rank && ranges[q].contains(&doc) {
