@@ -16,7 +16,7 @@ use crate::error::{CliError, Result};
 /// Arguments of `strads lda`.
 #[derive(Debug, Args)]
 #[command(after_help = "Files: --out DIR: doc_topic.txt, word_topic.txt and topics.txt; --trace: one CSV row per \
-                      iteration; --summary: JSON. --seed seeds the per-worker random streams.")]
+                      evaluation (--eval-every); --summary: JSON. --seed seeds the per-worker random streams.")]
 pub struct LdaArgs {
     /// Corpus: UCI `docword.*.txt[.gz]`, LDA-C (`.ldac`, `.dat`) or STRADS token lists.
     #[arg(long, value_name = "FILE")]
@@ -39,6 +39,10 @@ pub struct LdaArgs {
     /// Iterations (each samples every token once).
     #[arg(long, default_value_t = 100, value_name = "N")]
     iters: u64,
+    /// Iterations between log-likelihood evaluations (progress line and --trace rows); the
+    /// last iteration is always evaluated.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    eval_every: u64,
     /// Vocabulary blocks U (≥ workers; default: the number of workers, or, for the auto and dense
     /// samplers at K ≤ 1024, the fewest blocks whose largest dense table fits in 32 MiB).
     #[arg(long, value_name = "U")]
@@ -63,7 +67,7 @@ pub struct LdaArgs {
     check_invariants: bool,
     /// Layout, seed (of the per-worker random streams), time limit (the model is then
     /// collected as it is) and output files (the flags every app shares). `--out DIR`: writes
-    /// doc_topic.txt, word_topic.txt and topics.txt there; `--trace`: one row per iteration.
+    /// doc_topic.txt, word_topic.txt and topics.txt there; `--trace`: one row per evaluation (`--eval-every`).
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -115,6 +119,7 @@ impl LdaArgs {
             alpha: self.alpha,
             beta: self.beta,
             iters: self.iters,
+            eval_every: self.eval_every,
             totals_staleness: self.totals_staleness,
             blocks: self.blocks,
             seed: self.run.seed,
@@ -190,9 +195,9 @@ pub fn run(a: &LdaArgs, backend: &Backend) -> Result<()> {
     // What the outputs need of the corpus; the token ids go to the workers and are dropped.
     let (n_tokens, n_docs, vocab_size) = (input.tokens as usize, input.docs, input.word_counts.len());
     let fit = fit_input(backend, input, params, &config, |info, _, c| {
+        pb.set_position(c.iters_done());
         if let Some(h) = c.history().last() {
             if trace.last().map_or(true, |r: &TraceRow| r.iter != h.iter) {
-                pb.set_position(h.iter);
                 pb.set_message(format!("loglik/token {:.4}", h.loglik_per_token));
                 trace.push(TraceRow {
                     iter: h.iter,

@@ -240,6 +240,8 @@ fn compare_lda_and_mf_draw_their_plots() {
         "10",
         "--iters",
         "5",
+        "--eval-every",
+        "1",
         "--vary",
         "sampler=dense,sparse",
         "--quiet",

@@ -122,6 +122,8 @@ fn reuters_tables_are_consistent_and_the_reported_loglik_is_right() {
             "20",
             "--iters",
             "30",
+            "--eval-every",
+            "1",
             "--workers",
             "3",
             "--blocks",

@@ -56,8 +56,11 @@ pub enum LdaTask {
     Sample {
         /// The sub-round.
         subround: u64,
-        /// Whether it completes an iteration (workers then report their log-likelihood part).
+        /// Whether it completes an iteration.
         last_of_iteration: bool,
+        /// Whether the log-likelihood is evaluated after it (workers then report their part):
+        /// the last sub-round of every `eval_every`-th iteration and of the last one.
+        evaluate: bool,
     },
     /// Gather the doc-topic counts and the final log-likelihood.
     Collect,
@@ -115,6 +118,9 @@ pub struct IterationStat {
 pub struct LdaCoordinator {
     parked: Vec<Option<WordBlock>>,
     totals: Vec<i64>,
+    /// Iterations completed.
+    iters: u64,
+    /// One entry per evaluation.
     history: Vec<IterationStat>,
     doc_loglik: f64,
     doc_topic: Vec<SparseCounts>,
@@ -126,6 +132,7 @@ pub struct LdaCoordinator {
 pub struct LdaScheduler {
     subrounds: u64,
     per_iteration: u64,
+    eval_every: u64,
 }
 
 /// The budget of a held block's dense table (`members × K` counts rounded up to 16 topics,
@@ -278,6 +285,7 @@ impl Lda {
         LdaCoordinator {
             parked: vec![None; self.blocks.len()],
             totals: vec![0; self.params.topics],
+            iters: 0,
             history: Vec::new(),
             doc_loglik: 0.0,
             doc_topic: Vec::new(),
@@ -288,7 +296,7 @@ impl Lda {
     /// The scheduler's initial state.
     pub fn scheduler(&self) -> LdaScheduler {
         let per_iteration = self.blocks.len() as u64;
-        LdaScheduler { subrounds: self.params.iters * per_iteration, per_iteration }
+        LdaScheduler { subrounds: self.params.iters * per_iteration, per_iteration, eval_every: self.params.eval_every }
     }
 
     /// Tokens in the corpus.
@@ -338,7 +346,12 @@ impl Lda {
 }
 
 impl LdaCoordinator {
-    /// The log-likelihood after each completed iteration.
+    /// The iterations completed.
+    pub fn iters_done(&self) -> u64 {
+        self.iters
+    }
+
+    /// The log-likelihood at each evaluation (every `eval_every` iterations and the last).
     pub fn history(&self) -> &[IterationStat] {
         &self.history
     }
@@ -374,7 +387,10 @@ impl App for Lda {
             0 => LdaTask::Setup,
             r if r - 1 < s.subrounds => {
                 let subround = r - 1;
-                LdaTask::Sample { subround, last_of_iteration: (subround + 1) % s.per_iteration == 0 }
+                let last_of_iteration = (subround + 1) % s.per_iteration == 0;
+                let iter = (subround + 1) / s.per_iteration;
+                let evaluate = last_of_iteration && (iter % s.eval_every == 0 || subround + 1 == s.subrounds);
+                LdaTask::Sample { subround, last_of_iteration, evaluate }
             }
             _ => LdaTask::Collect,
         }
@@ -387,9 +403,9 @@ impl App for Lda {
                 let (rows, totals) = w.initialize(&members);
                 LdaPartial::Setup { rows, totals }
             }
-            LdaTask::Sample { subround, last_of_iteration } => {
+            LdaTask::Sample { subround, evaluate, .. } => {
                 let (block, delta) = w.sample(subround % self.blocks.len() as u64 == 0);
-                LdaPartial::Sample { block, delta, doc_loglik: last_of_iteration.then(|| w.doc_loglik()) }
+                LdaPartial::Sample { block, delta, doc_loglik: evaluate.then(|| w.doc_loglik()) }
             }
             LdaTask::Collect => LdaPartial::Collect { doc_topic: w.doc_topic(), doc_loglik: w.doc_loglik() },
         };
@@ -449,12 +465,18 @@ impl App for Lda {
                     block.rows.iter_mut().for_each(sort_by_count);
                 }
             }
-            LdaTask::Sample { subround, last_of_iteration } => {
+            LdaTask::Sample { subround, last_of_iteration, evaluate } => {
                 send_totals = (subround + 1) % (self.params.totals_staleness + 1) == 0;
                 if *last_of_iteration {
+                    c.iters = (subround + 1) / self.blocks.len() as u64;
+                }
+                if *evaluate {
                     let ll = doc_ll + self.word_loglik(c);
-                    let iter = (subround + 1) / self.blocks.len() as u64;
-                    c.history.push(IterationStat { iter, loglik: ll, loglik_per_token: ll / self.tokens as f64 });
+                    c.history.push(IterationStat {
+                        iter: c.iters,
+                        loglik: ll,
+                        loglik_per_token: ll / self.tokens as f64,
+                    });
                 }
             }
             LdaTask::Collect => {

@@ -391,7 +391,7 @@ pub fn fit_input(
         loglik,
         loglik_per_token: loglik / app.tokens().max(1) as f64,
         history: c.history().to_vec(),
-        iters: c.history().len() as u64,
+        iters: c.iters_done(),
         doc_topic: c.doc_topic().to_vec(),
         word_topic: app.word_topic(c),
         totals: c.totals().to_vec(),

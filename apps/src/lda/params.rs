@@ -34,6 +34,11 @@ pub struct LdaParams {
     pub beta: f64,
     /// Iterations: each samples every token once (≥ 1).
     pub iters: u64,
+    /// Iterations between evaluations of the log-likelihood (≥ 1); the last iteration is always
+    /// evaluated. Each evaluation costs the workers a pass over their doc-topic counts and the
+    /// coordinator one over the word-topic table (about 3 % of an iteration on NYT-8447 at
+    /// K = 100 when done every iteration).
+    pub eval_every: u64,
     /// Sub-rounds a worker may run on stale topic totals `n_k`: the coordinator broadcasts
     /// fresh totals every `totals_staleness + 1` sub-rounds (0 = after every sub-round, STRADS).
     /// This is the workers' view of stale totals inside one iteration; the engine's
@@ -56,6 +61,7 @@ impl Default for LdaParams {
             alpha: 0.1,
             beta: 0.01,
             iters: 100,
+            eval_every: 10,
             totals_staleness: 0,
             blocks: None,
             seed: 0,
@@ -82,6 +88,9 @@ impl LdaParams {
         }
         if self.iters == 0 {
             return Err(Error::invalid("iters", 0, "at least 1"));
+        }
+        if self.eval_every == 0 {
+            return Err(Error::invalid("eval-every", 0, "at least 1"));
         }
         if self.sampler == (Sampler::Mh { steps: 0 }) {
             return Err(Error::invalid("mh-steps", 0, "at least 1"));

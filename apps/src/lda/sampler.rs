@@ -684,17 +684,19 @@ fn locate(coef: &[f32], word: &[f32], beta: f32, prefix: &[f32x4], u: f32, k: us
     // Groups holding a topic of this lane: 0..=last.
     let last = (k - 1 - lane) / LANES;
     // g = #{j < last : run_j ≤ u} (the running sums rise with j), counted by eights, then
-    // within the eight: 7 + last/8 comparisons instead of `last`.
+    // within the eight: 7 + groups/8 comparisons instead of `groups`. Counted over all groups
+    // and clamped to `last`: past `last` the lane holds only padding (zero weights), so its
+    // running sums there equal the lane's total, which `u` reaches only by rounding.
     let mut g = 0;
     let mut j = 7;
-    while j < last {
+    while j < groups - 1 {
         g += 8 * usize::from(run[4 * j + lane] <= u);
         j += 8;
     }
-    let base = g;
-    for j in base..base + 7 {
-        g += usize::from((j < last) & (run[4 * j.min(last) + lane] <= u));
+    for j in g..(g + 7).min(groups - 1) {
+        g += usize::from(run[4 * j + lane] <= u);
     }
+    let g = g.min(last);
     if g > 0 {
         u -= run[4 * (g - 1) + lane];
     }

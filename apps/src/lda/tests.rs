@@ -26,7 +26,7 @@ fn themes(docs: u32, len: u32) -> Corpus {
 }
 
 fn params(iters: u64) -> LdaParams {
-    LdaParams { topics: 4, iters, seed: 3, check_invariants: true, ..LdaParams::default() }
+    LdaParams { topics: 4, iters, eval_every: 1, seed: 3, check_invariants: true, ..LdaParams::default() }
 }
 
 fn fit_threads(c: &Corpus, p: LdaParams, workers: usize) -> LdaFit {
@@ -59,6 +59,27 @@ fn counts_are_consistent_and_the_model_separates_the_themes() {
         let first = f.history[0].loglik;
         assert!(f.loglik > first, "log-likelihood rises: {first} → {}", f.loglik);
     }
+}
+
+/// `eval_every` changes when the log-likelihood is evaluated, not the sampling: the same
+/// counts, the final log-likelihood equal to the last evaluation, and evaluations at every
+/// `eval_every`-th iteration and the last.
+#[test]
+fn evaluations_every_few_iterations_leave_the_model_unchanged() {
+    let c = corpus();
+    let every = fit_threads(&c, params(10), 2);
+    let sparse = fit_threads(&c, LdaParams { eval_every: 4, ..params(10) }, 2);
+    assert_eq!((sparse.iters, every.iters), (10, 10));
+    assert_eq!(sparse.history.iter().map(|h| h.iter).collect::<Vec<_>>(), [4, 8, 10]);
+    assert_eq!(
+        (&sparse.doc_topic, &sparse.word_topic, sparse.loglik),
+        (&every.doc_topic, &every.word_topic, every.loglik)
+    );
+    for h in &sparse.history {
+        assert_eq!(h.loglik, every.history[h.iter as usize - 1].loglik);
+    }
+    assert_eq!(sparse.history.last().map(|h| h.loglik), Some(sparse.loglik));
+    assert!(LdaParams { eval_every: 0, ..params(10) }.check().is_err());
 }
 
 #[test]
