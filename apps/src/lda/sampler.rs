@@ -693,7 +693,8 @@ fn locate(coef: &[f32], word: &[f32], beta: f32, prefix: &[f32x4], u: f32, k: us
         g += 8 * usize::from(run[4 * j + lane] <= u);
         j += 8;
     }
-    for j in g..(g + 7).min(groups - 1) {
+    let base = g;
+    for j in base..(base + 7).min(groups - 1) {
         g += usize::from(run[4 * j + lane] <= u);
     }
     let g = g.min(last);
