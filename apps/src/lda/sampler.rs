@@ -184,7 +184,7 @@ struct DenseTable {
     #[serde(skip)]
     counts: Vec<f32x4>,
     coef: Vec<f32x4>,
-    /// Per group of 16 topics, the running sums of the four lanes up to it.
+    /// Zero, then per group of 16 topics the running sums of the four lanes up to it.
     lanes: Vec<f32x4>,
 }
 
@@ -482,7 +482,7 @@ impl SparseWorker {
             kp,
             counts: Vec::new(),
             coef: vec![f32x4::ZERO; kp / 4],
-            lanes: vec![f32x4::ZERO; kp / LANES],
+            lanes: vec![f32x4::ZERO; kp / LANES + 1],
         });
     }
 
@@ -569,12 +569,15 @@ impl SparseWorker {
             fold_doc(doc, &self.doc_topics, dense, listed, |t| coef[t] = alpha / (vbeta + nk[t] as f32));
         }
         for (j, row) in block.rows.iter_mut().enumerate() {
+            // As in `fold_doc`: written whole, the length advanced past non-zero counts only.
             row.clear();
+            row.resize(k, (0, 0));
+            let mut len = 0;
             for (t, &c) in counts[j * kp..j * kp + k].iter().enumerate() {
-                if c > 0.0 {
-                    row.push((t as u16, c as u32));
-                }
+                row[len] = (t as u16, c as u32);
+                len += usize::from(c > 0.0);
             }
+            row.truncate(len);
         }
     }
 
@@ -650,14 +653,15 @@ pub const DENSE_MAX_BYTES: usize = 256 << 20;
 
 /// The weights `coef[t] · (word[t] + β)` (`word[t] = n_wk`) summed lane by lane over groups
 /// of [`LANES`] topics (lane `l` of group `g`: topics `16g + l + 4i`, `i` = 0..4, the four
-/// weights `x_i` of a lane added as `(x_0 + x_2) + (x_1 + x_3)`): `prefix[g]` holds the four
-/// lanes' running sums over groups `0..=g`; returns the total. Lengths: `coef` and `word`
-/// `kp / 4`, `prefix` `kp / 16`. No fused multiply-add, so every build gives the same bits.
+/// weights `x_i` of a lane added as `(x_0 + x_2) + (x_1 + x_3)`): `prefix[g + 1]` holds the
+/// four lanes' running sums over groups `0..=g` and `prefix[0]` zero; returns the total.
+/// Lengths: `coef` and `word` `kp / 4`, `prefix` `kp / 16 + 1`. No fused multiply-add, so every build gives the same bits.
 #[inline(always)]
 fn lane_sums(coef: &[f32x4], word: &[f32x4], beta: f32, prefix: &mut [f32x4]) -> f32 {
     let b = f32x4::splat(beta);
     let mut all = f32x4::ZERO;
-    for ((c, n), p) in coef.chunks_exact(4).zip(word.chunks_exact(4)).zip(prefix.iter_mut()) {
+    prefix[0] = all;
+    for ((c, n), p) in coef.chunks_exact(4).zip(word.chunks_exact(4)).zip(&mut prefix[1..]) {
         let (x0, x1, x2, x3) = (c[0] * (n[0] + b), c[1] * (n[1] + b), c[2] * (n[2] + b), c[3] * (n[3] + b));
         all += (x0 + x2) + (x1 + x3);
         *p = all;
@@ -675,7 +679,8 @@ fn lane_sums_avx2(simd: pulp::x86::V3, coef: &[f32x4], word: &[f32x4], beta: f32
     let word: &[pulp::f32x8] = bytemuck::cast_slice(word);
     let b = simd.splat_f32x8(beta);
     let mut all = simd.splat_f32x4(0.0);
-    for ((c, n), p) in coef.chunks_exact(2).zip(word.chunks_exact(2)).zip(prefix.iter_mut()) {
+    prefix[0] = bytemuck::cast(all);
+    for ((c, n), p) in coef.chunks_exact(2).zip(word.chunks_exact(2)).zip(&mut prefix[1..]) {
         let x01 = simd.mul_f32x8(c[0], simd.add_f32x8(n[0], b));
         let x23 = simd.mul_f32x8(c[1], simd.add_f32x8(n[1], b));
         let [lo, hi]: [pulp::f32x4; 2] = bytemuck::cast(simd.add_f32x8(x01, x23));
@@ -754,9 +759,9 @@ fn hsum(x: f32x4) -> f32 {
 /// topic below `k` is taken, so the result is always a topic below `k`.
 #[inline]
 fn locate(coef: &[f32], word: &[f32], beta: f32, prefix: &[f32x4], u: f32, k: usize) -> usize {
-    let groups = prefix.len();
+    let groups = prefix.len() - 1;
     let run: &[f32] = bytemuck::cast_slice(prefix);
-    let tot = &run[4 * (groups - 1)..4 * groups];
+    let tot = &run[4 * groups..4 * groups + 4];
     let (c0, c1) = (tot[0], tot[0] + tot[1]);
     let c2 = c1 + tot[2];
     let lane = (usize::from(u >= c0) + usize::from(u >= c1) + usize::from(u >= c2)).min(k - 1);
@@ -770,17 +775,16 @@ fn locate(coef: &[f32], word: &[f32], beta: f32, prefix: &[f32x4], u: f32, k: us
     let mut g = 0;
     let mut j = 7;
     while j < groups - 1 {
-        g += 8 * usize::from(run[4 * j + lane] <= u);
+        g += 8 * usize::from(run[4 * (j + 1) + lane] <= u);
         j += 8;
     }
     let base = g;
     for j in base..(base + 7).min(groups - 1) {
-        g += usize::from(run[4 * j + lane] <= u);
+        g += usize::from(run[4 * (j + 1) + lane] <= u);
     }
     let g = g.min(last);
-    if g > 0 {
-        u -= run[4 * (g - 1) + lane];
-    }
+    // The sum before group g (the leading zero for g = 0: no branch on g).
+    u -= run[4 * g + lane];
     let first = LANES * g + lane;
     let (coef, word) = (&coef[first..first + 9], &word[first..first + 9]);
     let mut acc = 0.0;
@@ -802,16 +806,20 @@ fn fold_doc(
     listed: &mut [bool],
     mut reset: impl FnMut(usize),
 ) {
+    // Every listed topic is written and the length advances past the non-zero ones only: no
+    // branch on the count (whether a listed topic kept its tokens is a coin flip).
     doc.clear();
+    doc.resize(topics.len(), (0, 0));
+    let mut len = 0;
     for &t in topics {
         let t_ = t as usize;
-        if dense[t_] > 0 {
-            doc.push((t, dense[t_]));
-        }
+        doc[len] = (t, dense[t_]);
+        len += usize::from(dense[t_] > 0);
         dense[t_] = 0;
         listed[t_] = false;
         reset(t_);
     }
+    doc.truncate(len);
 }
 
 /// The non-zeros of a block's rows, averaged over its tokens: `Σ_w n_w · nnz_w / Σ_w n_w`
@@ -1002,7 +1010,7 @@ mod tests {
                 coef[t] = rng.random::<f32>() * 3.0 + 0.01;
                 row[t] = if rng.random::<f32>() < 0.5 { 0 } else { rng.random_range(1..50) };
             }
-            let mut lanes = vec![f32x4::ZERO; kp / LANES];
+            let mut lanes = vec![f32x4::ZERO; kp / LANES + 1];
             let mut word4 = vec![f32x4::ZERO; kp / 4];
             let word: &mut [f32] = bytemuck::cast_slice_mut(&mut word4);
             for t in 0..k {
@@ -1055,7 +1063,7 @@ mod tests {
                 set_lane(&mut coef, t, rng.random::<f32>() * 3.0 + 1e-3);
                 set_lane(&mut word, t, f32::from(rng.random_range(0u16..200)));
             }
-            let (mut sse, mut avx) = (vec![f32x4::ZERO; kp / LANES], vec![f32x4::ZERO; kp / LANES]);
+            let (mut sse, mut avx) = (vec![f32x4::ZERO; kp / LANES + 1], vec![f32x4::ZERO; kp / LANES + 1]);
             let a = lane_sums(&coef, &word, 0.01, &mut sse);
             let b = simd.vectorize(|| lane_sums_avx2(simd, &coef, &word, 0.01, &mut avx));
             assert_eq!(a.to_bits(), b.to_bits(), "k {k}");
