@@ -531,12 +531,18 @@ impl SparseWorker {
             if lo == hi {
                 continue;
             }
-            self.doc_topics.clear();
+            // The document's topics: its listed ones first, then each topic it draws anew,
+            // written at `topics[listed_n]` (room for K + 1) with the count advanced only for a new one (no
+            // branch on whether the drawn topic is new).
+            let topics = &mut self.doc_topics;
+            topics.resize(k + 1, 0);
+            let mut listed_n = 0;
             for &(t, c) in doc.iter() {
                 let t_ = t as usize;
                 dense[t_] = c;
                 listed[t_] = true;
-                self.doc_topics.push(t);
+                topics[listed_n] = t;
+                listed_n += 1;
                 coef[t_] = (alpha + c as f32) / (vbeta + nk[t_] as f32);
             }
             // Per token, the counts and coefficients change by whole-vector operations (a
@@ -560,13 +566,12 @@ impl SparseWorker {
                 nk[n] += 1;
                 delta[n] += 1;
                 set_lane(coef4, n, (alpha + dense[n] as f32) / (vbeta + nk[n] as f32));
-                if !listed[n] {
-                    listed[n] = true;
-                    self.doc_topics.push(n as u16);
-                }
+                topics[listed_n] = n as u16;
+                listed_n += usize::from(!listed[n]);
+                listed[n] = true;
                 bt.z[i] = n as u16;
             }
-            fold_doc(doc, &self.doc_topics, dense, listed, |t| coef[t] = alpha / (vbeta + nk[t] as f32));
+            fold_doc(doc, &topics[..listed_n], dense, listed, |t| coef[t] = alpha / (vbeta + nk[t] as f32));
         }
         for (j, row) in block.rows.iter_mut().enumerate() {
             // As in `fold_doc`: written whole, the length advanced past non-zero counts only.
