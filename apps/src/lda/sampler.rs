@@ -167,6 +167,9 @@ pub struct SparseWorker {
     inv: Vec<f64>,
     doc_topics: Vec<u16>,
     q: Vec<f64>,
+    /// Scratch for a document's or a word row's sparse counts before they are copied in.
+    #[serde(skip)]
+    pairs: SparseCounts,
     /// Dense word-topic rows of the held block for the small-K path (`None`: sparse path).
     table: Option<DenseTable>,
 }
@@ -261,6 +264,7 @@ impl SparseWorker {
             inv: vec![0.0; k],
             doc_topics: Vec::new(),
             q: Vec::new(),
+            pairs: Vec::new(),
             table: None,
         }
     }
@@ -295,7 +299,7 @@ impl SparseWorker {
                     count_in(t, dense, listed, &mut self.doc_topics);
                 }
             }
-            fold_doc(doc, &self.doc_topics, dense, listed, |_| ());
+            fold_doc(doc, &self.doc_topics, dense, listed, &mut self.pairs, |_| ());
         }
         // Word-topic counts per block through a dense table of at most INIT_TABLE counts,
         // a range of the block's words at a time.
@@ -468,7 +472,7 @@ impl SparseWorker {
                 bt.z[i] = new;
             }
             // Fold the document's counts back into its sparse list.
-            fold_doc(doc, &self.doc_topics, dense, listed, |t| coef[t] = alpha * inv[t]);
+            fold_doc(doc, &self.doc_topics, dense, listed, &mut self.pairs, |t| coef[t] = alpha * inv[t]);
         }
         (block, std::mem::replace(&mut self.delta, vec![0; self.k]))
     }
@@ -571,18 +575,22 @@ impl SparseWorker {
                 listed[n] = true;
                 bt.z[i] = n as u16;
             }
-            fold_doc(doc, &topics[..listed_n], dense, listed, |t| coef[t] = alpha / (vbeta + nk[t] as f32));
+            fold_doc(doc, &topics[..listed_n], dense, listed, &mut self.pairs, |t| {
+                coef[t] = alpha / (vbeta + nk[t] as f32);
+            });
         }
+        let scratch = &mut self.pairs;
+        scratch.resize(k, (0, 0));
         for (j, row) in block.rows.iter_mut().enumerate() {
-            // As in `fold_doc`: written whole, the length advanced past non-zero counts only.
-            row.clear();
-            row.resize(k, (0, 0));
+            // As in `fold_doc`: written whole to the scratch, the length advanced past non-zero
+            // counts only; the row gets the non-zeros (a row's capacity stays its non-zeros).
             let mut len = 0;
             for (t, &c) in counts[j * kp..j * kp + k].iter().enumerate() {
-                row[len] = (t as u16, c as u32);
+                scratch[len] = (t as u16, c as u32);
                 len += usize::from(c > 0.0);
             }
-            row.truncate(len);
+            row.clear();
+            row.extend_from_slice(&scratch[..len]);
         }
     }
 
@@ -809,22 +817,26 @@ fn fold_doc(
     topics: &[u16],
     dense: &mut [u32],
     listed: &mut [bool],
+    scratch: &mut SparseCounts,
     mut reset: impl FnMut(usize),
 ) {
-    // Every listed topic is written and the length advances past the non-zero ones only: no
-    // branch on the count (whether a listed topic kept its tokens is a coin flip).
-    doc.clear();
-    doc.resize(topics.len(), (0, 0));
+    // Every listed topic is written to the scratch and the length advances past the non-zero
+    // ones only: no branch on the count (whether a listed topic kept its tokens is a coin
+    // flip). The document's list then gets only the non-zeros (its capacity stays its most
+    // non-zeros, not its most listed topics).
+    scratch.clear();
+    scratch.resize(topics.len(), (0, 0));
     let mut len = 0;
     for &t in topics {
         let t_ = t as usize;
-        doc[len] = (t, dense[t_]);
+        scratch[len] = (t, dense[t_]);
         len += usize::from(dense[t_] > 0);
         dense[t_] = 0;
         listed[t_] = false;
         reset(t_);
     }
-    doc.truncate(len);
+    doc.clear();
+    doc.extend_from_slice(&scratch[..len]);
 }
 
 /// The non-zeros of a block's rows, averaged over its tokens: `Σ_w n_w · nnz_w / Σ_w n_w`
