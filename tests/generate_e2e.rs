@@ -261,6 +261,8 @@ fn lda_fits_the_generated_corpus() {
         "20",
         "--iters",
         "30",
+        "--eval-every",
+        "1",
         "--workers",
         "2",
         "--quiet",
