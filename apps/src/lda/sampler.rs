@@ -536,8 +536,8 @@ impl SparseWorker {
                 continue;
             }
             // The document's topics: its listed ones first, then each topic it draws anew,
-            // written at `topics[listed_n]` (room for K + 1) with the count advanced only for a new one (no
-            // branch on whether the drawn topic is new).
+            // written at `topics[listed_n]` (room for K + 1) with the count advanced only for
+            // a new one (no branch on whether the drawn topic is new).
             let topics = &mut self.doc_topics;
             topics.resize(k + 1, 0);
             let mut listed_n = 0;
@@ -668,7 +668,8 @@ pub const DENSE_MAX_BYTES: usize = 256 << 20;
 /// of [`LANES`] topics (lane `l` of group `g`: topics `16g + l + 4i`, `i` = 0..4, the four
 /// weights `x_i` of a lane added as `(x_0 + x_2) + (x_1 + x_3)`): `prefix[g + 1]` holds the
 /// four lanes' running sums over groups `0..=g` and `prefix[0]` zero; returns the total.
-/// Lengths: `coef` and `word` `kp / 4`, `prefix` `kp / 16 + 1`. No fused multiply-add, so every build gives the same bits.
+/// Lengths: `coef` and `word` `kp / 4`, `prefix` `kp / 16 + 1`. No fused multiply-add, so
+/// every build gives the same bits.
 #[inline(always)]
 fn lane_sums(coef: &[f32x4], word: &[f32x4], beta: f32, prefix: &mut [f32x4]) -> f32 {
     let b = f32x4::splat(beta);
