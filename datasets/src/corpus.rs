@@ -127,13 +127,7 @@ pub fn check_nnz(path: &Path, nnz: u64, entries: u64) -> Result<()> {
 
 /// `format`, or the one `path`'s name implies, for an existing `path`.
 fn corpus_format(path: &Path, format: Option<CorpusFormat>) -> Result<CorpusFormat> {
-    crate::must_exist(path)?;
-    format.or_else(|| CorpusFormat::from_path(path)).ok_or_else(|| {
-        Error::Options(format!(
-            "{}: cannot tell the corpus format from the file name; pass --format (uci, ldac or tokens)",
-            path.display()
-        ))
-    })
+    crate::format_of(path, format, CorpusFormat::from_path, "corpus", "uci, ldac or tokens")
 }
 
 /// Reads a corpus from `path` (gzip or not) in `format` (default: from the file name), with

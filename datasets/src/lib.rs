@@ -78,6 +78,28 @@ fn must_exist(path: &Path) -> Result<()> {
     std::fs::metadata(path).map(|_| ()).map_err(|source| Error::Io { path: path.to_path_buf(), source })
 }
 
+/// `given`, or the format `from_name` reads off `path`'s name, once `path` is known to exist
+/// ([`must_exist`]).
+///
+/// # Errors
+/// [`Error::Io`] for a missing `path`; [`Error::Options`] asking for `--format` (one of
+/// `choices`) when the name tells no `what` format.
+fn format_of<F>(
+    path: &Path,
+    given: Option<F>,
+    from_name: impl FnOnce(&Path) -> Option<F>,
+    what: &str,
+    choices: &str,
+) -> Result<F> {
+    must_exist(path)?;
+    given.or_else(|| from_name(path)).ok_or_else(|| {
+        Error::Options(format!(
+            "{}: cannot tell the {what} format from the file name; pass --format ({choices})",
+            path.display()
+        ))
+    })
+}
+
 /// A design matrix with one target per row: `x` is `n × p` (samples × features), `y` has
 /// length `n`; or, when read with [`LoadOptions::shards`], the rows
 /// `row_offset..row_offset + x.nrows` of a file of `rows_total` rows.

@@ -291,13 +291,7 @@ pub fn load_ratings(
 
 /// `format`, or the format of `path`'s name, once `path` is known to exist.
 fn resolve_format(path: &Path, format: Option<RatingsFormat>) -> Result<RatingsFormat> {
-    crate::must_exist(path)?;
-    format.or_else(|| RatingsFormat::from_path(path)).ok_or_else(|| {
-        Error::Options(format!(
-            "{}: cannot tell the ratings format from the file name; pass --format (triplets, dat, csv or mtx)",
-            path.display()
-        ))
-    })
+    crate::format_of(path, format, RatingsFormat::from_path, "ratings", "triplets, dat, csv or mtx")
 }
 
 /// Reads ratings from `reader` (see [`load_ratings`]); `source` names it in errors.
