@@ -55,7 +55,8 @@ pub struct LdaArgs {
     /// word's and document's non-zero counts), `dense` (all K topics in SIMD lanes on a dense
     /// copy of the held word block), `auto` (when the block's dense table fits in 256 MB:
     /// dense for K ≤ 256; for K ≤ 1024 dense while the block's rows average at least K/4
-    /// non-zeros a token, then sparse; else sparse). `mh`: Metropolis–Hastings with doc and word proposals
+    /// non-zeros a token, then sparse, and sparse always for words with fewer than K/4 tokens;
+    /// else sparse). `mh`: Metropolis–Hastings with doc and word proposals
     /// (WarpLDA), O(1) a token, mixes slower per iteration.
     #[arg(long, default_value = "auto", value_parser = ["auto", "sparse", "dense", "mh"])]
     sampler: String,

@@ -10,7 +10,7 @@ use super::loglik::{self, LgammaTable};
 use super::mh::MhWorker;
 use super::params::{LdaParams, Sampler};
 use super::sampler::{
-    dense_exact, dense_fits, merge, sort_by_count, LdaWorker, SparseCounts, SparseWorker, WordBlock,
+    dense_exact, dense_fits, dense_word, merge, sort_by_count, LdaWorker, SparseCounts, SparseWorker, WordBlock,
     DENSE_ALWAYS_TOPICS, DENSE_MAX_TOPICS,
 };
 
@@ -42,7 +42,12 @@ pub struct Lda {
     /// `lnΓ(c + β) − lnΓ(β)` for word-topic counts up to the most frequent word's.
     lg_beta: LgammaTable,
     blocks: Arc<Blocks>,
-    /// The position of every word among its block's members.
+    /// The words of every block's rows, in row order: the words that may take the dense path
+    /// first ([`Lda::dense_words`]), then the rest, each part in increasing word order.
+    rows: Arc<Vec<Vec<u32>>>,
+    /// Per block, how many of its leading rows may take the dense path.
+    dense_words: Vec<usize>,
+    /// The position of every word among its block's rows.
     positions: Arc<Vec<u32>>,
     rotation: Rotation,
 }
@@ -147,7 +152,8 @@ pub const BLOCK_WORDS: usize = 8192;
 /// The default number of vocabulary blocks `U`: the workers `P`, or, for the dense sampler
 /// (`auto` or `dense`, `K` ≤ [`DENSE_MAX_TOPICS`]), the fewest blocks (at least `P`, and at
 /// least `V / `[`BLOCK_WORDS`] so that a block has at most 8,192 words on average) whose
-/// largest block's dense table fits in [`BLOCK_TABLE_BYTES`]. On a 10M-token corpus with
+/// largest block's dense table (its rows that may take the dense path, [`Lda::dense_words`])
+/// fits in [`BLOCK_TABLE_BYTES`]. On a 10M-token corpus with
 /// `V = 50,000` on 2 workers that is 7 blocks instead of 2, at `K = 1,000` (a block's table
 /// within 32 MiB instead of up to 200 MB: 5.7–5.9M tokens/s instead of 4.5–4.6M) and at
 /// `K = 100` (2.0–2.4e7 tokens/s instead of 1.7–2.0e7, three interleaved runs); a small
@@ -163,7 +169,8 @@ pub fn default_blocks(params: &LdaParams, workers: usize, word_counts: &[u64]) -
     let row = params.topics.div_ceil(16) * 16 * 4;
     let fits = |u: usize| -> crate::Result<bool> {
         let blocks = Blocks::balanced(word_counts, u)?;
-        Ok(blocks.members.iter().map(Vec::len).max().unwrap_or(0) * row <= BLOCK_TABLE_BYTES)
+        let (_, dense_words) = row_order(params, &blocks, word_counts);
+        Ok(dense_words.iter().copied().max().unwrap_or(0) * row <= BLOCK_TABLE_BYTES)
     };
     // From the estimate by the vocabulary size up, while the largest block does not fit.
     let mut u =
@@ -173,6 +180,23 @@ pub fn default_blocks(params: &LdaParams, workers: usize, word_counts: &[u64]) -
         u += 1;
     }
     Ok(u.min(most))
+}
+
+/// The words of every block's rows in row order, and per block how many leading rows may take
+/// the dense path (see [`Lda::dense_words`]).
+fn row_order(params: &LdaParams, blocks: &Blocks, word_counts: &[u64]) -> (Vec<Vec<u32>>, Vec<usize>) {
+    let split = params.sampler == Sampler::Auto && params.topics > DENSE_ALWAYS_TOPICS;
+    blocks
+        .members
+        .iter()
+        .map(|m| {
+            let (mut dense, rare): (Vec<u32>, Vec<u32>) =
+                m.iter().partition(|&&w| !split || dense_word(word_counts[w as usize], params.topics));
+            let n = dense.len();
+            dense.extend(rare);
+            (dense, n)
+        })
+        .unzip()
 }
 
 impl Lda {
@@ -198,8 +222,9 @@ impl Lda {
         let rotation = Rotation::new(workers, u)
             .map_err(|_| crate::Error::invalid("blocks", u, "at least the number of workers"))?;
         let blocks = Blocks::balanced(word_counts, u)?;
+        let (rows, dense_words) = row_order(&params, &blocks, word_counts);
         let mut positions = vec![0u32; word_counts.len()];
-        for m in &blocks.members {
+        for m in &rows {
             for (j, &w) in m.iter().enumerate() {
                 positions[w as usize] = j as u32;
             }
@@ -213,6 +238,8 @@ impl Lda {
             max_word_tokens,
             lg_beta,
             blocks: Arc::new(blocks),
+            rows: Arc::new(rows),
+            dense_words,
             positions: Arc::new(positions),
             rotation,
         })
@@ -228,9 +255,17 @@ impl Lda {
         &self.blocks
     }
 
-    /// The position of every word among its block's members.
+    /// The position of every word among its block's rows (the dense-path words first, see
+    /// [`Lda::dense_words`]).
     pub fn positions(&self) -> &[u32] {
         &self.positions
+    }
+
+    /// Per block, how many of its leading rows may take the dense path: all of them, except
+    /// with the `auto` sampler at `K` > [`DENSE_ALWAYS_TOPICS`], where a word with fewer than
+    /// `K / 4` tokens always takes the sparse path ([`dense_word`]).
+    pub fn dense_words(&self) -> &[usize] {
+        &self.dense_words
     }
 
     /// Whether the count invariants are checked after every round (`check_invariants`, and
@@ -257,11 +292,11 @@ impl Lda {
                     p.seed,
                     worker,
                 );
-                let max_members = self.blocks.members.iter().map(Vec::len).max().unwrap_or(0);
+                let max_dense = self.dense_words.iter().copied().max().unwrap_or(0);
                 if p.sampler == Sampler::Dense {
-                    w.use_dense(false);
-                } else if p.sampler == Sampler::Auto && dense_fits(p.topics, max_members, self.max_word_tokens) {
-                    w.use_dense(p.topics > DENSE_ALWAYS_TOPICS);
+                    w.use_dense(false, &self.dense_words);
+                } else if p.sampler == Sampler::Auto && dense_fits(p.topics, max_dense, self.max_word_tokens) {
+                    w.use_dense(p.topics > DENSE_ALWAYS_TOPICS, &self.dense_words);
                 }
                 LdaWorker::Sparse(w)
             }
@@ -337,7 +372,7 @@ impl Lda {
                 for (j, row) in block.rows.iter().enumerate() {
                     let mut r = row.clone();
                     r.sort_unstable();
-                    out[self.blocks.members[b][j] as usize] = r;
+                    out[self.rows[b][j] as usize] = r;
                 }
             }
         }

@@ -7,7 +7,8 @@ use crate::{Error, Result};
 pub enum Sampler {
     /// Exact collapsed Gibbs sampling (the default). When the dense table of the largest word
     /// block fits in 256 MB: `Dense` for `K` ≤ 256, and for `K` ≤ 1024 `Dense` for each block
-    /// whose rows average at least `K/4` non-zeros a token, else `Sparse`; otherwise `Sparse`.
+    /// whose rows average at least `K/4` non-zeros a token, else `Sparse` (words with fewer than
+    /// `K/4` tokens take `Sparse` always); otherwise `Sparse`.
     Auto,
     /// Exact collapsed Gibbs sampling with SparseLDA's buckets [SparseLDA-09]: the cost of a
     /// token grows with the non-zeros of its word's and document's counts.

@@ -135,6 +135,9 @@ impl LdaWorker {
 struct BlockTokens {
     /// Offsets per local document, length `docs + 1`.
     doc_ptr: Vec<u32>,
+    /// Per local document, the end of its tokens whose words may take the dense path (they
+    /// come first: `doc_ptr[d] ≤ split[d] ≤ doc_ptr[d + 1]`; see [`SparseWorker::use_dense`]).
+    split: Vec<u32>,
     /// The token's word, as its position in the block.
     word: Vec<u32>,
     /// The token's topic.
@@ -183,6 +186,8 @@ struct DenseTable {
     /// Whether the dense path is taken only for blocks where it pays.
     adaptive: bool,
     kp: usize,
+    /// Per block, its leading rows that may take the dense path (the table's rows).
+    words: Vec<usize>,
     /// Filled at the start of each sub-round: not saved in checkpoints.
     #[serde(skip)]
     counts: Vec<f32x4>,
@@ -231,6 +236,7 @@ impl SparseWorker {
             let n = t.doc_ptr.last().copied().unwrap_or(0) as usize;
             t.word = vec![0; n];
             t.z = vec![0; n];
+            t.split = t.doc_ptr[1..].to_vec();
         }
         let mut at: Vec<Vec<u32>> = tokens.iter().map(|t| t.doc_ptr[..docs.len()].to_vec()).collect();
         for (d, doc) in docs.iter().enumerate() {
@@ -348,14 +354,17 @@ impl SparseWorker {
     pub fn sample(&mut self) -> (WordBlock, Vec<i64>) {
         let mut block = self.held.take().expect("a word block is delivered before each sub-round");
         if let Some(table) = &self.table {
-            let adaptive = table.adaptive;
-            if !adaptive || dense_pays(&block, self.k) {
+            let (adaptive, words) = (table.adaptive, table.words[block.id as usize]);
+            if !adaptive || dense_pays(&block.rows[..words], self.k) {
                 self.sample_dense(&mut block);
-                if adaptive && !dense_pays(&block, self.k) {
+                if adaptive && !dense_pays(&block.rows[..words], self.k) {
                     // The block's next holder takes the sparse path (the same test on the same
                     // rows), which keeps rows sorted by count; the dense path returns them by
                     // topic.
-                    block.rows.iter_mut().for_each(sort_by_count);
+                    block.rows[..words].iter_mut().for_each(sort_by_count);
+                }
+                if words < block.rows.len() {
+                    self.sample_sparse(&mut block, true);
                 }
                 return (block, std::mem::replace(&mut self.delta, vec![0; self.k]));
             }
@@ -364,6 +373,13 @@ impl SparseWorker {
             // Rows get sparser as the sampler runs: the dense table's memory is not kept.
             table.counts = Vec::new();
         }
+        self.sample_sparse(&mut block, false);
+        (block, std::mem::replace(&mut self.delta, vec![0; self.k]))
+    }
+
+    /// The SparseLDA path over the held block's tokens: all of them, or (`rare_only`) those
+    /// past each document's [`BlockTokens::split`] (the words that never take the dense path).
+    fn sample_sparse(&mut self, block: &mut WordBlock, rare_only: bool) {
         let (alpha, beta, vbeta) = (self.alpha, self.beta, self.vbeta);
         let ab = alpha * beta;
         let bt = &mut self.tokens[block.id as usize];
@@ -376,7 +392,8 @@ impl SparseWorker {
             s += ab * inv[t];
         }
         for (d, doc) in self.ndk.iter_mut().enumerate() {
-            let (lo, hi) = (bt.doc_ptr[d] as usize, bt.doc_ptr[d + 1] as usize);
+            let lo = if rare_only { bt.split[d] } else { bt.doc_ptr[d] } as usize;
+            let hi = bt.doc_ptr[d + 1] as usize;
             if lo == hi {
                 continue;
             }
@@ -474,16 +491,43 @@ impl SparseWorker {
             // Fold the document's counts back into its sparse list.
             fold_doc(doc, &self.doc_topics, dense, listed, &mut self.pairs, |t| coef[t] = alpha * inv[t]);
         }
-        (block, std::mem::replace(&mut self.delta, vec![0; self.k]))
     }
 
-    /// Switches to the dense path (see [`SparseWorker::sample_dense`]): for every block, or
-    /// (`adaptive`) for the blocks whose rows are dense enough that it pays ([`dense_pays`]).
-    pub fn use_dense(&mut self, adaptive: bool) {
+    /// Switches to the dense path (see [`SparseWorker::sample_dense`]) for the leading
+    /// `words[b]` rows of every block `b` (the rest always take the sparse path): for every
+    /// block, or (`adaptive`) for the blocks whose dense rows are dense enough that it pays
+    /// ([`dense_pays`]). Each document's tokens of a block are reordered, stably, so that those
+    /// of the dense rows come first. Called before [`SparseWorker::initialize`].
+    ///
+    /// # Panics
+    /// If `words` does not have one entry per block.
+    pub fn use_dense(&mut self, adaptive: bool, words: &[usize]) {
+        assert_eq!(words.len(), self.tokens.len(), "one count of dense rows per block");
+        for (bt, &n) in self.tokens.iter_mut().zip(words) {
+            let mut rare: Vec<(u32, u16)> = Vec::new();
+            for d in 0..bt.split.len() {
+                let (lo, hi) = (bt.doc_ptr[d] as usize, bt.doc_ptr[d + 1] as usize);
+                rare.clear();
+                let mut at = lo;
+                for i in lo..hi {
+                    if (bt.word[i] as usize) < n {
+                        (bt.word[at], bt.z[at]) = (bt.word[i], bt.z[i]);
+                        at += 1;
+                    } else {
+                        rare.push((bt.word[i], bt.z[i]));
+                    }
+                }
+                bt.split[d] = at as u32;
+                for (i, &(w, z)) in rare.iter().enumerate() {
+                    (bt.word[at + i], bt.z[at + i]) = (w, z);
+                }
+            }
+        }
         let kp = self.k.div_ceil(LANES) * LANES;
         self.table = Some(DenseTable {
             adaptive,
             kp,
+            words: words.to_vec(),
             counts: Vec::new(),
             coef: vec![f32x4::ZERO; kp / 4],
             lanes: vec![f32x4::ZERO; kp / LANES + 1],
@@ -517,11 +561,12 @@ impl SparseWorker {
         let (alpha, vbeta, beta) = (self.alpha as f32, self.vbeta as f32, self.beta as f32);
         let bt = &mut self.tokens[block.id as usize];
         let (dense, listed, nk, delta) = (&mut self.dense, &mut self.listed, &mut self.nk, &mut self.delta);
+        let rows = &mut block.rows[..table.words[block.id as usize]];
         table.counts.clear();
-        table.counts.resize(block.rows.len() * kp / 4, f32x4::ZERO);
+        table.counts.resize(rows.len() * kp / 4, f32x4::ZERO);
         // Scalar view of the vectors (f32x4 is four f32s, aligned to 16 bytes).
         let counts: &mut [f32] = bytemuck::cast_slice_mut(&mut table.counts);
-        for (j, row) in block.rows.iter().enumerate() {
+        for (j, row) in rows.iter().enumerate() {
             for &(t, c) in row {
                 counts[j * kp + t as usize] = c as f32;
             }
@@ -531,7 +576,7 @@ impl SparseWorker {
             coef[t] = alpha / (vbeta + nk[t] as f32);
         }
         for (d, doc) in self.ndk.iter_mut().enumerate() {
-            let (lo, hi) = (bt.doc_ptr[d] as usize, bt.doc_ptr[d + 1] as usize);
+            let (lo, hi) = (bt.doc_ptr[d] as usize, bt.split[d] as usize);
             if lo == hi {
                 continue;
             }
@@ -581,7 +626,7 @@ impl SparseWorker {
         }
         let scratch = &mut self.pairs;
         scratch.resize(k, (0, 0));
-        for (j, row) in block.rows.iter_mut().enumerate() {
+        for (j, row) in rows.iter_mut().enumerate() {
             // As in `fold_doc`: written whole to the scratch, the length advanced past non-zero
             // counts only; the row gets the non-zeros (a row's capacity stays its non-zeros).
             let mut len = 0;
@@ -842,9 +887,9 @@ fn fold_doc(
 
 /// The non-zeros of a block's rows, averaged over its tokens: `Σ_w n_w · nnz_w / Σ_w n_w`
 /// (`n_w` the word's tokens), what the sparse path's word bucket costs a token on average.
-fn mean_row_nonzeros(block: &WordBlock) -> f64 {
+fn mean_row_nonzeros(rows: &[SparseCounts]) -> f64 {
     let (mut weighted, mut tokens) = (0u64, 0u64);
-    for row in &block.rows {
+    for row in rows {
         let n: u64 = row.iter().map(|&(_, c)| u64::from(c)).sum();
         weighted += n * row.len() as u64;
         tokens += n;
@@ -857,8 +902,15 @@ fn mean_row_nonzeros(block: &WordBlock) -> f64 {
 /// and a store each), the dense path all `k` topics four at a time. On NYT-8447 at K = 1,000
 /// (1 worker) an iteration took the same time on both paths at 266 non-zeros a token, the
 /// sparse path 1.6× longer at 501 and the dense path 1.2× longer at 178.
-fn dense_pays(block: &WordBlock, k: usize) -> bool {
-    mean_row_nonzeros(block) * DENSE_RATIO >= k as f64
+fn dense_pays(rows: &[SparseCounts], k: usize) -> bool {
+    mean_row_nonzeros(rows) * DENSE_RATIO >= k as f64
+}
+
+/// Whether a word of `tokens` tokens may take the dense path at `k` topics: its row can reach
+/// the non-zeros from which [`dense_pays`] (it has at most `tokens` of them). A rarer word's
+/// dense row would be mostly zeros, read from memory for every token.
+pub fn dense_word(tokens: u64, k: usize) -> bool {
+    tokens as f64 * DENSE_RATIO >= k as f64
 }
 
 /// See [`dense_pays`].
@@ -1103,7 +1155,7 @@ mod tests {
         let docs: Vec<&[u32]> = docs.iter().map(Vec::as_slice).collect();
         let (block_of, position): (Vec<u32>, Vec<u32>) = (0..v).map(|w| (0, w)).unzip();
         let mut w = SparseWorker::new(&docs, 0, &block_of, &position, 1, k, 0.1, 0.01, v as usize, 4, 0);
-        w.use_dense(false);
+        w.use_dense(false, &[v as usize]);
         let (mut rows, _) = w.initialize(&[v as usize]);
         let block = WordBlock { id: 0, rows: rows.remove(0) };
         let mut other = w.clone();
@@ -1119,6 +1171,21 @@ mod tests {
         assert_eq!((w.doc_topic(), &w.nk), (other.doc_topic(), &other.nk));
     }
 
+    /// `use_dense` puts each document's tokens of the dense rows first, in their order, then
+    /// the others in theirs, with `split` between them.
+    #[test]
+    fn dense_rows_tokens_come_first_in_each_document() {
+        let docs: Vec<Vec<u32>> = vec![vec![3, 0, 4, 1, 3, 2], vec![4, 4], vec![], vec![1, 0]];
+        let docs: Vec<&[u32]> = docs.iter().map(Vec::as_slice).collect();
+        let (block_of, position): (Vec<u32>, Vec<u32>) = (0..5).map(|w| (0, w)).unzip();
+        let mut w = SparseWorker::new(&docs, 0, &block_of, &position, 1, 300, 0.1, 0.01, 5, 4, 0);
+        w.use_dense(true, &[2]);
+        let bt = &w.tokens[0];
+        assert_eq!(bt.doc_ptr, vec![0, 6, 8, 8, 10]);
+        assert_eq!(bt.word, vec![0, 1, 3, 4, 3, 2, 4, 4, 1, 0]);
+        assert_eq!(bt.split, vec![2, 6, 8, 10]);
+    }
+
     /// The mean non-zeros are weighted by the words' tokens, and the dense path pays from one
     /// non-zero per four topics.
     #[test]
@@ -1126,10 +1193,10 @@ mod tests {
         // A word with 90 tokens over 30 topics and one with 10 tokens in 1 topic: (90 · 30 +
         // 10 · 1) / 100 = 27.1 on average.
         let dense_row: SparseCounts = (0..30).map(|t| (t, 3)).collect();
-        let block = WordBlock { id: 0, rows: vec![dense_row, vec![(5, 10)], Vec::new()] };
-        assert_eq!(mean_row_nonzeros(&block), 27.1);
-        assert!(dense_pays(&block, 108));
-        assert!(!dense_pays(&block, 109));
+        let rows = vec![dense_row, vec![(5, 10)], Vec::new()];
+        assert_eq!(mean_row_nonzeros(&rows), 27.1);
+        assert!(dense_pays(&rows, 108));
+        assert!(!dense_pays(&rows, 109));
     }
 
     #[test]

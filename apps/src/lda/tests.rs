@@ -178,3 +178,50 @@ fn default_blocks_keep_a_held_blocks_dense_table_in_the_budget() {
     assert_eq!(default_blocks(&with(1000, Sampler::Mh { steps: 2 }), 3, &counts).expect("blocks"), 3);
     assert_eq!(default_blocks(&with(4096, Sampler::Auto), 2, &counts).expect("blocks"), 2);
 }
+
+/// Above 256 topics `auto` sends the words too rare to ever fill a quarter of the topics
+/// (fewer than K / 4 tokens) to the sparse path, in the same sub-rounds in which the frequent
+/// words take the dense path: the app puts them after the dense rows of their block, the run
+/// keeps every invariant and its log-likelihood recomputes from the counts, and it differs from
+/// the all-dense and all-sparse runs with the same seed (so it used both paths).
+#[test]
+fn auto_sends_rare_words_to_the_sparse_path_above_256_topics() {
+    // Words 0..20 as in `themes` (600 tokens each); each document also has two tokens of a
+    // rare word 20 + (d mod 40) (10 tokens each, 7 of which in even and 3 in odd documents).
+    let mut c = themes(200, 60);
+    let mut words = Vec::new();
+    let mut doc_ptr = vec![0];
+    for d in 0..200 {
+        words.extend_from_slice(&c.words[c.doc_ptr[d]..c.doc_ptr[d + 1]]);
+        let rare = 20 + (d as u32 % 40);
+        words.extend([rare, rare]);
+        doc_ptr.push(words.len());
+    }
+    (c.words, c.doc_ptr, c.vocab_size) = (words, doc_ptr, 60);
+    let k = 300;
+    let p = |sampler| LdaParams { topics: k, sampler, ..params(6) };
+    let app = Lda::new(p(Sampler::Auto), 2, &c.word_counts()).expect("app");
+    let rows: usize = app.blocks().members.iter().map(Vec::len).sum();
+    assert_eq!(app.dense_words().iter().sum::<usize>(), 20, "the 20 frequent words of {rows} are dense rows");
+    for (b, m) in app.blocks().members.iter().enumerate() {
+        for &w in m {
+            let dense = (app.positions()[w as usize] as usize) < app.dense_words()[b];
+            assert_eq!(dense, w < 20, "word {w} in block {b}");
+        }
+    }
+    let auto = fit_threads(&c, p(Sampler::Auto), 2);
+    let dense = fit_threads(&c, p(Sampler::Dense), 2);
+    let sparse = fit_threads(&c, p(Sampler::Sparse), 2);
+    for f in [&auto, &dense, &sparse] {
+        assert_eq!(f.totals.iter().sum::<i64>(), 12_400);
+        for (w, row) in f.word_topic.iter().enumerate() {
+            let n: u32 = row.iter().map(|&(_, n)| n).sum();
+            assert_eq!(n, if w < 20 { 600 } else { 10 }, "word {w}");
+        }
+        let recomputed = loglik::doc_part(f.doc_topic.iter().map(Vec::as_slice), k, &LgammaTable::new(0.1, 0))
+            + loglik::word_part(f.word_topic.iter().map(Vec::as_slice), &f.totals, 60, &LgammaTable::new(0.01, 0));
+        assert!((recomputed - f.loglik).abs() < 1e-6 * f.loglik.abs(), "{recomputed} vs {}", f.loglik);
+    }
+    assert_ne!(auto.word_topic, dense.word_topic, "auto sent rare words to the sparse path");
+    assert_ne!(auto.word_topic, sparse.word_topic, "auto took the dense path");
+}
