@@ -21,7 +21,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use wide::{f32x4, CmpNe};
+use wide::{f32x4, i32x4, CmpLe, CmpNe};
 
 use super::loglik::{self, LgammaTable};
 use super::mh::MhWorker;
@@ -824,9 +824,22 @@ fn locate(coef: &[f32], word: &[f32], beta: f32, prefix: &[f32x4], u: f32, k: us
     let (c0, c1) = (tot[0], tot[0] + tot[1]);
     let c2 = c1 + tot[2];
     let lane = (usize::from(u >= c0) + usize::from(u >= c1) + usize::from(u >= c2)).min(k - 1);
-    let mut u = u - [0.0, c0, c1, c2][lane];
     // Groups holding a topic of this lane: 0..=last.
     let last = (k - 1 - lane) / LANES;
+    if groups <= 8 {
+        // Up to 128 topics: `u` within every lane at once and the running sums of all lanes
+        // compared with it together, while the lane is chosen (each true compare is −1); the
+        // chosen lane's count is then the same `g` as below.
+        let at = f32x4::splat(u) - f32x4::new([0.0, c0, c1, c2]);
+        let mut count = i32x4::ZERO;
+        for p in &prefix[1..groups] {
+            count -= bytemuck::cast::<f32x4, i32x4>(p.cmp_le(at));
+        }
+        let g = (count.to_array()[lane] as usize).min(last);
+        let u = at.to_array()[lane] - run[4 * g + lane];
+        return within_group(coef, word, beta, u, g, lane, k);
+    }
+    let mut u = u - [0.0, c0, c1, c2][lane];
     // g = #{j < last : run_j ≤ u} (the running sums rise with j), counted by eights, then
     // within the eight: 7 + groups/8 comparisons instead of `groups`. Counted over all groups
     // and clamped to `last`: past `last` the lane holds only padding (zero weights), so its
@@ -844,6 +857,13 @@ fn locate(coef: &[f32], word: &[f32], beta: f32, prefix: &[f32x4], u: f32, k: us
     let g = g.min(last);
     // The sum before group g (the leading zero for g = 0: no branch on g).
     u -= run[4 * g + lane];
+    within_group(coef, word, beta, u, g, lane, k)
+}
+
+/// The topic among lane `lane`'s four in group `g` at `u` (measured from the group's start),
+/// the last one below `k` when rounding carries `u` past them (see [`locate`]).
+#[inline(always)]
+fn within_group(coef: &[f32], word: &[f32], beta: f32, u: f32, g: usize, lane: usize, k: usize) -> usize {
     let first = LANES * g + lane;
     let (coef, word) = (&coef[first..first + 9], &word[first..first + 9]);
     let mut acc = 0.0;
