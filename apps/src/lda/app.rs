@@ -154,10 +154,12 @@ pub const BLOCK_WORDS: usize = 8192;
 /// least `V / `[`BLOCK_WORDS`] so that a block has at most 8,192 words on average) whose
 /// largest block's dense table (its rows that may take the dense path, [`Lda::dense_words`])
 /// fits in [`BLOCK_TABLE_BYTES`]. On a 10M-token corpus with
-/// `V = 50,000` on 2 workers that is 7 blocks instead of 2, at `K = 1,000` (a block's table
-/// within 32 MiB instead of up to 200 MB: 5.7–5.9M tokens/s instead of 4.5–4.6M) and at
-/// `K = 100` (2.0–2.4e7 tokens/s instead of 1.7–2.0e7, three interleaved runs); a small
-/// vocabulary (NYT-8447, 3,012 words) keeps `U = P`.
+/// `V = 50,000` on 2 workers that is 7 blocks instead of 2, at `K = 1,000` (measured when
+/// every word was a dense row: a block's table within 32 MiB instead of up to 200 MB,
+/// 5.7–5.9M tokens/s instead of 4.5–4.6M; with the rare words on the sparse path the
+/// `V / 8,192` floor still gives 7, and 2, 4 and 12 blocks measured slower) and at `K = 100`
+/// (2.0–2.4e7 tokens/s instead of 1.7–2.0e7, three interleaved runs); a small vocabulary
+/// (NYT-8447, 3,012 words) keeps `U = P`.
 ///
 /// # Errors
 /// [`crate::Error::Scheduler`] if the blocks cannot be formed.
