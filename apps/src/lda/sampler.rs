@@ -493,11 +493,12 @@ impl SparseWorker {
         }
     }
 
-    /// Switches to the dense path (see [`SparseWorker::sample_dense`]) for the leading
+    /// Switches to the dense path (see `SparseWorker::sample_dense`) for the leading
     /// `words[b]` rows of every block `b` (the rest always take the sparse path): for every
     /// block, or (`adaptive`) for the blocks whose dense rows are dense enough that it pays
-    /// ([`dense_pays`]). Each document's tokens of a block are reordered, stably, so that those
-    /// of the dense rows come first. Called before [`SparseWorker::initialize`].
+    /// (`dense_pays`: the rows average at least K/4 non-zeros a token). Each document's tokens
+    /// of a block are reordered, stably, so that those of the dense rows come first. Called
+    /// before [`SparseWorker::initialize`].
     ///
     /// # Panics
     /// If `words` does not have one entry per block.
@@ -700,7 +701,8 @@ pub fn dense_exact(max_word_tokens: u64) -> bool {
 }
 
 /// `auto` uses the dense path up to this many topics: for every block up to
-/// [`DENSE_ALWAYS_TOPICS`], above it for the blocks where it pays ([`dense_pays`]).
+/// [`DENSE_ALWAYS_TOPICS`], above it for the blocks where it pays (their rows average at least
+/// K/4 non-zeros a token).
 pub const DENSE_MAX_TOPICS: usize = 1024;
 
 /// `auto` uses the dense path for every block up to this many topics.
@@ -927,7 +929,8 @@ fn dense_pays(rows: &[SparseCounts], k: usize) -> bool {
 }
 
 /// Whether a word of `tokens` tokens may take the dense path at `k` topics: its row can reach
-/// the non-zeros from which [`dense_pays`] (it has at most `tokens` of them). A rarer word's
+/// the K/4 non-zeros a token from which the dense path pays (it has at most `tokens` of them).
+/// A rarer word's
 /// dense row would be mostly zeros, read from memory for every token.
 pub fn dense_word(tokens: u64, k: usize) -> bool {
     tokens as f64 * DENSE_RATIO >= k as f64
