@@ -930,8 +930,7 @@ fn dense_pays(rows: &[SparseCounts], k: usize) -> bool {
 
 /// Whether a word of `tokens` tokens may take the dense path at `k` topics: its row can reach
 /// the K/4 non-zeros a token from which the dense path pays (it has at most `tokens` of them).
-/// A rarer word's
-/// dense row would be mostly zeros, read from memory for every token.
+/// A rarer word's dense row would be mostly zeros, read from memory for every token.
 pub fn dense_word(tokens: u64, k: usize) -> bool {
     tokens as f64 * DENSE_RATIO >= k as f64
 }
