@@ -531,7 +531,7 @@ impl SparseWorker {
             words: words.to_vec(),
             counts: Vec::new(),
             coef: vec![f32x4::ZERO; kp / 4],
-            lanes: vec![f32x4::ZERO; kp / LANES + 1],
+            lanes: prefix_table(kp),
         });
     }
 
@@ -854,6 +854,15 @@ fn set_lane(v: &mut [f32x4], t: usize, x: f32) {
     v[t / 4] = mask.blend(f32x4::splat(x), v[t / 4]);
 }
 
+/// The running sums of [`lane_sums`] for `kp` topics: `kp / 16 + 1` entries, and at least
+/// 9, those past the last group +∞ (never written), so that [`locate`] compares a fixed
+/// seven of them for up to 128 topics.
+fn prefix_table(kp: usize) -> Vec<f32x4> {
+    let mut t = vec![f32x4::splat(f32::INFINITY); (kp / LANES + 1).max(9)];
+    t[..=kp / LANES].fill(f32x4::ZERO);
+    t
+}
+
 /// The sum of a vector's lanes, `(x0 + x2) + (x1 + x3)`.
 #[inline]
 fn hsum(x: f32x4) -> f32 {
@@ -868,7 +877,7 @@ fn hsum(x: f32x4) -> f32 {
 /// topic below `k` is taken, so the result is always a topic below `k`.
 #[inline]
 fn locate(coef: &[f32], word: &[f32], beta: f32, prefix: &[f32x4], u: f32, k: usize) -> usize {
-    let groups = prefix.len() - 1;
+    let groups = k.div_ceil(LANES);
     let run: &[f32] = bytemuck::cast_slice(prefix);
     let tot = &run[4 * groups..4 * groups + 4];
     let (c0, c1) = (tot[0], tot[0] + tot[1]);
@@ -876,15 +885,15 @@ fn locate(coef: &[f32], word: &[f32], beta: f32, prefix: &[f32x4], u: f32, k: us
     let lane = (usize::from(u >= c0) + usize::from(u >= c1) + usize::from(u >= c2)).min(k - 1);
     // Groups holding a topic of this lane: 0..=last.
     let last = (k - 1 - lane) / LANES;
-    if groups <= 8 {
+    if let (true, Some(&[_, p1, p2, p3, p4, p5, p6, p7, ..])) = (groups <= 8, prefix.get(..9)) {
         // Up to 128 topics: `u` within every lane at once and the running sums of all lanes
         // compared with it together, while the lane is chosen (each true compare is −1); the
-        // chosen lane's count is then the same `g` as below.
+        // chosen lane's count is then the same `g` as below. Always the seven sums after the
+        // first group: past `groups` the table holds +∞ (see `prefix_table`), and a count that
+        // reaches the totals at `groups` (by rounding) is clamped to `last` below.
         let at = f32x4::splat(u) - f32x4::new([0.0, c0, c1, c2]);
-        let mut count = i32x4::ZERO;
-        for p in &prefix[1..groups] {
-            count -= bytemuck::cast::<f32x4, i32x4>(p.cmp_le(at));
-        }
+        let le = |p: f32x4| bytemuck::cast::<f32x4, i32x4>(p.cmp_le(at));
+        let count = -(((le(p1) + le(p2)) + (le(p3) + le(p4))) + ((le(p5) + le(p6)) + le(p7)));
         let g = (count.to_array()[lane] as usize).min(last);
         let u = at.to_array()[lane] - run[4 * g + lane];
         return within_group(coef, word, beta, u, g, lane, k);
@@ -916,9 +925,11 @@ fn locate(coef: &[f32], word: &[f32], beta: f32, prefix: &[f32x4], u: f32, k: us
 fn within_group(coef: &[f32], word: &[f32], beta: f32, u: f32, g: usize, lane: usize, k: usize) -> usize {
     let first = LANES * g + lane;
     let (coef, word) = (&coef[first..first + 9], &word[first..first + 9]);
-    let mut acc = 0.0;
-    let mut i = 0;
-    for j in 0..3 {
+    // The first weight starts the sum (not 0 + it: the weights are ≥ 0, so the same bits,
+    // one add fewer on the per-token chain).
+    let mut acc = coef[0] * (word[0] + beta);
+    let mut i = usize::from(acc <= u);
+    for j in 1..3 {
         acc += coef[4 * j] * (word[4 * j] + beta);
         i += usize::from(acc <= u);
     }
@@ -1150,7 +1161,7 @@ mod tests {
                 coef[t] = rng.random::<f32>() * 3.0 + 0.01;
                 row[t] = if rng.random::<f32>() < 0.5 { 0 } else { rng.random_range(1..50) };
             }
-            let mut lanes = vec![f32x4::ZERO; kp / LANES + 1];
+            let mut lanes = prefix_table(kp);
             let mut word4 = vec![f32x4::ZERO; kp / 4];
             let word: &mut [f32] = bytemuck::cast_slice_mut(&mut word4);
             for t in 0..k {
