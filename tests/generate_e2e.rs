@@ -349,9 +349,9 @@ fn cosine(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// Generates 2,000 documents from 5 topics (with `extra` generator flags), fits `strads lda`
-/// with the true K, and returns the true topics and, for each, its best-matching fitted
-/// topic and their cosine.
-fn recover_topics(extra: &[&str]) -> (Vec<Vec<f64>>, Vec<(usize, f64)>) {
+/// with the true K once per seed in `SEEDS`, and returns the true topics and, per fit and
+/// true topic, its best-matching fitted topic and their cosine.
+fn recover_topics(extra: &[&str]) -> (Vec<Vec<f64>>, Vec<Vec<(usize, f64)>>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let prefix = dir.path().join("t5");
     let mut args = vec!["generate", "lda", "--docs", "2000", "--topics", "5", "--topic-words", "0", "--seed", "5"];
@@ -366,60 +366,70 @@ fn recover_topics(extra: &[&str]) -> (Vec<Vec<f64>>, Vec<(usize, f64)>) {
     for (k, phi) in truth.iter().enumerate() {
         assert!((phi.iter().sum::<f64>() - 1.0).abs() < 1e-9, "true topic {k} sums to {}", phi.iter().sum::<f64>());
     }
-    let model = dir.path().join("model");
-    strads_ok(&[
-        "lda",
-        "--data",
-        s(&data),
-        "--topics",
-        "5",
-        "--iters",
-        "50",
-        "--workers",
-        "2",
-        "--seed",
-        "1",
-        "--out",
-        s(&model),
-        "-q",
-    ]);
-    let fitted = fitted_topics(&model.join("word_topic.txt"), v, 5, 0.01);
-    let best = truth
+    let fits = SEEDS
         .iter()
-        .map(|t| {
-            fitted
+        .map(|seed| {
+            let model = dir.path().join(format!("model-{seed}"));
+            let args = ["lda", "--data", s(&data), "--topics", "5", "--iters", "200", "--workers", "2"];
+            strads_ok(&[&args[..], &["--seed", seed, "--out", s(&model), "-q"]].concat());
+            let fitted = fitted_topics(&model.join("word_topic.txt"), v, 5, 0.01);
+            truth
                 .iter()
-                .map(|f| cosine(t, f))
-                .enumerate()
-                .fold((0, f64::MIN), |b, (j, c)| if c > b.1 { (j, c) } else { b })
+                .map(|t| {
+                    fitted.iter().map(|f| cosine(t, f)).enumerate().fold((0, f64::MIN), |b, (j, c)| {
+                        if c > b.1 {
+                            (j, c)
+                        } else {
+                            b
+                        }
+                    })
+                })
+                .collect()
         })
         .collect();
-    (truth, best)
+    (truth, fits)
 }
 
+/// The chains of [`lda_recovers_the_true_topics_of_a_generated_corpus`].
+const SEEDS: [&str; 3] = ["1", "2", "3"];
+
 /// `strads lda` with the true K on a generated corpus of 2,000 documents from 5 topics finds
-/// the topics again: mean best-match cosine ≥ 0.8 (the bar), the best matches pair
-/// the topics one to one, and each true topic is nearer its match than any other true topic.
-/// With `--zipf 0` (LDA's own Dirichlet(β) topics) distinct topics are far apart, so the bar
-/// is not met by chance; at the default Zipf base they share the frequent words (cosines up
-/// to about 0.97 between true topics), hence the last check.
+/// the topics again: in every chain the mean best-match cosine is ≥ 0.8 (the bar);
+/// and the best matches pair the topics one to one, each true topic nearer its match than any
+/// other true topic, in every chain with `--zipf 0` and in at least two of three chains at the
+/// default Zipf base. With `--zipf 0` (LDA's own Dirichlet(β) topics) distinct topics are far
+/// apart, so the bar is not met by chance; at the default Zipf base they share the frequent
+/// words (two true topics are at cosine 0.97), and a Gibbs chain can stay in a mode that
+/// merges those two and splits another: in 30 chains of 200 iterations per sampler build
+/// that happened in 4 (one document at a time) and 5 (two documents at once), in 7 and 9 of
+/// 30 at 50 iterations, at log-likelihoods within the range of the chains that separate them.
 #[test]
 fn lda_recovers_the_true_topics_of_a_generated_corpus() {
     for (extra, apart) in [(&["--zipf", "0"][..], Some(0.5)), (&[][..], None)] {
-        let (truth, best) = recover_topics(extra);
-        let mean = best.iter().map(|b| b.1).sum::<f64>() / 5.0;
+        let (truth, fits) = recover_topics(extra);
         let nearest_other: Vec<f64> = (0..5)
             .map(|i| (0..5).filter(|&j| j != i).map(|j| cosine(&truth[i], &truth[j])).fold(f64::MIN, f64::max))
             .collect();
-        eprintln!("{extra:?}: best matches (fitted topic, cosine) {best:?}, mean {mean:.4}; nearest other true topic {nearest_other:?}");
-        assert!(mean >= 0.8, "{extra:?}: mean best-match cosine {mean:.3}: {best:?}");
-        let mut matched: Vec<usize> = best.iter().map(|b| b.0).collect();
-        matched.sort_unstable();
-        matched.dedup();
-        assert_eq!(matched.len(), 5, "{extra:?}: one fitted topic per true topic: {best:?}");
-        for (i, (b, other)) in best.iter().zip(&nearest_other).enumerate() {
-            assert!(b.1 > *other, "{extra:?}: topic {i} matched at {:.4}, another true topic is at {other:.4}", b.1);
+        let mut separated = 0;
+        for (seed, best) in SEEDS.iter().zip(&fits) {
+            let mean = best.iter().map(|b| b.1).sum::<f64>() / 5.0;
+            eprintln!(
+                "{extra:?}, seed {seed}: best matches (fitted topic, cosine) {best:?}, mean {mean:.4}; nearest other true topic {nearest_other:?}"
+            );
+            assert!(mean >= 0.8, "{extra:?}, seed {seed}: mean best-match cosine {mean:.3}: {best:?}");
+            let mut matched: Vec<usize> = best.iter().map(|b| b.0).collect();
+            matched.sort_unstable();
+            matched.dedup();
+            if matched.len() == 5 && best.iter().zip(&nearest_other).all(|(b, other)| b.1 > *other) {
+                separated += 1;
+            }
         }
+        let need = if apart.is_some() { SEEDS.len() } else { 2 };
+        assert!(
+            separated >= need,
+            "{extra:?}: {separated} of {} chains pair the topics one to one (need {need}): {fits:?}",
+            SEEDS.len()
+        );
         if let Some(apart) = apart {
             let far = nearest_other.iter().fold(f64::MIN, |a, &b| a.max(b));
             assert!(far < apart, "{extra:?}: true topics {far:.3} apart at most");

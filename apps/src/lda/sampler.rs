@@ -191,9 +191,9 @@ struct DenseTable {
     /// Filled at the start of each sub-round: not saved in checkpoints.
     #[serde(skip)]
     counts: Vec<f32x4>,
-    coef: Vec<f32x4>,
-    /// Zero, then per group of 16 topics the running sums of the four lanes up to it.
-    lanes: Vec<f32x4>,
+    /// The documents in flight (scratch: not saved in checkpoints).
+    #[serde(skip)]
+    pair: Box<Pair>,
 }
 
 impl SparseWorker {
@@ -525,22 +525,28 @@ impl SparseWorker {
             }
         }
         let kp = self.k.div_ceil(LANES) * LANES;
-        self.table = Some(DenseTable {
-            adaptive,
-            kp,
-            words: words.to_vec(),
-            counts: Vec::new(),
-            coef: vec![f32x4::ZERO; kp / 4],
-            lanes: prefix_table(kp),
-        });
+        self.table = Some(DenseTable { adaptive, kp, words: words.to_vec(), counts: Vec::new(), pair: Box::default() });
     }
 
     /// The dense path: the same collapsed Gibbs conditional
     /// `p(k) ∝ (α + n_dk)(β + n_wk)/(Vβ + n_k)`, computed densely over all `K` topics in groups
     /// of 16 with the held block's rows expanded into a dense table for the sub-round (as
     /// dense samplers such as tomotopy's do), summed lane by lane with running sums per group
-    /// (see [`lane_sums`], [`locate`]); no SparseLDA bucket bookkeeping per token. Exact like the
-    /// sparse path (`f32` weights), with a different use of the random stream.
+    /// (see [`lane_sums`], [`locate`]); no SparseLDA bucket bookkeeping per token.
+    ///
+    /// Two documents are in flight at once, one token of each a step, so that the CPU overlaps
+    /// the two draws (each token's draw waits on the previous token's, of its own document):
+    /// both tokens are taken out, both draws made, both put back. The two documents share
+    /// only the topic totals (a step with both tokens at the same word runs them one after
+    /// the other), so each draw is the exact conditional but for the other token missing from
+    /// `n_k`; a Metropolis–Hastings step ([`correct`]) makes the chain exact again: it rejects a
+    /// draw of the other token's topic with probability `1/(n_k + 1 + Vβ)` (Metropolis within
+    /// Gibbs: Tierney, *Markov chains for exploring posterior distributions*, 1994). Each
+    /// document keeps its own coefficients `(α + n_dk)/(Vβ + n_k)`, both refreshed where `n_k`
+    /// changes. Exact like the sparse path (`f32` weights), with a different use of the random
+    /// stream. With 1 worker on NYT-8447 at K = 100, 30 iterations took 1.64–1.97 s (median
+    /// 1.76 s) against 1.90–2.31 s (median 1.99 s) one document at a time (six interleaved
+    /// runs each).
     ///
     /// On x86-64 CPUs with AVX2 (detected at run time) the whole sub-round is compiled for
     /// AVX2 and the weights are summed 8 lanes at a time ([`Sums`]); the bits are those of the
@@ -561,7 +567,7 @@ impl SparseWorker {
         let (k, kp) = (self.k, table.kp);
         let (alpha, vbeta, beta) = (self.alpha as f32, self.vbeta as f32, self.beta as f32);
         let bt = &mut self.tokens[block.id as usize];
-        let (dense, listed, nk, delta) = (&mut self.dense, &mut self.listed, &mut self.nk, &mut self.delta);
+        let (nk, delta) = (&mut self.nk, &mut self.delta);
         let rows = &mut block.rows[..table.words[block.id as usize]];
         table.counts.clear();
         table.counts.resize(rows.len() * kp / 4, f32x4::ZERO);
@@ -572,63 +578,93 @@ impl SparseWorker {
                 counts[j * kp + t as usize] = c as f32;
             }
         }
-        let coef: &mut [f32] = bytemuck::cast_slice_mut(&mut table.coef);
-        for t in 0..k {
-            coef[t] = alpha / (vbeta + nk[t] as f32);
+        // Two documents in flight, one token of each a step (see `Pair`).
+        let pair = &mut table.pair;
+        let [a, b] = &mut pair.slots;
+        for slot in [&mut *a, &mut *b] {
+            slot.reset(k, kp);
+            let coef: &mut [f32] = bytemuck::cast_slice_mut(&mut slot.coef);
+            for t in 0..k {
+                coef[t] = alpha * (1.0 / (vbeta + nk[t] as f32));
+            }
         }
-        for (d, doc) in self.ndk.iter_mut().enumerate() {
-            let (lo, hi) = (bt.doc_ptr[d] as usize, bt.split[d] as usize);
-            if lo == hi {
-                continue;
-            }
-            // The document's topics: its listed ones first, then each topic it draws anew,
-            // written at `topics[listed_n]` (room for K + 1) with the count advanced only for
-            // a new one (no branch on whether the drawn topic is new).
-            let topics = &mut self.doc_topics;
-            topics.resize(k + 1, 0);
-            let mut listed_n = 0;
-            for &(t, c) in doc.iter() {
-                let t_ = t as usize;
-                dense[t_] = c;
-                listed[t_] = true;
-                topics[listed_n] = t;
-                listed_n += 1;
-                coef[t_] = (alpha + c as f32) / (vbeta + nk[t_] as f32);
-            }
-            // Per token, the counts and coefficients change by whole-vector operations (a
-            // one-hot add, a lane blend): a scalar store into a vector that the next vector load
-            // reads cannot be forwarded to it, and that stall sat on the per-token chain.
-            let coef4: &mut [f32x4] = bytemuck::cast_slice_mut(coef);
-            // Past the end of the tokens (no prefetch) above PREFETCH_MAX_TOPICS.
-            let ahead = if k <= PREFETCH_MAX_TOPICS { AHEAD } else { bt.word.len() };
-            for i in lo..hi {
-                let w = bt.word[i] as usize;
-                if let Some(&next) = bt.word.get(i + ahead) {
-                    prefetch_row(counts, next as usize * kp, kp);
+        let counts4: &mut [f32x4] = bytemuck::cast_slice_mut(counts);
+        let q = kp / 4;
+        let c = Consts { k, alpha, vbeta, beta };
+        // Past the end of the tokens (no prefetch) above PREFETCH_MAX_TOPICS.
+        let ahead = if k <= PREFETCH_MAX_TOPICS { AHEAD } else { bt.word.len() };
+        let mut next = 0;
+        let ndk = &mut self.ndk;
+        let scratch = &mut self.pairs;
+        let docs = Docs { doc_ptr: &bt.doc_ptr, split: &bt.split };
+        let mut live = [docs.open_next(a, &mut next, ndk, nk, &c), docs.open_next(b, &mut next, ndk, nk, &c)];
+        while live[0] || live[1] {
+            match live {
+                [true, true] if bt.word[a.i] != bt.word[b.i] => {
+                    let (ua, ub) = (self.rng.random::<f32>(), self.rng.random::<f32>());
+                    for &i in &[a.i + ahead, b.i + ahead] {
+                        if let Some(&w) = bt.word.get(i) {
+                            prefetch_row(counts4, w as usize * q, q);
+                        }
+                    }
+                    let (ia, ib) = (a.i, b.i);
+                    let (wa, wb) = (bt.word[ia] as usize * q, bt.word[ib] as usize * q);
+                    let (oa, ob) = (bt.z[ia] as usize, bt.z[ib] as usize);
+                    counts4[wa + oa / 4] -= ONE_HOT[oa % 4];
+                    counts4[wb + ob / 4] -= ONE_HOT[ob % 4];
+                    a.dense[oa] -= 1;
+                    b.dense[ob] -= 1;
+                    for t in [oa, ob] {
+                        nk[t] -= 1;
+                        delta[t] -= 1;
+                    }
+                    refresh(a, b, oa, nk, &c);
+                    refresh(a, b, ob, nk, &c);
+                    let (row_a, row_b) = (&counts4[wa..wa + q], &counts4[wb..wb + q]);
+                    let ta = sums.lane_sums(&a.coef, row_a, beta, &mut a.prefix, k);
+                    let tb = sums.lane_sums(&b.coef, row_b, beta, &mut b.prefix, k);
+                    let na =
+                        locate(bytemuck::cast_slice(&a.coef), bytemuck::cast_slice(row_a), beta, &a.prefix, ua * ta, k);
+                    let nb =
+                        locate(bytemuck::cast_slice(&b.coef), bytemuck::cast_slice(row_b), beta, &b.prefix, ub * tb, k);
+                    // Each draw took the other document's token out of the totals: the
+                    // Metropolis–Hastings step puts it back (A's at `ob`, then B's at A's topic).
+                    let na = correct(na, oa, ob, nk, &c, &mut self.rng);
+                    let nb = correct(nb, ob, na, nk, &c, &mut self.rng);
+                    counts4[wa + na / 4] += ONE_HOT[na % 4];
+                    counts4[wb + nb / 4] += ONE_HOT[nb % 4];
+                    a.dense[na] += 1;
+                    b.dense[nb] += 1;
+                    for t in [na, nb] {
+                        nk[t] += 1;
+                        delta[t] += 1;
+                    }
+                    refresh(a, b, na, nk, &c);
+                    refresh(a, b, nb, nk, &c);
+                    a.list(na);
+                    b.list(nb);
+                    (bt.z[ia], bt.z[ib]) = (na as u16, nb as u16);
+                    a.i += 1;
+                    b.i += 1;
                 }
-                let row: &mut [f32x4] = bytemuck::cast_slice_mut(&mut counts[w * kp..(w + 1) * kp]);
-                let o = bt.z[i] as usize;
-                row[o / 4] -= ONE_HOT[o % 4];
-                dense[o] -= 1;
-                nk[o] -= 1;
-                delta[o] -= 1;
-                set_lane(coef4, o, (alpha + dense[o] as f32) / (vbeta + nk[o] as f32));
-                let total = sums.lane_sums(coef4, row, beta, &mut table.lanes, k);
-                let u = self.rng.random::<f32>() * total;
-                let n = locate(bytemuck::cast_slice(coef4), bytemuck::cast_slice(row), beta, &table.lanes, u, k);
-                row[n / 4] += ONE_HOT[n % 4];
-                dense[n] += 1;
-                nk[n] += 1;
-                delta[n] += 1;
-                set_lane(coef4, n, (alpha + dense[n] as f32) / (vbeta + nk[n] as f32));
-                topics[listed_n] = n as u16;
-                listed_n += usize::from(!listed[n]);
-                listed[n] = true;
-                bt.z[i] = n as u16;
+                _ => {
+                    // One token at a time: one slot left, or both at the same word (one row).
+                    let mut one =
+                        OneToken { word: &bt.word, z: &mut bt.z, counts: &mut *counts4, nk, delta, c: &c, sums, ahead };
+                    if live[0] {
+                        one.step(a, b, self.rng.random::<f32>());
+                    }
+                    if live[1] {
+                        one.step(b, a, self.rng.random::<f32>());
+                    }
+                }
             }
-            fold_doc(doc, &topics[..listed_n], dense, listed, &mut self.pairs, |t| {
-                coef[t] = alpha / (vbeta + nk[t] as f32);
-            });
+            for (x, slot) in [(0, &mut *a), (1, &mut *b)] {
+                if live[x] && slot.i == slot.hi {
+                    slot.close(&mut ndk[slot.doc], nk, scratch, &c);
+                    live[x] = docs.open_next(slot, &mut next, ndk, nk, &c);
+                }
+            }
         }
         let scratch = &mut self.pairs;
         scratch.resize(k, (0, 0));
@@ -690,29 +726,206 @@ const AVX2_MIN_TOPICS: usize = 256;
 /// Topics per group of the dense small-K path (four SSE vectors).
 const LANES: usize = 16;
 
-/// The dense path asks for the word row of the token this many tokens ahead (1, 2 and 4
-/// measured the same on NYT-8447 at K = 100)...
-const AHEAD: usize = 2;
+/// The dense path asks for the word row of each document's token this many tokens ahead
+/// (1: the next step's, two tokens of work ahead with two documents in flight)...
+const AHEAD: usize = 1;
 
 /// ...up to this many topics. With 1 worker on NYT-8447 at K = 100 (one 1.35 MB table, past
-/// the 1 MB L2 cache) 30 iterations took 1.85–1.92 s against 1.95–2.02 s without; at
-/// K = 1,000 (4 KB rows, which the hardware prefetcher streams) it made no difference.
+/// the 1 MB L2 cache) 30 iterations took 1.85–1.92 s against 1.95–2.02 s without (one
+/// document at a time, two tokens ahead; 1, 2 and 4 measured alike); at K = 1,000 (4 KB
+/// rows, which the hardware prefetcher streams) it made no difference.
 const PREFETCH_MAX_TOPICS: usize = 256;
 
-/// Asks the CPU to bring the row of `kp` counts from `start` into the cache (a hint: no
+/// Asks the CPU to bring the row of `len` vectors from `start` into the cache (a hint: no
 /// effect on the results; nothing past the table's end).
 #[inline(always)]
-fn prefetch_row(counts: &[f32], start: usize, kp: usize) {
+fn prefetch_row(counts: &[f32x4], start: usize, len: usize) {
     #[cfg(target_arch = "x86_64")]
-    if let Some(row) = counts.get(start..start + kp) {
+    if let Some(row) = counts.get(start..start + len) {
         let mut j = 0;
         while j < row.len() {
             safe_arch::prefetch_t0(&row[j]);
-            j += 16;
+            j += 4;
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = (counts, start, kp);
+    let _ = (counts, start, len);
+}
+
+/// The constants of a dense sub-round.
+struct Consts {
+    k: usize,
+    alpha: f32,
+    vbeta: f32,
+    beta: f32,
+}
+
+/// The two documents the dense path samples at once (see [`SparseWorker::sample_dense`]).
+#[derive(Debug, Clone, Default)]
+struct Pair {
+    slots: [DocSlot; 2],
+}
+
+/// A document in flight on the dense path: its counts expanded over the topics, the
+/// coefficients `(α + n_dk)/(Vβ + n_k)` in vectors of four, the running sums of the last draw
+/// and where its tokens are.
+#[derive(Debug, Clone, Default)]
+struct DocSlot {
+    /// `n_dk` per topic (zero outside a document).
+    dense: Vec<u32>,
+    /// Whether the document lists the topic.
+    listed: Vec<bool>,
+    /// The listed topics, then each drawn anew (room for K + 1, see [`DocSlot::list`]).
+    topics: Vec<u16>,
+    listed_n: usize,
+    coef: Vec<f32x4>,
+    prefix: Vec<f32x4>,
+    /// The document, its next token and the end of its tokens.
+    doc: usize,
+    i: usize,
+    hi: usize,
+}
+
+impl DocSlot {
+    /// Sized for `k` topics (`kp` padded), outside any document.
+    fn reset(&mut self, k: usize, kp: usize) {
+        if self.dense.len() != k || self.coef.len() != kp / 4 {
+            *self = DocSlot {
+                dense: vec![0; k],
+                listed: vec![false; k],
+                topics: vec![0; k + 1],
+                listed_n: 0,
+                coef: vec![f32x4::ZERO; kp / 4],
+                prefix: prefix_table(kp),
+                doc: 0,
+                i: 0,
+                hi: 0,
+            };
+        }
+    }
+
+    /// Takes document `d` (sparse counts `counts`, tokens `lo..hi`).
+    fn open(&mut self, d: usize, lo: usize, hi: usize, counts: &SparseCounts, nk: &[i64], c: &Consts) {
+        (self.doc, self.i, self.hi, self.listed_n) = (d, lo, hi, 0);
+        let coef: &mut [f32] = bytemuck::cast_slice_mut(&mut self.coef);
+        for &(t, n) in counts {
+            let t_ = t as usize;
+            self.dense[t_] = n;
+            self.listed[t_] = true;
+            self.topics[self.listed_n] = t;
+            self.listed_n += 1;
+            coef[t_] = (c.alpha + n as f32) * (1.0 / (c.vbeta + nk[t_] as f32));
+        }
+    }
+
+    /// Lists topic `t` after a draw (written at `topics[listed_n]`, the count advanced only
+    /// for a topic not listed yet: no branch).
+    #[inline(always)]
+    fn list(&mut self, t: usize) {
+        self.topics[self.listed_n] = t as u16;
+        self.listed_n += usize::from(!self.listed[t]);
+        self.listed[t] = true;
+    }
+
+    /// Folds the document's counts back into `counts` and leaves it.
+    fn close(&mut self, counts: &mut SparseCounts, nk: &[i64], scratch: &mut SparseCounts, c: &Consts) {
+        let coef: &mut [f32] = bytemuck::cast_slice_mut(&mut self.coef);
+        fold_doc(counts, &self.topics[..self.listed_n], &mut self.dense, &mut self.listed, scratch, |t| {
+            coef[t] = c.alpha * (1.0 / (c.vbeta + nk[t] as f32));
+        });
+        self.listed_n = 0;
+    }
+}
+
+/// The Metropolis–Hastings correction of a paired draw (see [`SparseWorker::sample_dense`]):
+/// `new` was drawn with the other document's token out of the topic totals `nk` (the
+/// proposal `q`), where the exact conditional `p` counts it at topic `other`. `p/q` is 1 except
+/// at `other`, where it is `ρ = (n + Vβ)/(n + 1 + Vβ)` (`n = nk[other]`), so the move from
+/// `old` is accepted with probability `min(1, (p/q)(new) / (p/q)(old))`: always, except for
+/// `new = other ≠ old`, accepted with probability `ρ` (otherwise the token keeps `old`).
+/// A uniform is drawn only in that case.
+#[inline(always)]
+fn correct(new: usize, old: usize, other: usize, nk: &[i64], c: &Consts, rng: &mut ChaCha8Rng) -> usize {
+    if new == other && old != other {
+        let n = nk[other] as f64 + f64::from(c.vbeta);
+        if rng.random::<f64>() * (n + 1.0) >= n {
+            return old;
+        }
+    }
+    new
+}
+
+/// Sets topic `t`'s coefficient in both slots after `n_k` or a slot's `n_dk` changed.
+#[inline(always)]
+fn refresh(a: &mut DocSlot, b: &mut DocSlot, t: usize, nk: &[i64], c: &Consts) {
+    let inv = 1.0 / (c.vbeta + nk[t] as f32);
+    set_lane(&mut a.coef, t, (c.alpha + a.dense[t] as f32) * inv);
+    set_lane(&mut b.coef, t, (c.alpha + b.dense[t] as f32) * inv);
+}
+
+/// Where a block's documents' dense tokens are (see [`BlockTokens`]).
+struct Docs<'a> {
+    doc_ptr: &'a [u32],
+    split: &'a [u32],
+}
+
+impl Docs<'_> {
+    /// Opens the first document from `*next` on with dense tokens in `slot`; false if none is
+    /// left.
+    fn open_next(&self, slot: &mut DocSlot, next: &mut usize, ndk: &[SparseCounts], nk: &[i64], c: &Consts) -> bool {
+        while *next < self.split.len() {
+            let d = *next;
+            *next += 1;
+            let (lo, hi) = (self.doc_ptr[d] as usize, self.split[d] as usize);
+            if lo < hi {
+                slot.open(d, lo, hi, &ndk[d], nk, c);
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// One token of one slot on its own (the other slot's coefficients kept current).
+struct OneToken<'a> {
+    word: &'a [u32],
+    z: &'a mut [u16],
+    counts: &'a mut [f32x4],
+    nk: &'a mut [i64],
+    delta: &'a mut [i64],
+    c: &'a Consts,
+    sums: Sums,
+    ahead: usize,
+}
+
+impl OneToken<'_> {
+    #[inline(always)]
+    fn step(&mut self, s: &mut DocSlot, other: &mut DocSlot, uniform: f32) {
+        let (k, beta) = (self.c.k, self.c.beta);
+        let q = s.coef.len();
+        if let Some(&w) = self.word.get(s.i + self.ahead) {
+            prefetch_row(self.counts, w as usize * q, q);
+        }
+        let i = s.i;
+        let w = self.word[i] as usize * q;
+        let old = self.z[i] as usize;
+        self.counts[w + old / 4] -= ONE_HOT[old % 4];
+        s.dense[old] -= 1;
+        self.nk[old] -= 1;
+        self.delta[old] -= 1;
+        refresh(s, other, old, self.nk, self.c);
+        let row = &self.counts[w..w + q];
+        let total = self.sums.lane_sums(&s.coef, row, beta, &mut s.prefix, k);
+        let n = locate(bytemuck::cast_slice(&s.coef), bytemuck::cast_slice(row), beta, &s.prefix, uniform * total, k);
+        self.counts[w + n / 4] += ONE_HOT[n % 4];
+        s.dense[n] += 1;
+        self.nk[n] += 1;
+        self.delta[n] += 1;
+        refresh(s, other, n, self.nk, self.c);
+        s.list(n);
+        self.z[i] = n as u16;
+        s.i += 1;
+    }
 }
 
 /// Whether `auto` picks the dense path: `k` ≤ [`DENSE_MAX_TOPICS`], the dense table of a
@@ -1265,6 +1478,50 @@ mod tests {
         assert_eq!(bt.doc_ptr, vec![0, 6, 8, 8, 10]);
         assert_eq!(bt.word, vec![0, 1, 3, 4, 3, 2, 4, 4, 1, 0]);
         assert_eq!(bt.split, vec![2, 6, 8, 10]);
+    }
+
+    /// Two one-token documents on the dense path, sampled as a pair (different words) or one
+    /// after the other (the same word). Their topics interact through the topic totals
+    /// (and a shared word's counts): the exact posterior over the K² states weighs "the same
+    /// topic" by `Vβ/(Vβ + 1)` (times `(β + 1)/β` for a shared word) against "different
+    /// topics"; two independent draws would weigh them alike. A χ² test of the chain's states
+    /// against that posterior.
+    #[test]
+    fn paired_documents_keep_the_exact_posterior() {
+        let (k, alpha, beta, v) = (3usize, 0.5, 0.1, 2usize);
+        let vbeta = v as f64 * beta;
+        for (words, same_weight) in
+            [([0u32, 1], vbeta / (vbeta + 1.0)), ([0, 0], vbeta / (vbeta + 1.0) * (beta + 1.0) / beta)]
+        {
+            let docs: Vec<&[u32]> = vec![&words[..1], &words[1..]];
+            let (block_of, position) = (vec![0u32; v], (0..v as u32).collect::<Vec<_>>());
+            let mut w = SparseWorker::new(&docs, 0, &block_of, &position, 1, k, alpha, beta, v, 7, 0);
+            w.use_dense(false, &[v]);
+            let (rows, _) = w.initialize(&[v]);
+            let mut block = WordBlock { id: 0, rows: rows.into_iter().next().expect("one block") };
+            let mut seen = vec![0.0; k * k];
+            let (sweeps, thin) = (60_000, 3);
+            for s in 0..sweeps {
+                w.receive(block);
+                block = w.sample().0;
+                if s % thin == 0 {
+                    let z = &w.tokens[0].z;
+                    seen[z[0] as usize * k + z[1] as usize] += 1.0;
+                }
+            }
+            let weight = |a: usize, b: usize| if a == b { same_weight } else { 1.0 };
+            let z: f64 = (0..k * k).map(|s| weight(s / k, s % k)).sum();
+            let n: f64 = seen.iter().sum();
+            let chi2: f64 = (0..k * k)
+                .map(|s| {
+                    let want = n * weight(s / k, s % k) / z;
+                    (seen[s] - want).powi(2) / want
+                })
+                .sum();
+            // χ²(8) exceeds 26.12 with probability 0.001.
+            assert!(chi2 < 26.12, "words {words:?}: χ² = {chi2:.1}, seen {seen:?}");
+            w.check_invariants().expect("counts stay consistent");
+        }
     }
 
     /// The mean non-zeros are weighted by the words' tokens, and the dense path pays from one
