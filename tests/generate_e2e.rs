@@ -351,7 +351,7 @@ fn cosine(a: &[f64], b: &[f64]) -> f64 {
 /// Generates 2,000 documents from 5 topics (with `extra` generator flags), fits `strads lda`
 /// with the true K once per seed in `SEEDS`, and returns the true topics and, per fit and
 /// true topic, its best-matching fitted topic and their cosine.
-fn recover_topics(extra: &[&str]) -> (Vec<Vec<f64>>, Vec<Vec<(usize, f64)>>) {
+fn recover_topics(extra: &[&str]) -> (Vec<Vec<f64>>, Vec<BestMatches>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let prefix = dir.path().join("t5");
     let mut args = vec!["generate", "lda", "--docs", "2000", "--topics", "5", "--topic-words", "0", "--seed", "5"];
@@ -389,6 +389,9 @@ fn recover_topics(extra: &[&str]) -> (Vec<Vec<f64>>, Vec<Vec<(usize, f64)>>) {
         .collect();
     (truth, fits)
 }
+
+/// Per true topic, its best-matching fitted topic and their cosine.
+type BestMatches = Vec<(usize, f64)>;
 
 /// The chains of [`lda_recovers_the_true_topics_of_a_generated_corpus`].
 const SEEDS: [&str; 3] = ["1", "2", "3"];
