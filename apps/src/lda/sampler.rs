@@ -581,88 +581,47 @@ impl SparseWorker {
         // Two documents in flight, one token of each a step (see `Pair`).
         let pair = &mut table.pair;
         let [a, b] = &mut pair.slots;
-        for slot in [&mut *a, &mut *b] {
-            slot.reset(k, kp);
-            let coef: &mut [f32] = bytemuck::cast_slice_mut(&mut slot.coef);
-            for t in 0..k {
-                coef[t] = alpha * (1.0 / (vbeta + nk[t] as f32));
-            }
-        }
-        let counts4: &mut [f32x4] = bytemuck::cast_slice_mut(counts);
-        let q = kp / 4;
         let c = Consts { k, alpha, vbeta, beta };
+        a.start(kp, nk, &c);
+        b.start(kp, nk, &c);
         // Past the end of the tokens (no prefetch) above PREFETCH_MAX_TOPICS.
         let ahead = if k <= PREFETCH_MAX_TOPICS { AHEAD } else { bt.word.len() };
         let mut next = 0;
         let ndk = &mut self.ndk;
         let scratch = &mut self.pairs;
         let docs = Docs { doc_ptr: &bt.doc_ptr, split: &bt.split };
-        let mut live = [docs.open_next(a, &mut next, ndk, nk, &c), docs.open_next(b, &mut next, ndk, nk, &c)];
+        let counts4: &mut [f32x4] = bytemuck::cast_slice_mut(counts);
+        let mut step = TokenStep { word: &bt.word, z: &mut bt.z, counts: counts4, nk, delta, c: &c, sums, ahead };
+        let mut live = [docs.open_next(a, &mut next, ndk, step.nk, &c), docs.open_next(b, &mut next, ndk, step.nk, &c)];
         while live[0] || live[1] {
             match live {
                 [true, true] if bt.word[a.i] != bt.word[b.i] => {
                     let (ua, ub) = (self.rng.random::<f32>(), self.rng.random::<f32>());
-                    for &i in &[a.i + ahead, b.i + ahead] {
-                        if let Some(&w) = bt.word.get(i) {
-                            prefetch_row(counts4, w as usize * q, q);
-                        }
-                    }
-                    let (ia, ib) = (a.i, b.i);
-                    let (wa, wb) = (bt.word[ia] as usize * q, bt.word[ib] as usize * q);
-                    let (oa, ob) = (bt.z[ia] as usize, bt.z[ib] as usize);
-                    counts4[wa + oa / 4] -= ONE_HOT[oa % 4];
-                    counts4[wb + ob / 4] -= ONE_HOT[ob % 4];
-                    a.dense[oa] -= 1;
-                    b.dense[ob] -= 1;
-                    for t in [oa, ob] {
-                        nk[t] -= 1;
-                        delta[t] -= 1;
-                    }
-                    refresh(a, b, oa, nk, &c);
-                    refresh(a, b, ob, nk, &c);
-                    let (row_a, row_b) = (&counts4[wa..wa + q], &counts4[wb..wb + q]);
-                    let ta = sums.lane_sums(&a.coef, row_a, beta, &mut a.prefix, k);
-                    let tb = sums.lane_sums(&b.coef, row_b, beta, &mut b.prefix, k);
-                    let na =
-                        locate(bytemuck::cast_slice(&a.coef), bytemuck::cast_slice(row_a), beta, &a.prefix, ua * ta, k);
-                    let nb =
-                        locate(bytemuck::cast_slice(&b.coef), bytemuck::cast_slice(row_b), beta, &b.prefix, ub * tb, k);
+                    let (wa, oa) = step.take_out(a, b);
+                    let (wb, ob) = step.take_out(b, a);
+                    let (ta, tb) = (step.total(a, wa), step.total(b, wb));
+                    let (na, nb) = (step.pick(a, wa, ua * ta), step.pick(b, wb, ub * tb));
                     // Each draw took the other document's token out of the totals: the
                     // Metropolis–Hastings step puts it back (A's at `ob`, then B's at A's topic).
-                    let na = correct(na, oa, ob, nk, &c, &mut self.rng);
-                    let nb = correct(nb, ob, na, nk, &c, &mut self.rng);
-                    counts4[wa + na / 4] += ONE_HOT[na % 4];
-                    counts4[wb + nb / 4] += ONE_HOT[nb % 4];
-                    a.dense[na] += 1;
-                    b.dense[nb] += 1;
-                    for t in [na, nb] {
-                        nk[t] += 1;
-                        delta[t] += 1;
-                    }
-                    refresh(a, b, na, nk, &c);
-                    refresh(a, b, nb, nk, &c);
-                    a.list(na);
-                    b.list(nb);
-                    (bt.z[ia], bt.z[ib]) = (na as u16, nb as u16);
-                    a.i += 1;
-                    b.i += 1;
+                    let na = correct(na, oa, ob, step.nk, &c, &mut self.rng);
+                    let nb = correct(nb, ob, na, step.nk, &c, &mut self.rng);
+                    step.put_back(a, b, wa, na);
+                    step.put_back(b, a, wb, nb);
                 }
                 _ => {
                     // One token at a time: one slot left, or both at the same word (one row).
-                    let mut one =
-                        OneToken { word: &bt.word, z: &mut bt.z, counts: &mut *counts4, nk, delta, c: &c, sums, ahead };
                     if live[0] {
-                        one.step(a, b, self.rng.random::<f32>());
+                        step.step(a, b, self.rng.random::<f32>());
                     }
                     if live[1] {
-                        one.step(b, a, self.rng.random::<f32>());
+                        step.step(b, a, self.rng.random::<f32>());
                     }
                 }
             }
             for (x, slot) in [(0, &mut *a), (1, &mut *b)] {
                 if live[x] && slot.i == slot.hi {
-                    slot.close(&mut ndk[slot.doc], nk, scratch, &c);
-                    live[x] = docs.open_next(slot, &mut next, ndk, nk, &c);
+                    slot.close(&mut ndk[slot.doc], step.nk, scratch, &c);
+                    live[x] = docs.open_next(slot, &mut next, ndk, step.nk, &c);
                 }
             }
         }
@@ -787,8 +746,10 @@ struct DocSlot {
 }
 
 impl DocSlot {
-    /// Sized for `k` topics (`kp` padded), outside any document.
-    fn reset(&mut self, k: usize, kp: usize) {
+    /// Ready for a sub-round: sized for `k` topics (`kp` padded), outside any document, with
+    /// every topic's coefficient `α/(Vβ + n_k)` (totals `nk`).
+    fn start(&mut self, kp: usize, nk: &[i64], c: &Consts) {
+        let k = c.k;
         if self.dense.len() != k || self.coef.len() != kp / 4 {
             *self = DocSlot {
                 dense: vec![0; k],
@@ -801,6 +762,10 @@ impl DocSlot {
                 i: 0,
                 hi: 0,
             };
+        }
+        let coef: &mut [f32] = bytemuck::cast_slice_mut(&mut self.coef);
+        for t in 0..k {
+            coef[t] = c.alpha * (1.0 / (c.vbeta + nk[t] as f32));
         }
     }
 
@@ -886,8 +851,10 @@ impl Docs<'_> {
     }
 }
 
-/// One token of one slot on its own (the other slot's coefficients kept current).
-struct OneToken<'a> {
+/// The counts a dense sub-round changes per token, and the pieces of a token's step (each
+/// keeps the other slot's coefficients current): [`TokenStep::take_out`], the draw
+/// ([`TokenStep::total`], then [`TokenStep::pick`]) and [`TokenStep::put_back`].
+struct TokenStep<'a> {
     word: &'a [u32],
     z: &'a mut [u16],
     counts: &'a mut [f32x4],
@@ -898,33 +865,59 @@ struct OneToken<'a> {
     ahead: usize,
 }
 
-impl OneToken<'_> {
+impl TokenStep<'_> {
+    /// Takes slot `s`'s next token out of the counts (and asks for the row of its token
+    /// [`AHEAD`]); returns the start of its word's row and its topic.
     #[inline(always)]
-    fn step(&mut self, s: &mut DocSlot, other: &mut DocSlot, uniform: f32) {
-        let (k, beta) = (self.c.k, self.c.beta);
+    fn take_out(&mut self, s: &mut DocSlot, other: &mut DocSlot) -> (usize, usize) {
         let q = s.coef.len();
         if let Some(&w) = self.word.get(s.i + self.ahead) {
             prefetch_row(self.counts, w as usize * q, q);
         }
-        let i = s.i;
-        let w = self.word[i] as usize * q;
-        let old = self.z[i] as usize;
+        let w = self.word[s.i] as usize * q;
+        let old = self.z[s.i] as usize;
         self.counts[w + old / 4] -= ONE_HOT[old % 4];
         s.dense[old] -= 1;
         self.nk[old] -= 1;
         self.delta[old] -= 1;
         refresh(s, other, old, self.nk, self.c);
-        let row = &self.counts[w..w + q];
-        let total = self.sums.lane_sums(&s.coef, row, beta, &mut s.prefix, k);
-        let n = locate(bytemuck::cast_slice(&s.coef), bytemuck::cast_slice(row), beta, &s.prefix, uniform * total, k);
+        (w, old)
+    }
+
+    /// The total of slot `s`'s weights over the row at `w`, its running sums left in the slot.
+    #[inline(always)]
+    fn total(&self, s: &mut DocSlot, w: usize) -> f32 {
+        let row = &self.counts[w..w + s.coef.len()];
+        self.sums.lane_sums(&s.coef, row, self.c.beta, &mut s.prefix, self.c.k)
+    }
+
+    /// The topic at `u ∈ [0, total)` of those weights.
+    #[inline(always)]
+    fn pick(&self, s: &DocSlot, w: usize, u: f32) -> usize {
+        let row: &[f32] = bytemuck::cast_slice(&self.counts[w..w + s.coef.len()]);
+        locate(bytemuck::cast_slice(&s.coef), row, self.c.beta, &s.prefix, u, self.c.k)
+    }
+
+    /// Puts slot `s`'s token back at topic `n` and moves the slot to its next token.
+    #[inline(always)]
+    fn put_back(&mut self, s: &mut DocSlot, other: &mut DocSlot, w: usize, n: usize) {
         self.counts[w + n / 4] += ONE_HOT[n % 4];
         s.dense[n] += 1;
         self.nk[n] += 1;
         self.delta[n] += 1;
         refresh(s, other, n, self.nk, self.c);
         s.list(n);
-        self.z[i] = n as u16;
+        self.z[s.i] = n as u16;
         s.i += 1;
+    }
+
+    /// One token of slot `s` on its own: the exact collapsed Gibbs draw.
+    #[inline(always)]
+    fn step(&mut self, s: &mut DocSlot, other: &mut DocSlot, uniform: f32) {
+        let (w, _) = self.take_out(s, other);
+        let u = uniform * self.total(s, w);
+        let n = self.pick(s, w, u);
+        self.put_back(s, other, w, n);
     }
 }
 
